@@ -10,7 +10,7 @@ export interface HandlerResult {
   requeueAfterMs?: number;
 }
 
-export type KeyHandler = (key: string) => Promise<HandlerResult | undefined | void>;
+export type KeyHandler = (key: string) => Promise<HandlerResult | undefined> | Promise<void>;
 
 export interface WorkQueueHooks {
   /** Called whenever the number of queued (not in-flight) keys changes. */
@@ -204,7 +204,7 @@ export class WorkQueue {
   private async run(handler: KeyHandler, key: string): Promise<void> {
     const started = this.clock.now();
     try {
-      const result = await handler(key);
+      const result = (await handler(key)) as HandlerResult | undefined;
       this.forget(key);
       const after = result?.requeueAfterMs;
       this.hooks.onWorkDuration?.(this.clock.now() - started, after !== undefined ? 'requeue' : 'success');

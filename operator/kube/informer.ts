@@ -1,0 +1,383 @@
+// A watch-backed cache of one kind. Written over KubeClient.list/watch rather than client-node's
+// ListWatch because that one stops for good after any watch or list error other than 410 (it
+// only calls error handlers), never asks for bookmarks, and rides a watch with a fixed 30 s
+// inactivity abort. This one never gives up: list, watch from the list's resourceVersion with
+// bookmarks, relist on 410 Gone, rewatch with capped exponential backoff on errors, and restart a
+// watch that has been silent (no event, no bookmark) for `quietTimeoutMs`, which catches
+// half-open connections that would otherwise stall it for good.
+
+import type { KubeClient, WatchEvent } from './client.ts';
+import { isGone, KubeApiError } from './errors.ts';
+import { type KubeObject, keyOf, type LabelSelector } from './types.ts';
+
+export interface InformerLogger {
+  debug(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+export interface InformerOptions<T extends KubeObject> {
+  apiVersion: string;
+  kind: string;
+  /** Watch one namespace; omit for all namespaces (or a cluster-scoped kind). */
+  namespace?: string;
+  /** Keep only matching objects in memory (a busy cluster has many we do not care about). */
+  labelSelector?: LabelSelector;
+  fieldSelector?: string;
+  /** A watch with no event and no bookmark for this long is restarted. @default 120_000 */
+  quietTimeoutMs?: number;
+  /** Server-side watch length is drawn in [min, 2*min) like client-go. @default 300 */
+  watchTimeoutSeconds?: number;
+  /** First retry delay after a failed list or watch. @default 500 */
+  minBackoffMs?: number;
+  /** @default 30_000 */
+  maxBackoffMs?: number;
+  /** Shapes each object before it is cached. @default drops metadata.managedFields */
+  transform?: (obj: KubeObject) => T;
+  logger?: InformerLogger;
+}
+
+export interface InformerHandlers<T> {
+  add?(obj: T): void;
+  update?(oldObj: T, newObj: T): void;
+  delete?(obj: T): void;
+}
+
+export interface InformerHealth {
+  kind: string;
+  synced: boolean;
+  /** A watch connection is open now. */
+  watching: boolean;
+  /** Last time anything arrived from the API server (list, event, bookmark). */
+  lastEventAt: number | undefined;
+  /** Last time the supervising loop did anything (attempt, event, retry). */
+  lastActivityAt: number;
+  /** Watches started again after an error, a server close or silence. */
+  restarts: number;
+  /** Of those, restarts because the watch was silent too long. */
+  quietRestarts: number;
+  relists: number;
+  consecutiveFailures: number;
+  lastError: string | undefined;
+}
+
+type EventName = keyof InformerHandlers<unknown>;
+
+const stripManagedFields = (obj: KubeObject): KubeObject => {
+  if (obj.metadata?.managedFields) delete obj.metadata.managedFields;
+  return obj;
+};
+
+export class Informer<T extends KubeObject = KubeObject> {
+  readonly kind: string;
+  /** Resolves once the first list is in the cache. */
+  readonly synced: Promise<void>;
+
+  private readonly client: KubeClient;
+  private readonly options: InformerOptions<T>;
+  private readonly quietTimeoutMs: number;
+  private readonly minBackoffMs: number;
+  private readonly maxBackoffMs: number;
+  private readonly transform: (obj: KubeObject) => T;
+  private readonly store = new Map<string, T>();
+  private readonly handlers: { [K in EventName]: Array<NonNullable<InformerHandlers<T>[K]>> } = {
+    add: [],
+    update: [],
+    delete: [],
+  };
+  private resolveSynced!: () => void;
+  private resourceVersion = '';
+  private running = false;
+  private stopped = false;
+  private loop: Promise<void> | undefined;
+  private watchAbort: AbortController | undefined;
+  private wake: (() => void) | undefined;
+  private state: InformerHealth;
+
+  constructor(client: KubeClient, options: InformerOptions<T>) {
+    this.client = client;
+    this.options = options;
+    this.kind = options.kind;
+    this.quietTimeoutMs = options.quietTimeoutMs ?? 120_000;
+    this.minBackoffMs = options.minBackoffMs ?? 500;
+    this.maxBackoffMs = options.maxBackoffMs ?? 30_000;
+    this.transform = options.transform ?? (stripManagedFields as (obj: KubeObject) => T);
+    this.synced = new Promise((resolve) => {
+      this.resolveSynced = resolve;
+    });
+    this.state = {
+      kind: options.kind,
+      synced: false,
+      watching: false,
+      lastEventAt: undefined,
+      lastActivityAt: Date.now(),
+      restarts: 0,
+      quietRestarts: 0,
+      relists: 0,
+      consecutiveFailures: 0,
+      lastError: undefined,
+    };
+  }
+
+  /** Registers handlers; returns a function that removes them. */
+  on(handlers: InformerHandlers<T>): () => void {
+    for (const name of ['add', 'update', 'delete'] as const) {
+      const h = handlers[name];
+      if (h) (this.handlers[name] as unknown[]).push(h);
+    }
+    return () => {
+      for (const name of ['add', 'update', 'delete'] as const) {
+        const h = handlers[name];
+        if (h) this.handlers[name] = (this.handlers[name] as unknown[]).filter((x) => x !== h) as never;
+      }
+    };
+  }
+
+  start(): this {
+    if (this.running) return this;
+    this.running = true;
+    this.loop = this.run();
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.watchAbort?.abort(new Error('informer stopped'));
+    this.wake?.();
+    await this.loop;
+  }
+
+  hasSynced(): boolean {
+    return this.state.synced;
+  }
+
+  /** The cached object (namespace '' or undefined for cluster-scoped kinds). */
+  get(namespace: string | undefined, name: string): T | undefined {
+    return this.store.get(namespace ? `${namespace}/${name}` : name);
+  }
+
+  /** Cached objects, optionally of one namespace. */
+  list(namespace?: string): T[] {
+    const all = [...this.store.values()];
+    return namespace === undefined ? all : all.filter((o) => o.metadata.namespace === namespace);
+  }
+
+  size(): number {
+    return this.store.size;
+  }
+
+  health(): InformerHealth {
+    return { ...this.state };
+  }
+
+  /**
+   * True when the supervising loop has done nothing for `staleAfterMs`: the silent stall this
+   * class exists to prevent. Feed it to /healthz.
+   */
+  isStalled(now = Date.now(), staleAfterMs = this.quietTimeoutMs + this.maxBackoffMs + 60_000): boolean {
+    return this.running && !this.stopped && now - this.state.lastActivityAt > staleAfterMs;
+  }
+
+  /**
+   * Drops the current watch connection as a network failure would; the informer must resume on
+   * its own. With `resumeFrom`, it resumes from that resourceVersion (an ancient one forces the
+   * 410 Gone → relist path). For tests and for operators poking a stuck process.
+   */
+  forceCloseWatch(resumeFrom?: string): void {
+    if (resumeFrom !== undefined) this.resourceVersion = resumeFrom;
+    this.watchAbort?.abort(new Error('watch closed by forceCloseWatch'));
+  }
+
+  private touch(): void {
+    this.state.lastActivityAt = Date.now();
+  }
+
+  private async run(): Promise<void> {
+    let needList = true;
+    while (!this.stopped) {
+      this.touch();
+      try {
+        if (needList) {
+          await this.relist();
+          needList = false;
+        }
+        const outcome = await this.watchOnce();
+        if (this.stopped) break;
+        this.state.restarts++;
+        if (outcome === 'quiet') this.state.quietRestarts++;
+        // A server that closes watches at once must not make us spin.
+        if (outcome === 'empty') await this.sleep(this.backoff(++this.state.consecutiveFailures));
+      } catch (err) {
+        if (this.stopped) break;
+        if (isGone(err)) {
+          this.options.logger?.debug({ kind: this.kind }, 'resourceVersion expired; relisting');
+          needList = true;
+          this.state.restarts++;
+          continue;
+        }
+        const failures = ++this.state.consecutiveFailures;
+        this.state.lastError = err instanceof Error ? err.message : String(err);
+        const delay = this.backoff(failures);
+        this.options.logger?.warn(
+          { kind: this.kind, err: this.state.lastError, retryInMs: delay, failures },
+          'informer list/watch failed; retrying',
+        );
+        if (!needList) this.state.restarts++;
+        await this.sleep(delay);
+      }
+    }
+    this.state.watching = false;
+  }
+
+  private backoff(failures: number): number {
+    const exp = Math.min(this.minBackoffMs * 2 ** Math.max(0, failures - 1), this.maxBackoffMs);
+    // Jitter so a fleet of informers does not hammer a recovering API server in step.
+    return Math.round(exp * (0.8 + Math.random() * 0.4));
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        this.wake = undefined;
+        resolve();
+      }, ms);
+      this.wake = () => {
+        clearTimeout(t);
+        this.wake = undefined;
+        resolve();
+      };
+    });
+  }
+
+  private async relist(): Promise<void> {
+    const listOptions: Parameters<KubeClient['list']>[0] = {
+      apiVersion: this.options.apiVersion,
+      kind: this.kind,
+    };
+    if (this.options.namespace) listOptions.namespace = this.options.namespace;
+    if (this.options.labelSelector) listOptions.labelSelector = this.options.labelSelector;
+    if (this.options.fieldSelector) listOptions.fieldSelector = this.options.fieldSelector;
+    const { items, resourceVersion } = await this.client.list(listOptions);
+    this.state.relists++;
+    this.state.lastEventAt = Date.now();
+    const fresh = new Map<string, T>();
+    for (const item of items) fresh.set(keyOf(item), this.transform(item));
+    const previous = new Map(this.store);
+    this.store.clear();
+    for (const [key, obj] of fresh) this.store.set(key, obj);
+    for (const [key, obj] of fresh) {
+      const old = previous.get(key);
+      if (!old) this.emit('add', obj);
+      else if (old.metadata.resourceVersion !== obj.metadata.resourceVersion) this.emit('update', old, obj);
+    }
+    for (const [key, old] of previous) if (!fresh.has(key)) this.emit('delete', old);
+    this.resourceVersion = resourceVersion;
+    this.state.consecutiveFailures = 0;
+    this.state.lastError = undefined;
+    if (!this.state.synced) {
+      this.state.synced = true;
+      this.resolveSynced();
+    }
+  }
+
+  /** One watch connection. Resolves how it ended; throws on errors (410 included). */
+  private async watchOnce(): Promise<'closed' | 'quiet' | 'empty'> {
+    const abort = new AbortController();
+    this.watchAbort = abort;
+    let quiet = false;
+    let events = 0;
+    let quietTimer: NodeJS.Timeout | undefined;
+    const armQuietTimer = () => {
+      if (quietTimer) clearTimeout(quietTimer);
+      quietTimer = setTimeout(() => {
+        quiet = true;
+        this.options.logger?.warn(
+          { kind: this.kind, quietMs: this.quietTimeoutMs },
+          'watch silent too long (no event, no bookmark); restarting it',
+        );
+        abort.abort(new Error('watch went quiet'));
+      }, this.quietTimeoutMs);
+    };
+    const minTimeout = this.options.watchTimeoutSeconds ?? 300;
+    const opts: Parameters<KubeClient['watch']>[0] = {
+      apiVersion: this.options.apiVersion,
+      kind: this.kind,
+      resourceVersion: this.resourceVersion,
+      allowWatchBookmarks: true,
+      timeoutSeconds: Math.floor(minTimeout * (1 + Math.random())),
+      signal: abort.signal,
+    };
+    if (this.options.namespace) opts.namespace = this.options.namespace;
+    if (this.options.labelSelector) opts.labelSelector = this.options.labelSelector;
+    if (this.options.fieldSelector) opts.fieldSelector = this.options.fieldSelector;
+    let failure: unknown;
+    const openedAt = Date.now();
+    armQuietTimer();
+    this.state.watching = true;
+    try {
+      await this.client.watch(opts, (event) => {
+        if (failure) return;
+        armQuietTimer();
+        this.touch();
+        this.state.lastEventAt = Date.now();
+        events++;
+        try {
+          this.handle(event);
+        } catch (err) {
+          // A 410 or error event ends this watch; stop reading and let the loop decide.
+          failure = err;
+          abort.abort(err);
+        }
+      });
+    } finally {
+      this.state.watching = false;
+      if (quietTimer) clearTimeout(quietTimer);
+      if (this.watchAbort === abort) this.watchAbort = undefined;
+    }
+    if (failure) throw failure;
+    if (quiet) return 'quiet';
+    if (events === 0 && !abort.signal.aborted && Date.now() - openedAt < 1000) return 'empty';
+    this.state.consecutiveFailures = 0;
+    return 'closed';
+  }
+
+  private handle(event: WatchEvent): void {
+    if (event.type === 'ERROR') {
+      const status = event.object as { code?: number; reason?: string; message?: string };
+      throw new KubeApiError({ verb: 'watch', kind: this.kind }, status.code ?? 500, status);
+    }
+    const obj = event.object as KubeObject;
+    const rv = obj.metadata?.resourceVersion;
+    if (event.type === 'BOOKMARK') {
+      if (rv) this.resourceVersion = rv;
+      return;
+    }
+    const item = this.transform(obj);
+    const key = keyOf(item);
+    const old = this.store.get(key);
+    if (event.type === 'DELETED') {
+      this.store.delete(key);
+      this.emit('delete', item);
+    } else {
+      this.store.set(key, item);
+      if (old) this.emit('update', old, item);
+      else this.emit('add', item);
+    }
+    if (rv) this.resourceVersion = rv;
+  }
+
+  private emit(name: 'add' | 'delete', obj: T): void;
+  private emit(name: 'update', oldObj: T, newObj: T): void;
+  private emit(name: EventName, a: T, b?: T): void {
+    for (const h of this.handlers[name]) {
+      try {
+        if (name === 'update') (h as (o: T, n: T) => void)(a, b as T);
+        else (h as (o: T) => void)(a);
+      } catch (err) {
+        this.options.logger?.warn(
+          { kind: this.kind, event: name, err: err instanceof Error ? err.message : String(err) },
+          'informer handler threw; ignored',
+        );
+      }
+    }
+  }
+}

@@ -1,0 +1,187 @@
+// HTTP to the API server. We use client-node for what it does well (kubeconfig parsing,
+// authentication, TLS) and send plain JSON ourselves, because its typed paths (a) serialize
+// built-in kinds through generated models that silently drop fields they do not know and turn
+// timestamps into Date objects, and (b) build a fresh undici Agent per request, so no connection
+// is ever reused. Here one dispatcher is shared, every request is rate limited and counted, and
+// every failure becomes a KubeApiError naming the object.
+
+import { IsomorphicFetchHttpLibrary, type KubeConfig, RequestContext } from '@kubernetes/client-node';
+import { KubeApiError, type KubeApiErrorContext, type KubeStatus, type Verb } from './errors.ts';
+import { TokenBucket } from './rate-limiter.ts';
+
+export interface RequestInfo {
+  verb: Verb;
+  /** HTTP status as text, or `error` when no answer came back. */
+  code: string;
+  durationMs: number;
+}
+
+export interface TransportOptions {
+  /** Client-side limit in requests per second; 0 turns it off. @default 20 (controller-runtime) */
+  qps?: number;
+  /** @default 30 */
+  burst?: number;
+  /** Per-request timeout (for watches: until the response headers). @default 30_000 */
+  timeoutMs?: number;
+  /**
+   * Act as another user to test RBAC, e.g. `system:serviceaccount:ns:name` (the API server adds a
+   * service account's groups itself).
+   */
+  impersonate?: { user: string };
+  /** Called after every request: the hook metrics count API calls by verb and code with. */
+  onRequest?: (info: RequestInfo) => void;
+}
+
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface HttpRequest {
+  verb: Verb;
+  method: Method;
+  path: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  contentType?: string;
+  context: KubeApiErrorContext;
+  signal?: AbortSignal;
+}
+
+export class Transport {
+  readonly kubeConfig: KubeConfig;
+  private readonly http = new IsomorphicFetchHttpLibrary();
+  private readonly limiter: TokenBucket;
+  private readonly timeoutMs: number;
+  private readonly impersonate: TransportOptions['impersonate'];
+  private readonly onRequest: TransportOptions['onRequest'];
+  private readonly counts = new Map<Verb, number>();
+  private dispatcher: ReturnType<RequestContext['getDispatcher']>;
+  private dispatcherReady = false;
+
+  constructor(kubeConfig: KubeConfig, options: TransportOptions = {}) {
+    this.kubeConfig = kubeConfig;
+    this.limiter = new TokenBucket({ qps: options.qps ?? 20, burst: options.burst ?? 30 });
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.impersonate = options.impersonate;
+    this.onRequest = options.onRequest;
+  }
+
+  /** Requests sent so far, by verb. */
+  requestCounts(): Record<string, number> {
+    return Object.fromEntries(this.counts);
+  }
+
+  /** Sends a request and returns the parsed JSON body. */
+  async request<T = unknown>(req: HttpRequest): Promise<T> {
+    const { response, finish, fail } = await this.send(req, false);
+    try {
+      const text = await response.body.text();
+      finish();
+      return (text ? JSON.parse(text) : undefined) as T;
+    } catch (err) {
+      throw fail(err);
+    }
+  }
+
+  /** Opens a streaming GET (a watch); the connect timeout ends once headers arrive. */
+  async stream(req: HttpRequest): Promise<ReadableStream<Uint8Array>> {
+    const { response, finish } = await this.send(req, true);
+    finish();
+    const body = response.body.stream();
+    if (!body) throw new KubeApiError(req.context, response.httpStatusCode, { message: 'empty watch body' });
+    return body;
+  }
+
+  private async send(req: HttpRequest, streaming: boolean) {
+    await this.limiter.take();
+    this.counts.set(req.verb, (this.counts.get(req.verb) ?? 0) + 1);
+    const started = performance.now();
+    const report = (code: string) =>
+      this.onRequest?.({ verb: req.verb, code, durationMs: performance.now() - started });
+
+    const abort = new AbortController();
+    const timer = setTimeout(
+      () => abort.abort(new Error(`no answer within ${this.timeoutMs} ms`)),
+      this.timeoutMs,
+    );
+    const onCallerAbort = () => abort.abort(req.signal?.reason);
+    if (req.signal?.aborted) onCallerAbort();
+    req.signal?.addEventListener('abort', onCallerAbort, { once: true });
+    const cleanup = () => {
+      clearTimeout(timer);
+      if (!streaming) req.signal?.removeEventListener('abort', onCallerAbort);
+    };
+    const fail = (err: unknown): KubeApiError => {
+      cleanup();
+      if (err instanceof KubeApiError) return err;
+      report('error');
+      const cause = (err as { cause?: unknown })?.cause ?? err;
+      const message = abort.signal.aborted
+        ? String((abort.signal.reason as Error)?.message ?? 'aborted')
+        : String((cause as Error)?.message ?? cause);
+      return new KubeApiError(req.context, 0, { message }, err);
+    };
+
+    let response: Awaited<ReturnType<ReturnType<IsomorphicFetchHttpLibrary['send']>['toPromise']>>;
+    try {
+      const ctx = await this.context(req);
+      ctx.setSignal(abort.signal);
+      response = await this.http.send(ctx).toPromise();
+    } catch (err) {
+      throw fail(err);
+    }
+    if (response.httpStatusCode < 200 || response.httpStatusCode > 299) {
+      let status: KubeStatus = {};
+      try {
+        const text = await response.body.text();
+        status = parseStatus(text);
+      } catch {
+        // The body is only for the message; the status code says enough.
+      }
+      cleanup();
+      report(String(response.httpStatusCode));
+      throw new KubeApiError(req.context, response.httpStatusCode, status);
+    }
+    return {
+      response,
+      finish: () => {
+        cleanup();
+        report(String(response.httpStatusCode));
+      },
+      fail,
+    };
+  }
+
+  private async context(req: HttpRequest): Promise<RequestContext> {
+    const cluster = this.kubeConfig.getCurrentCluster();
+    if (!cluster) throw new Error('kubeconfig has no current cluster');
+    const url = new URL(cluster.server.replace(/\/+$/, '') + req.path);
+    for (const [k, v] of Object.entries(req.query ?? {})) {
+      if (v !== undefined) url.searchParams.set(k, String(v));
+    }
+    const ctx = new RequestContext(url.toString(), req.method);
+    // Headers (tokens may rotate) come fresh each time; the TLS dispatcher is built once and reused.
+    await this.kubeConfig.applySecurityAuthentication(ctx);
+    if (!this.dispatcherReady) {
+      this.dispatcher = ctx.getDispatcher();
+      this.dispatcherReady = true;
+    }
+    if (this.dispatcher) ctx.setDispatcher(this.dispatcher);
+    ctx.setHeaderParam('Accept', 'application/json');
+    if (this.impersonate) {
+      ctx.setHeaderParam('Impersonate-User', this.impersonate.user);
+    }
+    if (req.body !== undefined) {
+      ctx.setHeaderParam('Content-Type', req.contentType ?? 'application/json');
+      ctx.setBody(JSON.stringify(req.body));
+    }
+    return ctx;
+  }
+}
+
+function parseStatus(text: string): KubeStatus {
+  try {
+    const body = JSON.parse(text) as KubeStatus & { kind?: string };
+    return { reason: body.reason, message: body.message, code: body.code, details: body.details };
+  } catch {
+    return { message: text.slice(0, 500) };
+  }
+}
