@@ -1,0 +1,611 @@
+// The Storefront API, storefront.dev/v1alpha1: the single definition of its fields, defaults and
+// rules. Types (types.ts), the CRD (crd.ts), CLI validation (validate.ts) and the spec reference
+// in the README are all generated from this file.
+import { QUANTITY_PATTERN } from './openapi.ts';
+import { compareQuantities } from './quantity.ts';
+import { arr, bool, defaulted, int, obj, oneOf, optional, type Rule, required, str } from './schema.ts';
+
+export const GROUP = 'storefront.dev';
+export const VERSION = 'v1alpha1';
+export const KIND = 'Storefront';
+export const PLURAL = 'storefronts';
+
+/** The shop image this release of Storefront ships (bundled reference app). */
+export const DEFAULT_APP_IMAGE = 'ghcr.io/storefront-dev/storefront-shop:0.1.0';
+export const DEFAULT_REDIS_IMAGE = 'docker.io/library/redis:8.2.2-bookworm';
+export const POSTGRES_VERSIONS = ['15', '16', '17', '18'] as const;
+export const DEFAULT_POSTGRES_VERSION = '17';
+
+const DNS_SUBDOMAIN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$';
+const DNS_LABEL = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
+// registry[:port]/path[:tag][@sha256:digest] — the shape of distribution's reference grammar.
+const IMAGE_REFERENCE =
+  '^([a-zA-Z0-9.-]+(:[0-9]+)?/)?[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$';
+const ENV_NAME = '^[A-Za-z_][A-Za-z0-9_]*$';
+
+/** Variables the renderer sets for the shop; users may not override them through app.env. */
+export const RESERVED_ENV = [
+  'PORT',
+  'DATABASE_URL',
+  'PGHOST',
+  'PGPORT',
+  'PGUSER',
+  'PGPASSWORD',
+  'PGDATABASE',
+  'PGSSLMODE',
+  'REDIS_URL',
+  'REDIS_PASSWORD',
+  'ADMIN_TOKEN',
+  'ASSET_BASE_URL',
+  'STATIC_MAX_AGE_SECONDS',
+] as const;
+
+const quantity = (description: string) =>
+  str({
+    description,
+    pattern: QUANTITY_PATTERN,
+    maxLength: 32,
+    quantity: true,
+    patternDescription: 'a quantity',
+  });
+
+const image = (description: string) => str({ description, pattern: IMAGE_REFERENCE, maxLength: 512 });
+
+const secretName = (description: string) => str({ description, pattern: DNS_SUBDOMAIN, maxLength: 253 });
+const secretKey = (description: string) => str({ description, pattern: '^[-._a-zA-Z0-9]+$', maxLength: 253 });
+
+const lte = (field: 'cpu' | 'memory'): Rule => ({
+  cel: `quantity(self.requests.${field}).compareTo(quantity(self.limits.${field})) <= 0`,
+  message: `requests.${field} must be less than or equal to limits.${field}`,
+  fieldPath: `.requests.${field}`,
+  check: (s) => compareQuantities(s.requests[field], s.limits[field]) <= 0,
+});
+
+/** Requests and limits, both always set (Pod Security and quota-friendly clusters need both). */
+const resources = (what: string, d: { cpu: string; memory: string; cpuLimit: string; memoryLimit: string }) =>
+  obj(
+    {
+      requests: defaulted(
+        obj(
+          {
+            cpu: defaulted(quantity(`CPU the ${what} is guaranteed.`), d.cpu),
+            memory: defaulted(quantity(`Memory the ${what} is guaranteed.`), d.memory),
+          },
+          { description: `Resource requests of the ${what}.` },
+        ),
+      ),
+      limits: defaulted(
+        obj(
+          {
+            cpu: defaulted(quantity(`CPU limit of the ${what}.`), d.cpuLimit),
+            memory: defaulted(
+              quantity(`Memory limit of the ${what}; the container is OOM-killed above it.`),
+              d.memoryLimit,
+            ),
+          },
+          { description: `Resource limits of the ${what}.` },
+        ),
+      ),
+    },
+    { description: `Compute resources of the ${what} container.`, rules: [lte('cpu'), lte('memory')] },
+  );
+
+const secretRef = (what: string, defaultKey: string) =>
+  obj(
+    {
+      name: required(secretName(`Name of a Secret in the Storefront's namespace that holds the ${what}.`)),
+      key: defaulted(secretKey(`Key in that Secret whose value is the ${what}.`), defaultKey),
+    },
+    { description: `Where the ${what} comes from.` },
+  );
+
+const envVar = obj(
+  {
+    name: required(str({ description: 'Variable name.', pattern: ENV_NAME, maxLength: 128 })),
+    value: optional(str({ description: 'Literal value.', maxLength: 4096 })),
+    secretKeyRef: optional(
+      obj(
+        {
+          name: required(secretName('Secret name.')),
+          key: required(secretKey('Key in the Secret.')),
+        },
+        { description: 'Take the value from a key of a Secret in the same namespace.' },
+      ),
+    ),
+  },
+  {
+    description: 'An extra environment variable for the app container.',
+    rules: [
+      {
+        cel: `!(self.name in [${RESERVED_ENV.map((e) => `'${e}'`).join(', ')}])`,
+        message: `is set by Storefront and cannot be overridden (reserved: ${RESERVED_ENV.join(', ')})`,
+        fieldPath: '.name',
+        check: (s) => !(RESERVED_ENV as readonly string[]).includes(s.name),
+      },
+      {
+        cel: '!(has(self.value) && has(self.secretKeyRef))',
+        message: 'set either value or secretKeyRef, not both',
+        fieldPath: '.secretKeyRef',
+        check: (s) => !(s.value !== undefined && s.secretKeyRef !== undefined),
+      },
+    ],
+  },
+);
+
+const autoscaling = obj(
+  {
+    enabled: defaulted(
+      bool({ description: 'Render a HorizontalPodAutoscaler (autoscaling/v2) for the app.' }),
+      false,
+    ),
+    minReplicas: defaulted(
+      int({ description: 'Lower bound of app replicas.', minimum: 1, maximum: 1000 }),
+      2,
+    ),
+    maxReplicas: defaulted(
+      int({ description: 'Upper bound of app replicas.', minimum: 1, maximum: 1000 }),
+      10,
+    ),
+    targetCPUUtilizationPercentage: defaulted(
+      int({
+        description: 'Average CPU utilisation (percent of requests) the autoscaler aims for.',
+        minimum: 1,
+        maximum: 100,
+      }),
+      70,
+    ),
+  },
+  {
+    description: 'Horizontal autoscaling of the app servers.',
+    rules: [
+      {
+        cel: 'self.minReplicas <= self.maxReplicas',
+        message: 'minReplicas must be less than or equal to maxReplicas',
+        fieldPath: '.minReplicas',
+        check: (s) => s.minReplicas <= s.maxReplicas,
+      },
+    ],
+  },
+);
+
+const app = obj(
+  {
+    image: defaulted(
+      image("Image of the app servers; any image that honours the shop's environment contract."),
+      DEFAULT_APP_IMAGE,
+    ),
+    imagePullPolicy: defaulted(
+      oneOf(['Always', 'IfNotPresent', 'Never'], { description: 'When the kubelet pulls the image.' }),
+      'IfNotPresent',
+    ),
+    replicas: defaulted(
+      int({
+        description: 'App replicas when autoscaling is off (a PodDisruptionBudget is added above 1).',
+        minimum: 1,
+        maximum: 100,
+      }),
+      2,
+    ),
+    autoscaling: defaulted(autoscaling),
+    resources: defaulted(
+      resources('app', { cpu: '100m', memory: '128Mi', cpuLimit: '1', memoryLimit: '512Mi' }),
+    ),
+    env: optional(
+      arr(envVar, {
+        description: 'Extra environment variables.',
+        maxItems: 64,
+        listType: 'map',
+        listMapKeys: ['name'],
+      }),
+    ),
+    adminTokenSecret: optional(secretRef('shop admin API token', 'token')),
+  },
+  { description: 'The application servers (the bundled reference shop by default).' },
+);
+
+const issuerRef = obj(
+  {
+    name: required(str({ description: 'Issuer name.', pattern: DNS_SUBDOMAIN, maxLength: 253 })),
+    kind: defaulted(oneOf(['ClusterIssuer', 'Issuer'], { description: 'Issuer kind.' }), 'ClusterIssuer'),
+  },
+  { description: 'The cert-manager issuer that signs the certificate.' },
+);
+
+const tls = obj(
+  {
+    mode: defaulted(
+      oneOf(['certManager', 'selfSigned', 'secret', 'none'], {
+        description:
+          'certManager: a cert-manager Certificate signed by issuerRef; selfSigned: the operator issues a CA and a 90-day leaf; secret: a kubernetes.io/tls Secret you provide; none: plain HTTP.',
+      }),
+      'selfSigned',
+    ),
+    secretName: optional(
+      secretName(
+        'The kubernetes.io/tls Secret (mode secret: yours, required; other modes: defaults to <name>-tls).',
+      ),
+    ),
+    issuerRef: optional(issuerRef),
+  },
+  {
+    description: 'TLS for the shop host.',
+    rules: [
+      {
+        cel: "self.mode != 'secret' || has(self.secretName)",
+        message: "tls mode 'secret' needs secretName (a kubernetes.io/tls Secret in the same namespace)",
+        fieldPath: '.secretName',
+        check: (s) => s.mode !== 'secret' || s.secretName !== undefined,
+      },
+      {
+        cel: "self.mode != 'certManager' || has(self.issuerRef)",
+        message: "tls mode 'certManager' needs issuerRef (the cert-manager Issuer or ClusterIssuer to use)",
+        fieldPath: '.issuerRef',
+        check: (s) => s.mode !== 'certManager' || s.issuerRef !== undefined,
+      },
+    ],
+  },
+);
+
+const rateLimit = obj(
+  {
+    requestsPerSecond: defaulted(
+      int({
+        description: 'Requests per second per client IP (0 turns rate limiting off); excess gets 429.',
+        minimum: 0,
+        maximum: 100000,
+      }),
+      20,
+    ),
+    burstMultiplier: defaulted(
+      int({ description: 'Burst allowed above the rate, as a multiple of it.', minimum: 1, maximum: 100 }),
+      5,
+    ),
+    connections: defaulted(
+      int({
+        description: 'Concurrent connections per client IP (0 = unlimited).',
+        minimum: 0,
+        maximum: 100000,
+      }),
+      0,
+    ),
+  },
+  { description: 'Per-client rate limits at the front door (ingress-nginx).' },
+);
+
+const parentRef = obj(
+  {
+    name: required(str({ description: 'Gateway name.', pattern: DNS_SUBDOMAIN, maxLength: 253 })),
+    namespace: optional(
+      str({
+        description: "Gateway namespace (default: the Storefront's).",
+        pattern: DNS_LABEL,
+        maxLength: 63,
+      }),
+    ),
+    sectionName: optional(
+      str({ description: 'Listener name on the Gateway.', pattern: DNS_LABEL, maxLength: 63 }),
+    ),
+  },
+  { description: 'A Gateway the HTTPRoute attaches to.' },
+);
+
+const ingress = obj(
+  {
+    provider: defaulted(
+      oneOf(['nginx', 'gatewayAPI'], {
+        description:
+          'nginx: an Ingress for ingress-nginx; gatewayAPI: an HTTPRoute attached to gateway.parentRefs.',
+      }),
+      'nginx',
+    ),
+    className: defaulted(
+      str({ description: 'IngressClass name (provider nginx).', pattern: DNS_SUBDOMAIN, maxLength: 253 }),
+      'nginx',
+    ),
+    tls: defaulted(tls),
+    hsts: defaulted(
+      obj(
+        {
+          enabled: defaulted(
+            bool({ description: 'Send Strict-Transport-Security (only when TLS is on).' }),
+            true,
+          ),
+          maxAgeSeconds: defaulted(
+            int({ description: 'HSTS max-age.', minimum: 0, maximum: 63072000 }),
+            31536000,
+          ),
+          includeSubdomains: defaulted(bool({ description: 'HSTS includeSubDomains.' }), false),
+        },
+        { description: 'HTTP Strict Transport Security.' },
+      ),
+    ),
+    rateLimit: defaulted(rateLimit),
+    bodySizeLimit: defaulted(
+      str({
+        description: 'Largest request body accepted by the front door (nginx size: 1m, 512k).',
+        pattern: '^[0-9]+[kKmMgG]?$',
+        maxLength: 16,
+      }),
+      '1m',
+    ),
+    waf: defaulted(
+      obj(
+        {
+          enabled: defaulted(
+            bool({ description: 'Enable ModSecurity with the OWASP Core Rule Set (provider nginx).' }),
+            false,
+          ),
+        },
+        { description: 'Web application firewall.' },
+      ),
+    ),
+    gateway: optional(
+      obj(
+        {
+          parentRefs: required(
+            arr(parentRef, { description: 'Gateways to attach to.', minItems: 1, maxItems: 8 }),
+          ),
+        },
+        { description: 'Gateway API settings (provider gatewayAPI).' },
+      ),
+    ),
+  },
+  {
+    description: 'The front door: load balancer and web server.',
+    rules: [
+      {
+        cel: "self.provider != 'gatewayAPI' || has(self.gateway)",
+        message: "provider 'gatewayAPI' needs gateway.parentRefs (the Gateway to attach the HTTPRoute to)",
+        fieldPath: '.gateway',
+        check: (s) => s.provider !== 'gatewayAPI' || s.gateway !== undefined,
+      },
+      {
+        cel: "self.provider == 'nginx' || !self.waf.enabled",
+        message: "the WAF (ModSecurity + OWASP CRS) needs provider 'nginx'",
+        fieldPath: '.waf.enabled',
+        check: (s) => s.provider === 'nginx' || !s.waf.enabled,
+      },
+    ],
+  },
+);
+
+const cdn = obj(
+  {
+    assetBaseUrl: optional(
+      str({
+        description:
+          "Public base URL of a CDN in front of the shop's /static path; pages reference assets through it.",
+        pattern: '^https://[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?$',
+        maxLength: 512,
+      }),
+    ),
+    originHost: optional(
+      str({
+        description: 'Extra host the CDN pulls /static from (added to the front door).',
+        pattern: DNS_SUBDOMAIN,
+        maxLength: 253,
+      }),
+    ),
+    staticMaxAgeSeconds: defaulted(
+      int({
+        description: 'Cache lifetime of fingerprinted static assets (sent as immutable).',
+        minimum: 0,
+        maximum: 31536000,
+      }),
+      31536000,
+    ),
+  },
+  { description: 'CDN: fingerprinted static assets, long-lived caching, optional asset host.' },
+);
+
+const storage = obj(
+  {
+    size: defaulted(
+      {
+        ...quantity('Size of the data volume; it may grow, never shrink.'),
+        rules: [
+          {
+            cel: 'quantity(self).compareTo(quantity(oldSelf)) >= 0',
+            message: 'the volume cannot shrink (it may only grow)',
+            transition: true,
+            check: (s, o) => compareQuantities(s, o) >= 0,
+          },
+        ],
+      },
+      '10Gi',
+    ),
+    storageClassName: optional(
+      str({
+        description: 'StorageClass of the volume (default: the cluster default); fixed once set.',
+        pattern: DNS_SUBDOMAIN,
+        maxLength: 253,
+      }),
+    ),
+  },
+  {
+    description: 'The database volume.',
+    rules: [
+      {
+        cel: 'has(self.storageClassName) == has(oldSelf.storageClassName) && (!has(self.storageClassName) || self.storageClassName == oldSelf.storageClassName)',
+        message: 'storageClassName cannot change once the volume exists',
+        fieldPath: '.storageClassName',
+        transition: true,
+        check: (s, o) => s.storageClassName === o.storageClassName,
+      },
+    ],
+  },
+);
+
+const database = obj(
+  {
+    mode: defaulted(
+      oneOf(['managed', 'external', 'cloudnativepg'], {
+        description:
+          'managed: a Postgres StatefulSet with a volume; external: your Postgres, URL from external; cloudnativepg: a CloudNativePG Cluster (needs its CRD).',
+      }),
+      'managed',
+    ),
+    version: defaulted(
+      oneOf(POSTGRES_VERSIONS, { description: 'Postgres major version (managed, cloudnativepg).' }),
+      DEFAULT_POSTGRES_VERSION,
+    ),
+    image: optional(image('Postgres image (default: the official image for version).')),
+    instances: defaulted(
+      int({
+        description: 'Postgres instances (cloudnativepg only; managed is a single instance).',
+        minimum: 1,
+        maximum: 9,
+      }),
+      1,
+    ),
+    storage: defaulted(storage),
+    resources: defaulted(
+      resources('database', { cpu: '250m', memory: '256Mi', cpuLimit: '2', memoryLimit: '1Gi' }),
+    ),
+    external: optional(secretRef('Postgres connection URL (postgres://user:password@host:5432/db)', 'url')),
+  },
+  {
+    description: 'The database server.',
+    rules: [
+      {
+        cel: "self.mode != 'external' || has(self.external)",
+        message: "mode 'external' needs external.name (a Secret holding the connection URL)",
+        fieldPath: '.external',
+        check: (s) => s.mode !== 'external' || s.external !== undefined,
+      },
+      {
+        cel: 'self.mode == oldSelf.mode',
+        message: 'database mode cannot change once set (move the data, then create a new Storefront)',
+        fieldPath: '.mode',
+        transition: true,
+        check: (s, o) => s.mode === o.mode,
+      },
+    ],
+  },
+);
+
+const cache = obj(
+  {
+    mode: defaulted(
+      oneOf(['managed', 'external', 'disabled'], {
+        description:
+          'managed: a Redis Deployment; external: your Redis, URL from external; disabled: the shop runs uncached.',
+      }),
+      'managed',
+    ),
+    image: defaulted(image('Redis image (managed).'), DEFAULT_REDIS_IMAGE),
+    maxMemory: defaulted(
+      quantity('Redis maxmemory (evicting with allkeys-lru); keep it below limits.memory.'),
+      '256Mi',
+    ),
+    resources: defaulted(
+      resources('cache', { cpu: '50m', memory: '64Mi', cpuLimit: '500m', memoryLimit: '384Mi' }),
+    ),
+    external: optional(secretRef('Redis URL (redis://:password@host:6379/0)', 'url')),
+  },
+  {
+    description: 'The cache server.',
+    rules: [
+      {
+        cel: "self.mode != 'external' || has(self.external)",
+        message: "mode 'external' needs external.name (a Secret holding the Redis URL)",
+        fieldPath: '.external',
+        check: (s) => s.mode !== 'external' || s.external !== undefined,
+      },
+      {
+        cel: 'quantity(self.maxMemory).compareTo(quantity(self.resources.limits.memory)) < 0',
+        message: 'maxMemory must be below resources.limits.memory (Redis needs headroom over its data)',
+        fieldPath: '.maxMemory',
+        check: (s) => compareQuantities(s.maxMemory, s.resources.limits.memory) < 0,
+      },
+    ],
+  },
+);
+
+const networkPolicy = obj(
+  {
+    enabled: defaulted(
+      bool({ description: 'Render default-deny NetworkPolicies plus the explicit allows.' }),
+      true,
+    ),
+    ingressControllerNamespace: defaulted(
+      str({
+        description: 'Namespace of the ingress controller (or Gateway) pods allowed to reach the app.',
+        pattern: DNS_LABEL,
+        maxLength: 63,
+      }),
+      'ingress-nginx',
+    ),
+    dnsNamespace: defaulted(
+      str({ description: 'Namespace of the cluster DNS pods.', pattern: DNS_LABEL, maxLength: 63 }),
+      'kube-system',
+    ),
+    externalEgressCIDRs: optional(
+      arr(str({ description: 'A CIDR.', pattern: '^[0-9a-fA-F.:]+/[0-9]{1,3}$', maxLength: 64 }), {
+        description:
+          'Where external databases/caches live (egress on their ports only); default 0.0.0.0/0 and ::/0.',
+        maxItems: 32,
+      }),
+    ),
+  },
+  { description: "Network isolation of the Storefront's pods." },
+);
+
+export const specSchema = obj(
+  {
+    host: required(
+      str({
+        description: 'Public DNS name of the shop (no wildcard).',
+        pattern: DNS_SUBDOMAIN,
+        maxLength: 253,
+        minLength: 1,
+      }),
+    ),
+    app: defaulted(app),
+    ingress: defaulted(ingress),
+    cdn: defaulted(cdn),
+    database: defaulted(database),
+    cache: defaulted(cache),
+    networkPolicy: defaulted(networkPolicy),
+    deletionPolicy: defaulted(
+      oneOf(['Retain', 'Delete'], {
+        description:
+          'Retain: the database volume and credentials outlive the Storefront; Delete: removed with it.',
+      }),
+      'Retain',
+    ),
+  },
+  { description: 'The desired e-commerce stack.' },
+);
+
+const condition = obj(
+  {
+    type: required(str({ description: 'Condition type.', maxLength: 316 })),
+    status: required(oneOf(['True', 'False', 'Unknown'], { description: 'Condition status.' })),
+    observedGeneration: optional(
+      int({ description: 'Generation the condition was computed for.', minimum: 0, format: 'int64' }),
+    ),
+    lastTransitionTime: required(str({ description: 'When the status last changed.', format: 'date-time' })),
+    reason: required(str({ description: 'CamelCase reason.', maxLength: 1024 })),
+    message: required(str({ description: 'Human message.', maxLength: 32768 })),
+  },
+  { description: 'A standard Kubernetes condition.' },
+);
+
+export const statusSchema = obj(
+  {
+    observedGeneration: optional(
+      int({ description: 'The generation last reconciled.', minimum: 0, format: 'int64' }),
+    ),
+    url: optional(str({ description: 'Where the shop is served.' })),
+    conditions: optional(
+      arr(condition, {
+        description: 'Ready plus one condition per component.',
+        listType: 'map',
+        listMapKeys: ['type'],
+        maxItems: 32,
+      }),
+    ),
+  },
+  { description: 'What the operator last observed.' },
+);

@@ -1,0 +1,187 @@
+// Invalid Storefronts and the field each must be rejected on. The CLI's validation (unit test)
+// and the real API server (cluster test) are both checked against this one table, so the two can
+// never disagree. `old` makes it an update: the spec is first created as `old`, then changed.
+
+export interface InvalidSpecCase {
+  name: string;
+  /** The spec (merged over a valid base), or a whole document with `doc`. */
+  spec?: Record<string, unknown>;
+  doc?: Record<string, unknown>;
+  old?: Record<string, unknown>;
+  /** The field path the error must name. */
+  path: string;
+}
+
+export const BASE_NAME = 'bad-shop';
+
+export function baseDoc(spec: Record<string, unknown> = {}, name = BASE_NAME): Record<string, unknown> {
+  return {
+    apiVersion: 'storefront.dev/v1alpha1',
+    kind: 'Storefront',
+    metadata: { name },
+    spec: { host: 'shop.example.com', ...spec },
+  };
+}
+
+export function caseDoc(c: InvalidSpecCase, name = BASE_NAME): Record<string, unknown> {
+  return c.doc ? { ...c.doc, metadata: { name } } : baseDoc(c.spec, name);
+}
+
+const env = (...vars: Record<string, unknown>[]) => ({ app: { env: vars } });
+
+export const invalidSpecs: InvalidSpecCase[] = [
+  {
+    name: 'host missing',
+    doc: { apiVersion: 'storefront.dev/v1alpha1', kind: 'Storefront', metadata: {}, spec: { app: {} } },
+    path: 'spec.host',
+  },
+  { name: 'host with underscore and capitals', spec: { host: 'My_Shop.example.com' }, path: 'spec.host' },
+  { name: 'host wildcard', spec: { host: '*.example.com' }, path: 'spec.host' },
+  { name: 'replicas zero', spec: { app: { replicas: 0 } }, path: 'spec.app.replicas' },
+  { name: 'replicas not a number', spec: { app: { replicas: 'two' } }, path: 'spec.app.replicas' },
+  {
+    name: 'image with capitals in the repository',
+    spec: { app: { image: 'ghcr.io/Shop/App:1.0' } },
+    path: 'spec.app.image',
+  },
+  { name: 'image with a space', spec: { app: { image: 'shop app:1.0' } }, path: 'spec.app.image' },
+  {
+    name: 'autoscaling min above max',
+    spec: { app: { autoscaling: { enabled: true, minReplicas: 8, maxReplicas: 4 } } },
+    path: 'spec.app.autoscaling.minReplicas',
+  },
+  {
+    name: 'autoscaling target zero',
+    spec: { app: { autoscaling: { targetCPUUtilizationPercentage: 0 } } },
+    path: 'spec.app.autoscaling.targetCPUUtilizationPercentage',
+  },
+  {
+    name: 'cpu request not a quantity',
+    spec: { app: { resources: { requests: { cpu: 'lots' } } } },
+    path: 'spec.app.resources.requests.cpu',
+  },
+  {
+    name: 'memory request above limit',
+    spec: { app: { resources: { requests: { memory: '2Gi' }, limits: { memory: '1Gi' } } } },
+    path: 'spec.app.resources.requests.memory',
+  },
+  {
+    name: 'env overrides a reserved variable',
+    spec: env({ name: 'DATABASE_URL', value: 'postgres://x' }),
+    path: 'spec.app.env[0].name',
+  },
+  {
+    name: 'env name not an identifier',
+    spec: env({ name: '1-BAD', value: 'x' }),
+    path: 'spec.app.env[0].name',
+  },
+  {
+    name: 'env with value and secretKeyRef',
+    spec: env({ name: 'TOKEN', value: 'x', secretKeyRef: { name: 's', key: 'k' } }),
+    path: 'spec.app.env[0].secretKeyRef',
+  },
+  {
+    name: 'env duplicate names',
+    spec: env({ name: 'A', value: '1' }, { name: 'A', value: '2' }),
+    path: 'spec.app.env[1]',
+  },
+  {
+    name: "tls mode 'secret' without secretName",
+    spec: { ingress: { tls: { mode: 'secret' } } },
+    path: 'spec.ingress.tls.secretName',
+  },
+  {
+    name: "tls mode 'certManager' without issuerRef",
+    spec: { ingress: { tls: { mode: 'certManager' } } },
+    path: 'spec.ingress.tls.issuerRef',
+  },
+  {
+    name: 'tls mode unknown',
+    spec: { ingress: { tls: { mode: 'letsencrypt' } } },
+    path: 'spec.ingress.tls.mode',
+  },
+  {
+    name: 'gatewayAPI without gateway',
+    spec: { ingress: { provider: 'gatewayAPI' } },
+    path: 'spec.ingress.gateway',
+  },
+  {
+    name: 'WAF with gatewayAPI',
+    spec: {
+      ingress: {
+        provider: 'gatewayAPI',
+        gateway: { parentRefs: [{ name: 'public' }] },
+        waf: { enabled: true },
+      },
+    },
+    path: 'spec.ingress.waf.enabled',
+  },
+  {
+    name: 'body size limit with a space',
+    spec: { ingress: { bodySizeLimit: '1 MB' } },
+    path: 'spec.ingress.bodySizeLimit',
+  },
+  {
+    name: 'negative rate limit',
+    spec: { ingress: { rateLimit: { requestsPerSecond: -5 } } },
+    path: 'spec.ingress.rateLimit.requestsPerSecond',
+  },
+  {
+    name: 'CDN over plain http',
+    spec: { cdn: { assetBaseUrl: 'http://cdn.example.com' } },
+    path: 'spec.cdn.assetBaseUrl',
+  },
+  {
+    name: 'external database without a Secret',
+    spec: { database: { mode: 'external' } },
+    path: 'spec.database.external',
+  },
+  {
+    name: 'unsupported Postgres version',
+    spec: { database: { version: '9.6' } },
+    path: 'spec.database.version',
+  },
+  {
+    name: 'storage size not a quantity',
+    spec: { database: { storage: { size: '10 gigs' } } },
+    path: 'spec.database.storage.size',
+  },
+  {
+    name: 'external cache without a Secret',
+    spec: { cache: { mode: 'external' } },
+    path: 'spec.cache.external',
+  },
+  {
+    name: 'cache maxMemory at the memory limit',
+    spec: { cache: { maxMemory: '512Mi', resources: { limits: { memory: '512Mi' } } } },
+    path: 'spec.cache.maxMemory',
+  },
+  { name: 'unknown deletion policy', spec: { deletionPolicy: 'Orphan' }, path: 'spec.deletionPolicy' },
+  { name: 'misspelt field', spec: { hots: 'shop.example.com' }, path: 'spec.hots' },
+  {
+    name: 'egress CIDR not a CIDR',
+    spec: { networkPolicy: { externalEgressCIDRs: ['everywhere'] } },
+    path: 'spec.networkPolicy.externalEgressCIDRs[0]',
+  },
+  {
+    name: 'volume shrinks',
+    old: { database: { storage: { size: '20Gi' } } },
+    spec: { database: { storage: { size: '10Gi' } } },
+    path: 'spec.database.storage.size',
+  },
+  {
+    name: 'storage class changes',
+    old: { database: { storage: { storageClassName: 'fast' } } },
+    spec: { database: { storage: { storageClassName: 'slow' } } },
+    path: 'spec.database.storage.storageClassName',
+  },
+  {
+    name: 'database mode changes',
+    old: { database: { mode: 'managed' } },
+    spec: { database: { mode: 'external', external: { name: 'db' } } },
+    path: 'spec.database.mode',
+  },
+];
+
+/** A name the API server and the CLI must both refuse (too long for the child objects' names). */
+export const tooLongName = 'a-storefront-name-that-is-far-too-long-for-us';

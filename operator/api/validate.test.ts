@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { baseDoc, caseDoc, invalidSpecs, tooLongName } from './testdata/invalid-specs.ts';
+import { parseStorefront, validateStorefront } from './validate.ts';
+
+describe('validateStorefront', () => {
+  it('when the table is listed, then it has at least 25 cases', () => {
+    expect(invalidSpecs.length).toBeGreaterThanOrEqual(25);
+  });
+
+  it.each(invalidSpecs)('when $name, then the error names $path', (c) => {
+    const old = c.old ? baseDoc(c.old) : undefined;
+    if (old) expect(validateStorefront(old)).toEqual([]);
+    const errors = validateStorefront(caseDoc(c), old);
+    expect(errors.map((e) => e.path)).toContain(c.path);
+    const error = errors.find((e) => e.path === c.path)!;
+    expect(error.message.startsWith(`${c.path}: `)).toBe(true);
+  });
+
+  it('when the name is too long for child object names, then metadata.name is named', () => {
+    const errors = validateStorefront(baseDoc({}, tooLongName));
+    expect(errors.map((e) => e.path)).toEqual(['metadata.name']);
+  });
+
+  it('when a valid spec is updated with a growing volume, then it is accepted', () => {
+    const old = baseDoc({ database: { storage: { size: '10Gi' } } });
+    expect(validateStorefront(baseDoc({ database: { storage: { size: '20Gi' } } }), old)).toEqual([]);
+  });
+
+  it('when a minimal spec is parsed, then every default is filled in', () => {
+    const sf = parseStorefront(baseDoc());
+    expect(sf.spec.app.replicas).toBe(2);
+    expect(sf.spec.ingress.tls.mode).toBe('selfSigned');
+    expect(sf.spec.database.storage.size).toBe('10Gi');
+    expect(sf.spec.cache.maxMemory).toBe('256Mi');
+    expect(sf.spec.deletionPolicy).toBe('Retain');
+    expect(sf.spec.networkPolicy.enabled).toBe(true);
+  });
+
+  it('when parse fails, then the error lists every bad field', () => {
+    expect(() => parseStorefront(baseDoc({ app: { replicas: 0 }, deletionPolicy: 'x' }))).toThrow(
+      /spec\.app\.replicas:.*\n.*spec\.deletionPolicy: Unsupported value: "x"/,
+    );
+  });
+});

@@ -1,0 +1,72 @@
+// The shop's environment contract (see app/README.md): how the app and the migration Job find the
+// database and the cache. Secrets are referenced, never inlined.
+import type { k8s } from 'cdk8s-plus-27';
+import type { Storefront } from '../api/types.ts';
+import { POSTGRES_DB, POSTGRES_USER } from './credentials.ts';
+import { names } from './names.ts';
+
+export const APP_PORT = 8080;
+export const APP_UID = 10001;
+
+const fromSecret = (name: string, key: string): k8s.EnvVar['valueFrom'] => ({ secretKeyRef: { name, key } });
+
+export function databaseEnv(sf: Storefront): k8s.EnvVar[] {
+  const n = names(sf);
+  switch (sf.spec.database.mode) {
+    case 'managed':
+      return [
+        { name: 'PGHOST', value: n.postgres },
+        { name: 'PGPORT', value: '5432' },
+        { name: 'PGDATABASE', value: POSTGRES_DB },
+        { name: 'PGUSER', value: POSTGRES_USER },
+        { name: 'PGPASSWORD', valueFrom: fromSecret(n.postgresCredentials, 'password') },
+        // In-cluster traffic stays inside the namespace behind NetworkPolicies.
+        { name: 'PGSSLMODE', value: 'disable' },
+      ];
+    case 'external': {
+      const ext = sf.spec.database.external!;
+      return [{ name: 'DATABASE_URL', valueFrom: fromSecret(ext.name, ext.key) }];
+    }
+    case 'cloudnativepg':
+      // CloudNativePG writes `<cluster>-app` with a ready-made `uri` for the application user.
+      return [{ name: 'DATABASE_URL', valueFrom: fromSecret(n.cnpgApp, 'uri') }];
+  }
+}
+
+export function cacheEnv(sf: Storefront): k8s.EnvVar[] {
+  const n = names(sf);
+  switch (sf.spec.cache.mode) {
+    case 'managed':
+      return [
+        { name: 'REDIS_URL', value: `redis://${n.redis}:6379/0` },
+        { name: 'REDIS_PASSWORD', valueFrom: fromSecret(n.redisCredentials, 'password') },
+      ];
+    case 'external': {
+      const ext = sf.spec.cache.external!;
+      return [{ name: 'REDIS_URL', valueFrom: fromSecret(ext.name, ext.key) }];
+    }
+    case 'disabled':
+      return [];
+  }
+}
+
+export function appEnv(sf: Storefront): k8s.EnvVar[] {
+  const n = names(sf);
+  const admin = sf.spec.app.adminTokenSecret ?? { name: n.appSecrets, key: 'admin-token' };
+  const env: k8s.EnvVar[] = [
+    { name: 'PORT', value: String(APP_PORT) },
+    ...databaseEnv(sf),
+    ...cacheEnv(sf),
+    { name: 'ADMIN_TOKEN', valueFrom: fromSecret(admin.name, admin.key) },
+    { name: 'STATIC_MAX_AGE_SECONDS', value: String(sf.spec.cdn.staticMaxAgeSeconds) },
+  ];
+  if (sf.spec.cdn.assetBaseUrl) env.push({ name: 'ASSET_BASE_URL', value: sf.spec.cdn.assetBaseUrl });
+  for (const e of sf.spec.app.env ?? []) {
+    env.push(
+      e.secretKeyRef
+        ? { name: e.name, valueFrom: fromSecret(e.secretKeyRef.name, e.secretKeyRef.key) }
+        : { name: e.name, value: e.value ?? '' },
+    );
+  }
+  return env;
+}

@@ -1,0 +1,131 @@
+// The application servers: Deployment, Service, ServiceAccount, HPA and PDB.
+import { k8s } from 'cdk8s-plus-27';
+import type { Construct } from 'constructs';
+import type { Storefront } from '../api/types.ts';
+import { APP_PORT, APP_UID, appEnv } from './app-env.ts';
+import { imageVersion, labels, names, selectorLabels } from './names.ts';
+import type { KubeObject } from './order.ts';
+import { containerSecurityContext, podSecurityContext, port, resources, scratchVolume } from './security.ts';
+
+const NAME = 'storefront-shop';
+
+export function renderApp(scope: Construct, sf: Storefront): void {
+  const n = names(sf);
+  const { app } = sf.spec;
+  const version = imageVersion(app.image);
+  const meta = { name: n.app, labels: labels(sf, 'app', NAME, version) };
+  const selector = selectorLabels(sf, 'app', NAME);
+
+  new k8s.KubeServiceAccount(scope, `${n.app}-sa`, { metadata: meta, automountServiceAccountToken: false });
+
+  new k8s.KubeDeployment(scope, `${n.app}-deployment`, {
+    metadata: meta,
+    spec: {
+      // With autoscaling on, the HPA owns the replica count: leaving it out keeps apply from fighting it.
+      ...(app.autoscaling.enabled ? {} : { replicas: app.replicas }),
+      revisionHistoryLimit: 5,
+      selector: { matchLabels: selector },
+      // Surge first, never drop below the declared capacity during a rollout.
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: port('25%'), maxUnavailable: port(0) } },
+      template: {
+        metadata: { labels: meta.labels },
+        spec: {
+          serviceAccountName: n.app,
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
+          securityContext: podSecurityContext(APP_UID),
+          terminationGracePeriodSeconds: 30,
+          topologySpreadConstraints: ['topology.kubernetes.io/zone', 'kubernetes.io/hostname'].map(
+            (topologyKey) => ({
+              maxSkew: 1,
+              topologyKey,
+              whenUnsatisfiable: 'ScheduleAnyway',
+              labelSelector: { matchLabels: selector },
+            }),
+          ),
+          containers: [
+            {
+              name: 'app',
+              image: app.image,
+              imagePullPolicy: app.imagePullPolicy,
+              ports: [{ name: 'http', containerPort: APP_PORT, protocol: 'TCP' }],
+              env: appEnv(sf),
+              resources: resources(app.resources),
+              securityContext: containerSecurityContext(APP_UID),
+              startupProbe: {
+                httpGet: { path: '/healthz', port: port('http') },
+                periodSeconds: 2,
+                failureThreshold: 60,
+              },
+              livenessProbe: {
+                httpGet: { path: '/healthz', port: port('http') },
+                periodSeconds: 10,
+                failureThreshold: 3,
+                timeoutSeconds: 2,
+              },
+              readinessProbe: {
+                httpGet: { path: '/readyz', port: port('http') },
+                periodSeconds: 5,
+                failureThreshold: 2,
+                timeoutSeconds: 2,
+              },
+              volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+            },
+          ],
+          volumes: [scratchVolume('tmp', '64Mi')],
+        },
+      },
+    },
+  });
+
+  new k8s.KubeService(scope, `${n.app}-service`, {
+    metadata: meta,
+    spec: {
+      type: 'ClusterIP',
+      selector,
+      ports: [{ name: 'http', port: 80, targetPort: port('http'), protocol: 'TCP' }],
+    },
+  });
+
+  if (app.autoscaling.enabled) {
+    new k8s.KubeHorizontalPodAutoscalerV2(scope, `${n.app}-hpa`, {
+      metadata: meta,
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: n.app },
+        minReplicas: app.autoscaling.minReplicas,
+        maxReplicas: app.autoscaling.maxReplicas,
+        metrics: [
+          {
+            type: 'Resource',
+            resource: {
+              name: 'cpu',
+              target: {
+                type: 'Utilization',
+                averageUtilization: app.autoscaling.targetCPUUtilizationPercentage,
+              },
+            },
+          },
+        ],
+        behavior: { scaleDown: { stabilizationWindowSeconds: 300 } },
+      },
+    });
+  }
+
+  const minReplicas = app.autoscaling.enabled ? app.autoscaling.minReplicas : app.replicas;
+  if (minReplicas > 1) {
+    new k8s.KubePodDisruptionBudget(scope, `${n.app}-pdb`, {
+      metadata: meta,
+      spec: { maxUnavailable: port(1), selector: { matchLabels: selector } },
+    });
+  }
+}
+
+/**
+ * Gives endpoints time to drop an app pod before it gets SIGTERM. The cdk8s-plus-27 L1 types predate
+ * the `sleep` handler and drop it (JSON patches included), so it is added to the synthesised object.
+ */
+export function withPreStopSleep(deployment: KubeObject): KubeObject {
+  const spec = deployment.spec as { template: { spec: { containers: Record<string, unknown>[] } } };
+  for (const c of spec.template.spec.containers) c.lifecycle = { preStop: { sleep: { seconds: 5 } } };
+  return deployment;
+}

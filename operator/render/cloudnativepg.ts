@@ -1,0 +1,31 @@
+// The database delegated to CloudNativePG: one `postgresql.cnpg.io/v1` Cluster (needs its CRD).
+import { ApiObject } from 'cdk8s';
+import type { Construct } from 'constructs';
+import type { Storefront } from '../api/types.ts';
+import { POSTGRES_DB, POSTGRES_USER } from './credentials.ts';
+import { labels, names } from './names.ts';
+
+export function renderCloudNativePg(scope: Construct, sf: Storefront): void {
+  const n = names(sf);
+  const db = sf.spec.database;
+  new ApiObject(scope, `${n.cnpgCluster}-cluster`, {
+    apiVersion: 'postgresql.cnpg.io/v1',
+    kind: 'Cluster',
+    metadata: { name: n.cnpgCluster, labels: labels(sf, 'database', 'postgres', db.version) },
+    spec: {
+      instances: db.instances,
+      imageName: db.image ?? `ghcr.io/cloudnative-pg/postgresql:${db.version}`,
+      primaryUpdateStrategy: 'unsupervised',
+      enablePDB: true,
+      bootstrap: { initdb: { database: POSTGRES_DB, owner: POSTGRES_USER } },
+      storage: {
+        size: db.storage.size,
+        ...(db.storage.storageClassName ? { storageClass: db.storage.storageClassName } : {}),
+      },
+      resources: { requests: db.resources.requests, limits: db.resources.limits },
+      inheritedMetadata: {
+        labels: { 'app.kubernetes.io/part-of': 'storefront', 'app.kubernetes.io/instance': sf.metadata.name },
+      },
+    },
+  });
+}

@@ -1,0 +1,44 @@
+// Generated credential Secrets. Their values come from RenderInputs (the live Secret's values, or
+// values generated once by the caller); render never invents a password.
+import { k8s } from 'cdk8s-plus-27';
+import type { Construct } from 'constructs';
+import type { Storefront } from '../api/types.ts';
+import type { RenderInputs } from './inputs.ts';
+import { labels, names } from './names.ts';
+
+export const POSTGRES_USER = 'storefront';
+export const POSTGRES_DB = 'storefront';
+/** Objects carrying this annotation are kept when the Storefront is deleted (deletionPolicy Retain). */
+export const RETAIN_ANNOTATION = 'storefront.dev/retain-on-delete';
+
+const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
+
+export function renderCredentials(scope: Construct, sf: Storefront, inputs: RenderInputs): void {
+  const n = names(sf);
+  const retain = sf.spec.deletionPolicy === 'Retain' ? { [RETAIN_ANNOTATION]: 'true' } : undefined;
+  const secret = (name: string, data: Record<string, string>) =>
+    new k8s.KubeSecret(scope, name, {
+      metadata: {
+        name,
+        labels: labels(sf, 'credentials', name, 'v1'),
+        ...(retain ? { annotations: retain } : {}),
+      },
+      type: 'Opaque',
+      data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, b64(v)])),
+    });
+
+  const { postgresPassword, redisPassword, adminToken } = inputs.credentials;
+  if (sf.spec.database.mode === 'managed' && postgresPassword) {
+    secret(n.postgresCredentials, {
+      username: POSTGRES_USER,
+      password: postgresPassword,
+      database: POSTGRES_DB,
+    });
+  }
+  if (sf.spec.cache.mode === 'managed' && redisPassword) {
+    secret(n.redisCredentials, { password: redisPassword });
+  }
+  if (!sf.spec.app.adminTokenSecret && adminToken) {
+    secret(n.appSecrets, { 'admin-token': adminToken });
+  }
+}

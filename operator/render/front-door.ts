@@ -1,0 +1,113 @@
+// The front door (load balancer + web server): an Ingress for ingress-nginx, or a Gateway API
+// HTTPRoute. ingress-nginx is configured through annotations only — never a snippet annotation.
+import { ApiObject } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-27';
+import type { Construct } from 'constructs';
+import type { Storefront } from '../api/types.ts';
+import { labels, names } from './names.ts';
+
+const NGINX = 'nginx.ingress.kubernetes.io';
+
+export function hstsValue(sf: Storefront): string | undefined {
+  const { tls, hsts } = sf.spec.ingress;
+  if (tls.mode === 'none' || !hsts.enabled) return undefined;
+  return `max-age=${hsts.maxAgeSeconds}${hsts.includeSubdomains ? '; includeSubDomains' : ''}`;
+}
+
+export function frontDoorHosts(sf: Storefront): string[] {
+  return sf.spec.cdn.originHost ? [sf.spec.host, sf.spec.cdn.originHost] : [sf.spec.host];
+}
+
+/** Annotations for ingress-nginx, in a stable order. */
+export function nginxAnnotations(sf: Storefront, namespace: string): Record<string, string> {
+  const { ingress } = sf.spec;
+  const n = names(sf);
+  const a: Record<string, string> = {};
+  if (ingress.tls.mode !== 'none') {
+    a[`${NGINX}/ssl-redirect`] = 'true';
+    a[`${NGINX}/force-ssl-redirect`] = 'true';
+  }
+  a[`${NGINX}/proxy-body-size`] = ingress.bodySizeLimit;
+  if (ingress.rateLimit.requestsPerSecond > 0) {
+    // Excess requests get 429 when the controller sets `limit-req-status-code: "429"` (README).
+    a[`${NGINX}/limit-rps`] = String(ingress.rateLimit.requestsPerSecond);
+    a[`${NGINX}/limit-burst-multiplier`] = String(ingress.rateLimit.burstMultiplier);
+  }
+  if (ingress.rateLimit.connections > 0)
+    a[`${NGINX}/limit-connections`] = String(ingress.rateLimit.connections);
+  if (ingress.waf.enabled) {
+    a[`${NGINX}/enable-modsecurity`] = 'true';
+    a[`${NGINX}/enable-owasp-core-rules`] = 'true';
+    a[`${NGINX}/modsecurity-transaction-id`] = '$request_id';
+  }
+  // Per-host response headers without snippets: a ConfigMap named by the custom-headers annotation.
+  if (hstsValue(sf)) a[`${NGINX}/custom-headers`] = `${namespace}/${n.responseHeaders}`;
+  return a;
+}
+
+export function renderFrontDoor(scope: Construct, sf: Storefront, namespace: string): void {
+  const n = names(sf);
+  const meta = { name: n.frontDoor, labels: labels(sf, 'front-door', 'storefront-front-door', 'v1') };
+  const backend = { service: { name: n.app, port: { name: 'http' } } };
+  const hsts = hstsValue(sf);
+
+  if (sf.spec.ingress.provider === 'gatewayAPI') {
+    const rule = (path: string) => ({
+      matches: [{ path: { type: 'PathPrefix', value: path } }],
+      ...(hsts
+        ? {
+            filters: [
+              {
+                type: 'ResponseHeaderModifier',
+                responseHeaderModifier: { set: [{ name: 'Strict-Transport-Security', value: hsts }] },
+              },
+            ],
+          }
+        : {}),
+      backendRefs: [{ name: n.app, port: 80 }],
+    });
+    new ApiObject(scope, `${n.frontDoor}-httproute`, {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'HTTPRoute',
+      metadata: meta,
+      spec: {
+        parentRefs: sf.spec.ingress.gateway!.parentRefs.map((p) => ({
+          group: 'gateway.networking.k8s.io',
+          kind: 'Gateway',
+          name: p.name,
+          ...(p.namespace ? { namespace: p.namespace } : {}),
+          ...(p.sectionName ? { sectionName: p.sectionName } : {}),
+        })),
+        hostnames: frontDoorHosts(sf),
+        rules: [rule('/')],
+      },
+    });
+    return;
+  }
+
+  if (hsts) {
+    new k8s.KubeConfigMap(scope, `${n.responseHeaders}-configmap`, {
+      metadata: { name: n.responseHeaders, labels: meta.labels },
+      data: { 'Strict-Transport-Security': hsts },
+    });
+  }
+  const rules: k8s.IngressRule[] = [
+    { host: sf.spec.host, http: { paths: [{ path: '/', pathType: 'Prefix', backend }] } },
+  ];
+  if (sf.spec.cdn.originHost) {
+    rules.push({
+      host: sf.spec.cdn.originHost,
+      http: { paths: [{ path: '/static', pathType: 'Prefix', backend }] },
+    });
+  }
+  new k8s.KubeIngress(scope, `${n.frontDoor}-ingress`, {
+    metadata: { ...meta, annotations: nginxAnnotations(sf, namespace) },
+    spec: {
+      ingressClassName: sf.spec.ingress.className,
+      ...(sf.spec.ingress.tls.mode !== 'none'
+        ? { tls: [{ hosts: frontDoorHosts(sf), secretName: n.tlsSecret }] }
+        : {}),
+      rules,
+    },
+  });
+}

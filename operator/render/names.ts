@@ -1,0 +1,91 @@
+// Stable names and labels of everything a Storefront renders. Names never carry hashes except
+// the migration Job, which is one per app version by design.
+import { createHash } from 'node:crypto';
+import type { Storefront } from '../api/types.ts';
+
+export const PART_OF = 'storefront';
+export const MANAGED_BY = 'storefront';
+/** Label every rendered object carries: which Storefront it belongs to (used for watches and prune). */
+export const STOREFRONT_LABEL = 'storefront.dev/storefront';
+
+export type Component =
+  | 'app'
+  | 'migration'
+  | 'database'
+  | 'cache'
+  | 'front-door'
+  | 'tls'
+  | 'credentials'
+  | 'network-policy';
+
+export function names(sf: Storefront) {
+  const n = sf.metadata.name;
+  return {
+    app: `${n}-app`,
+    appSecrets: `${n}-app-secrets`,
+    migration: `${n}-migrate-${shortHash(sf.spec.app.image)}`,
+    postgres: `${n}-postgres`,
+    postgresHeadless: `${n}-postgres-headless`,
+    postgresCredentials: `${n}-postgres-credentials`,
+    /** The PVC the StatefulSet controller creates from the `data` claim template. */
+    postgresDataClaim: `data-${n}-postgres-0`,
+    cnpgCluster: `${n}-postgres`,
+    cnpgApp: `${n}-postgres-app`,
+    cnpgRw: `${n}-postgres-rw`,
+    redis: `${n}-redis`,
+    redisCredentials: `${n}-redis-credentials`,
+    frontDoor: n,
+    responseHeaders: `${n}-response-headers`,
+    certificate: `${n}-tls`,
+    tlsSecret: sf.spec.ingress.tls.secretName ?? `${n}-tls`,
+    netpol: (what: string) => `${n}-${what}`,
+  };
+}
+
+export function shortHash(s: string): string {
+  return createHash('sha256').update(s).digest('hex').slice(0, 8);
+}
+
+/** Labels that select a component's pods; never change on upgrade (selectors are immutable). */
+export function selectorLabels(sf: Storefront, component: Component, name: string): Record<string, string> {
+  return {
+    'app.kubernetes.io/name': name,
+    'app.kubernetes.io/instance': sf.metadata.name,
+    'app.kubernetes.io/component': component,
+  };
+}
+
+/** Every label of an object: selector labels plus part-of, managed-by, version and ours. */
+export function labels(
+  sf: Storefront,
+  component: Component,
+  name: string,
+  version: string,
+): Record<string, string> {
+  return {
+    ...selectorLabels(sf, component, name),
+    'app.kubernetes.io/part-of': PART_OF,
+    'app.kubernetes.io/managed-by': MANAGED_BY,
+    'app.kubernetes.io/version': labelValue(version),
+    [STOREFRONT_LABEL]: sf.metadata.name,
+  };
+}
+
+/** The version label of an image reference: its tag, or the digest's first 12 hex characters. */
+export function imageVersion(image: string): string {
+  const at = image.indexOf('@sha256:');
+  if (at >= 0) return image.slice(at + 8, at + 20);
+  const lastSlash = image.lastIndexOf('/');
+  const colon = image.indexOf(':', lastSlash + 1);
+  return colon >= 0 ? image.slice(colon + 1) : 'latest';
+}
+
+function labelValue(v: string): string {
+  const cleaned = v.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 63);
+  return cleaned.replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
+}
+
+/** Selector of everything rendered for one Storefront (watch filters and prune). */
+export function storefrontSelector(name: string): string {
+  return `${STOREFRONT_LABEL}=${name},app.kubernetes.io/managed-by=${MANAGED_BY}`;
+}

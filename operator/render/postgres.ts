@@ -1,0 +1,149 @@
+// The managed database: a Postgres StatefulSet with its volume, Services and PDB.
+import { k8s } from 'cdk8s-plus-27';
+import type { Construct } from 'constructs';
+import { compareQuantities } from '../api/quantity.ts';
+import type { Storefront } from '../api/types.ts';
+import { POSTGRES_DB, POSTGRES_USER } from './credentials.ts';
+import type { RenderInputs } from './inputs.ts';
+import { labels, names, selectorLabels } from './names.ts';
+import {
+  containerSecurityContext,
+  podSecurityContext,
+  port,
+  q,
+  resources,
+  scratchVolume,
+} from './security.ts';
+
+const NAME = 'postgres';
+/** The official image's postgres user. */
+export const POSTGRES_UID = 999;
+const DATA_DIR = '/var/lib/postgresql/data';
+
+export function postgresImage(sf: Storefront): string {
+  return sf.spec.database.image ?? `docker.io/library/postgres:${sf.spec.database.version}-bookworm`;
+}
+
+export function renderPostgres(scope: Construct, sf: Storefront, inputs: RenderInputs): void {
+  const n = names(sf);
+  const db = sf.spec.database;
+  const meta = (name: string) => ({ name, labels: labels(sf, 'database', NAME, db.version) });
+  const selector = selectorLabels(sf, 'database', NAME);
+  const ready = ['pg_isready', '-h', '127.0.0.1', '-p', '5432', '-U', POSTGRES_USER, '-d', POSTGRES_DB];
+
+  // volumeClaimTemplates cannot change on a live StatefulSet: keep the size it was created with and
+  // grow the claim itself (below) when the spec asks for more.
+  const templateSize = inputs.observedPostgresVolumeSize ?? db.storage.size;
+
+  new k8s.KubeService(scope, `${n.postgresHeadless}-service`, {
+    metadata: meta(n.postgresHeadless),
+    spec: {
+      clusterIp: 'None',
+      publishNotReadyAddresses: true,
+      selector,
+      ports: [{ name: 'postgres', port: 5432, targetPort: port('postgres'), protocol: 'TCP' }],
+    },
+  });
+  new k8s.KubeService(scope, `${n.postgres}-service`, {
+    metadata: meta(n.postgres),
+    spec: {
+      type: 'ClusterIP',
+      selector,
+      ports: [{ name: 'postgres', port: 5432, targetPort: port('postgres'), protocol: 'TCP' }],
+    },
+  });
+
+  new k8s.KubeStatefulSet(scope, `${n.postgres}-statefulset`, {
+    metadata: meta(n.postgres),
+    spec: {
+      replicas: 1,
+      serviceName: n.postgresHeadless,
+      podManagementPolicy: 'OrderedReady',
+      updateStrategy: { type: 'RollingUpdate' },
+      selector: { matchLabels: selector },
+      persistentVolumeClaimRetentionPolicy: {
+        whenDeleted: sf.spec.deletionPolicy === 'Delete' ? 'Delete' : 'Retain',
+        whenScaled: 'Retain',
+      },
+      template: {
+        metadata: { labels: meta(n.postgres).labels },
+        spec: {
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
+          securityContext: podSecurityContext(POSTGRES_UID),
+          terminationGracePeriodSeconds: 60,
+          containers: [
+            {
+              name: 'postgres',
+              image: postgresImage(sf),
+              ports: [{ name: 'postgres', containerPort: 5432, protocol: 'TCP' }],
+              env: [
+                { name: 'POSTGRES_USER', value: POSTGRES_USER },
+                { name: 'POSTGRES_DB', value: POSTGRES_DB },
+                {
+                  name: 'POSTGRES_PASSWORD',
+                  valueFrom: { secretKeyRef: { name: n.postgresCredentials, key: 'password' } },
+                },
+                { name: 'PGDATA', value: `${DATA_DIR}/pgdata` },
+              ],
+              resources: resources(db.resources),
+              securityContext: containerSecurityContext(POSTGRES_UID),
+              startupProbe: { exec: { command: ready }, periodSeconds: 5, failureThreshold: 120 },
+              livenessProbe: {
+                exec: { command: ready },
+                periodSeconds: 10,
+                failureThreshold: 6,
+                timeoutSeconds: 5,
+              },
+              readinessProbe: {
+                exec: { command: ready },
+                periodSeconds: 5,
+                failureThreshold: 3,
+                timeoutSeconds: 5,
+              },
+              volumeMounts: [
+                { name: 'data', mountPath: DATA_DIR },
+                { name: 'run', mountPath: '/var/run/postgresql' },
+                { name: 'tmp', mountPath: '/tmp' },
+                { name: 'shm', mountPath: '/dev/shm' },
+              ],
+            },
+          ],
+          volumes: [
+            scratchVolume('run', '16Mi'),
+            scratchVolume('tmp', '256Mi'),
+            scratchVolume('shm', '256Mi', 'Memory'),
+          ],
+        },
+      },
+      volumeClaimTemplates: [
+        {
+          metadata: { name: 'data', labels: meta('data').labels },
+          spec: {
+            accessModes: ['ReadWriteOnce'],
+            ...(db.storage.storageClassName ? { storageClassName: db.storage.storageClassName } : {}),
+            resources: { requests: { storage: q(templateSize) } },
+          },
+        },
+      ],
+    },
+  });
+
+  if (compareQuantities(db.storage.size, templateSize) > 0) {
+    // Volume expansion: ask for more on the live claim (needs a StorageClass that allows expansion).
+    new k8s.KubePersistentVolumeClaim(scope, `${n.postgresDataClaim}-pvc`, {
+      metadata: { name: n.postgresDataClaim, labels: meta('data').labels },
+      spec: {
+        accessModes: ['ReadWriteOnce'],
+        ...(db.storage.storageClassName ? { storageClassName: db.storage.storageClassName } : {}),
+        resources: { requests: { storage: q(db.storage.size) } },
+      },
+    });
+  }
+
+  new k8s.KubePodDisruptionBudget(scope, `${n.postgres}-pdb`, {
+    metadata: meta(n.postgres),
+    // A single primary: voluntary evictions must wait for an operator-driven switchover.
+    spec: { minAvailable: port(1), selector: { matchLabels: selector } },
+  });
+}

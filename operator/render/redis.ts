@@ -1,0 +1,96 @@
+// The managed cache: a single Redis with a password, maxmemory and LRU eviction, no persistence
+// (a cache is rebuilt from Postgres; the shop keeps working, slower, while it is down).
+import { k8s } from 'cdk8s-plus-27';
+import type { Construct } from 'constructs';
+import { parseQuantity } from '../api/quantity.ts';
+import type { Storefront } from '../api/types.ts';
+import { imageVersion, labels, names, selectorLabels } from './names.ts';
+import { containerSecurityContext, podSecurityContext, port, resources, scratchVolume } from './security.ts';
+
+const NAME = 'redis';
+/** The official image's redis user. */
+export const REDIS_UID = 999;
+
+export function renderRedis(scope: Construct, sf: Storefront): void {
+  const n = names(sf);
+  const cache = sf.spec.cache;
+  const meta = { name: n.redis, labels: labels(sf, 'cache', NAME, imageVersion(cache.image)) };
+  const selector = selectorLabels(sf, 'cache', NAME);
+  const ping = [
+    'sh',
+    '-c',
+    'REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli -h 127.0.0.1 -p 6379 ping | grep -q PONG',
+  ];
+
+  new k8s.KubeDeployment(scope, `${n.redis}-deployment`, {
+    metadata: meta,
+    spec: {
+      replicas: 1,
+      revisionHistoryLimit: 3,
+      // Never two caches at once: the old one stops before the new one starts.
+      strategy: { type: 'Recreate' },
+      selector: { matchLabels: selector },
+      template: {
+        metadata: { labels: meta.labels },
+        spec: {
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
+          securityContext: podSecurityContext(REDIS_UID),
+          containers: [
+            {
+              name: 'redis',
+              image: cache.image,
+              command: ['redis-server'],
+              args: [
+                '--port',
+                '6379',
+                '--requirepass',
+                '$(REDIS_PASSWORD)',
+                '--maxmemory',
+                String(Math.floor(parseQuantity(cache.maxMemory))),
+                '--maxmemory-policy',
+                'allkeys-lru',
+                '--save',
+                '',
+                '--appendonly',
+                'no',
+                '--dir',
+                '/data',
+              ],
+              env: [
+                {
+                  name: 'REDIS_PASSWORD',
+                  valueFrom: { secretKeyRef: { name: n.redisCredentials, key: 'password' } },
+                },
+              ],
+              ports: [{ name: 'redis', containerPort: 6379, protocol: 'TCP' }],
+              resources: resources(cache.resources),
+              securityContext: containerSecurityContext(REDIS_UID),
+              livenessProbe: { tcpSocket: { port: port('redis') }, periodSeconds: 10, failureThreshold: 3 },
+              readinessProbe: {
+                exec: { command: ping },
+                periodSeconds: 5,
+                failureThreshold: 3,
+                timeoutSeconds: 2,
+              },
+              volumeMounts: [
+                { name: 'data', mountPath: '/data' },
+                { name: 'tmp', mountPath: '/tmp' },
+              ],
+            },
+          ],
+          volumes: [scratchVolume('data', '64Mi'), scratchVolume('tmp', '16Mi')],
+        },
+      },
+    },
+  });
+
+  new k8s.KubeService(scope, `${n.redis}-service`, {
+    metadata: meta,
+    spec: {
+      type: 'ClusterIP',
+      selector,
+      ports: [{ name: 'redis', port: 6379, targetPort: port('redis'), protocol: 'TCP' }],
+    },
+  });
+}

@@ -1,0 +1,40 @@
+// render(storefront, inputs) -> every Kubernetes object of the stack. Pure: no I/O, no clock, no
+// randomness; the operator and the deployer CLI both call it.
+import { App, Chart } from 'cdk8s';
+import type { Storefront } from '../api/types.ts';
+import { renderApp, withPreStopSleep } from './app.ts';
+import { renderCloudNativePg } from './cloudnativepg.ts';
+import { renderCredentials } from './credentials.ts';
+import { renderFrontDoor } from './front-door.ts';
+import type { RenderInputs } from './inputs.ts';
+import { renderMigration } from './migration.ts';
+import { names } from './names.ts';
+import { renderNetworkPolicies } from './network-policies.ts';
+import { type KubeObject, sortForApply } from './order.ts';
+import { renderPostgres } from './postgres.ts';
+import { renderRedis } from './redis.ts';
+import { renderTls } from './tls.ts';
+
+export type { RenderInputs } from './inputs.ts';
+export type { KubeObject } from './order.ts';
+
+export function render(sf: Storefront, inputs: RenderInputs): KubeObject[] {
+  const chart = new Chart(new App(), 'storefront', {
+    namespace: inputs.namespace,
+    disableResourceNameHashes: true,
+  });
+  renderNetworkPolicies(chart, sf);
+  renderCredentials(chart, sf, inputs);
+  if (sf.spec.database.mode === 'managed') renderPostgres(chart, sf, inputs);
+  if (sf.spec.database.mode === 'cloudnativepg') renderCloudNativePg(chart, sf);
+  if (sf.spec.cache.mode === 'managed') renderRedis(chart, sf);
+  renderMigration(chart, sf);
+  renderApp(chart, sf);
+  renderTls(chart, sf, inputs);
+  renderFrontDoor(chart, sf, inputs.namespace);
+  const appName = names(sf).app;
+  const objects = (chart.toJson() as KubeObject[]).map((o) =>
+    o.kind === 'Deployment' && o.metadata.name === appName ? withPreStopSleep(o) : o,
+  );
+  return sortForApply(objects);
+}

@@ -1,0 +1,42 @@
+// TLS for the shop host: a cert-manager Certificate, or the Secret holding the certificate the
+// operator issued (selfSigned). Mode `secret` uses the user's Secret as is; `none` renders nothing.
+import { ApiObject } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-27';
+import type { Construct } from 'constructs';
+import type { Storefront } from '../api/types.ts';
+import { frontDoorHosts } from './front-door.ts';
+import type { RenderInputs } from './inputs.ts';
+import { labels, names } from './names.ts';
+
+export function renderTls(scope: Construct, sf: Storefront, inputs: RenderInputs): void {
+  const n = names(sf);
+  const tls = sf.spec.ingress.tls;
+  const meta = (name: string) => ({ name, labels: labels(sf, 'tls', 'storefront-tls', 'v1') });
+  if (tls.mode === 'certManager') {
+    new ApiObject(scope, `${n.certificate}-certificate`, {
+      apiVersion: 'cert-manager.io/v1',
+      kind: 'Certificate',
+      metadata: meta(n.certificate),
+      spec: {
+        secretName: n.tlsSecret,
+        dnsNames: frontDoorHosts(sf),
+        issuerRef: { group: 'cert-manager.io', kind: tls.issuerRef!.kind, name: tls.issuerRef!.name },
+        duration: '2160h',
+        renewBefore: '720h',
+        privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' },
+        secretTemplate: { labels: meta(n.tlsSecret).labels },
+      },
+    });
+  } else if (tls.mode === 'selfSigned' && inputs.tls) {
+    const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
+    new k8s.KubeSecret(scope, `${n.tlsSecret}-secret`, {
+      metadata: meta(n.tlsSecret),
+      type: 'kubernetes.io/tls',
+      data: {
+        'tls.crt': b64(inputs.tls.certificate),
+        'tls.key': b64(inputs.tls.privateKey),
+        'ca.crt': b64(inputs.tls.caCertificate),
+      },
+    });
+  }
+}
