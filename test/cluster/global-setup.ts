@@ -1,0 +1,62 @@
+// vitest globalSetup for the `cluster` project: one control plane per run, in its own state
+// directory so a developer's `npm run cluster:up` cluster is left alone. Concurrent runs share
+// it; the last one out stops it, and only if a test run (not a developer) started it.
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { clusterEnv } from './env.ts';
+import { ensureCluster, stopCluster } from './harness.ts';
+import { cacheDir } from './paths.ts';
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function otherLiveHolders(holdersDir: string): number {
+  if (!existsSync(holdersDir)) return 0;
+  return readdirSync(holdersDir)
+    .map(Number)
+    .filter((pid) => pid !== process.pid && Number.isInteger(pid) && pidAlive(pid)).length;
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const stateDir = process.env['STOREFRONT_TEST_STATE_DIR'] || join(cacheDir(), 'state', 'test');
+  const holdersDir = `${stateDir}.holders`;
+  const marker = join(stateDir, 'started-by-test-run');
+  mkdirSync(holdersDir, { recursive: true });
+  writeFileSync(join(holdersDir, String(process.pid)), '');
+
+  const t0 = Date.now();
+  const info = await ensureCluster({ stateDir, log: (line) => process.stderr.write(`[cluster] ${line}\n`) });
+  if (info.started) writeFileSync(marker, `${process.pid}\n`);
+  process.stderr.write(
+    `[cluster] ${info.started ? 'started' : 'reusing'} ${info.apiServerUrl} in ${((Date.now() - t0) / 1000).toFixed(1)}s (${stateDir})\n`,
+  );
+
+  Object.assign(process.env, clusterEnv(info));
+  project.provide('storefrontCluster', {
+    stateDir: info.stateDir,
+    kubeconfig: info.kubeconfig,
+    apiServerUrl: info.apiServerUrl,
+    binDir: info.binDir,
+    kubectl: info.kubectl,
+    helm: info.helm,
+    auditLogPath: info.auditLogPath,
+    caCert: info.caCert,
+    storageClass: info.storageClass,
+  });
+
+  return async () => {
+    rmSync(join(holdersDir, String(process.pid)), { force: true });
+    const stopped = await stopCluster({
+      stateDir,
+      onlyIf: () => otherLiveHolders(holdersDir) === 0 && existsSync(marker),
+    });
+    if (stopped) process.stderr.write(`[cluster] stopped the test cluster in ${stateDir}\n`);
+  };
+}

@@ -1,0 +1,787 @@
+// Starts, inspects and stops the local kubelet-less control plane: etcd, kube-apiserver,
+// kube-controller-manager, kube-scheduler, kwok (fake nodes) and a fake PV provisioner, all on
+// loopback ports, detached, with PID files and logs in a state directory.
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { buildHash, ensureBinaries, goCommand, versions } from './build.ts';
+import { type Credentials, httpCall, pollUntil } from './http.ts';
+import { withLock } from './lock.ts';
+import { cacheDir, defaultStateDir } from './paths.ts';
+import { ensureCa, ensureServiceAccountKeys, issueCert, kubeconfigYaml } from './pki.ts';
+
+export const storageClassName = 'standard';
+export const provisionerName = 'storefront.dev/local-path';
+export const fakeNodeAnnotation = 'kwok.x-k8s.io/node';
+export const adminUser = 'storefront-admin';
+
+export type ClusterOptions = {
+  /** Where the cluster lives; default `${STOREFRONT_CLUSTER_STATE_DIR:-<cache>/state/default}`. */
+  stateDir?: string;
+  /** Fake nodes (default 3). Raising it on a running cluster adds nodes. */
+  nodes?: number;
+  /** Pods each fake node accepts (default 110, like a kubelet). Applied to running clusters too. */
+  podsPerNode?: number;
+  /** CPU and memory each fake node reports (default 16 cores, 64Gi). */
+  cpuPerNode?: string;
+  memoryPerNode?: string;
+  /** How long to wait for the cluster to become ready (default 5 minutes). */
+  readyTimeoutMs?: number;
+  log?: (line: string) => void;
+};
+
+export type ClusterInfo = {
+  stateDir: string;
+  /** Admin kubeconfig (CN=storefront-admin, O=system:masters), certificates embedded. */
+  kubeconfig: string;
+  apiServerUrl: string;
+  binDir: string;
+  kubectl: string;
+  helm: string;
+  /** JSON lines, one audit event per write request (create/update/patch/delete/deletecollection). */
+  auditLogPath: string;
+  logDir: string;
+  caCert: string;
+  adminCert: string;
+  adminKey: string;
+  ports: Record<string, number>;
+  storageClass: string;
+  provisioner: string;
+  versions: typeof versions;
+  startedAt: string;
+};
+
+export type EnsureResult = ClusterInfo & { started: boolean };
+
+type ComponentName =
+  | 'etcd'
+  | 'kube-apiserver'
+  | 'kube-controller-manager'
+  | 'kube-scheduler'
+  | 'kwok'
+  | 'storefront-provisioner';
+type Component = { name: ComponentName; bin: string; args: string[] };
+type StateFile = ClusterInfo & { components: Component[] };
+type PidFile = { pid: number; bin: string };
+
+const startOrder: ComponentName[] = [
+  'etcd',
+  'kube-apiserver',
+  'kube-controller-manager',
+  'kube-scheduler',
+  'kwok',
+  'storefront-provisioner',
+];
+
+const stderrLog = (line: string) => process.stderr.write(`[cluster] ${line}\n`);
+
+function resolveStateDir(stateDir?: string): string {
+  return stateDir ?? defaultStateDir();
+}
+
+const stateFile = (stateDir: string) => join(stateDir, 'cluster.json');
+const pidPath = (stateDir: string, name: string) => join(stateDir, 'pids', `${name}.pid`);
+
+function readState(stateDir: string): StateFile | undefined {
+  try {
+    return JSON.parse(readFileSync(stateFile(stateDir), 'utf8')) as StateFile;
+  } catch {
+    return undefined;
+  }
+}
+
+function publicInfo(state: StateFile): ClusterInfo {
+  const { components: _components, ...info } = state;
+  return info;
+}
+
+function adminCreds(info: ClusterInfo): Credentials {
+  return { ca: info.caCert, cert: info.adminCert, key: info.adminKey };
+}
+
+// ---------------------------------------------------------------- processes
+
+/** The PID if it is alive and still runs the binary we started (PIDs get reused). */
+function livePid(stateDir: string, name: string): number | undefined {
+  let pidFile: PidFile;
+  try {
+    pidFile = JSON.parse(readFileSync(pidPath(stateDir, name), 'utf8')) as PidFile;
+  } catch {
+    return undefined;
+  }
+  try {
+    if (readlinkSync(`/proc/${pidFile.pid}/exe`) !== pidFile.bin) return undefined;
+    const stat = readFileSync(`/proc/${pidFile.pid}/stat`, 'utf8');
+    if (/^\d+ \(.*\) Z/.test(stat)) return undefined; // zombie
+    return pidFile.pid;
+  } catch {
+    return undefined;
+  }
+}
+
+function startComponent(stateDir: string, component: Component): number {
+  const logDir = join(stateDir, 'logs');
+  mkdirSync(logDir, { recursive: true });
+  mkdirSync(join(stateDir, 'pids'), { recursive: true });
+  const logPath = join(logDir, `${component.name}.log`);
+  const fd = openSync(logPath, 'a');
+  writeFileSync(
+    fd,
+    `\n==== ${new Date().toISOString()} starting ${component.bin} ${component.args.join(' ')}\n`,
+  );
+  // detached: its own session and process group, so it outlives `cluster:up` and can be
+  // signalled as a group without touching anything else.
+  const child = spawn(component.bin, component.args, {
+    cwd: stateDir,
+    detached: true,
+    stdio: ['ignore', fd, fd],
+    env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? stateDir },
+  });
+  closeSync(fd);
+  child.on('error', (err) => stderrLog(`${component.name} failed to start: ${err.message}`));
+  child.unref();
+  if (child.pid === undefined) throw new Error(`could not start ${component.bin}; see ${logPath}`);
+  const pidFile: PidFile = { pid: child.pid, bin: component.bin };
+  writeFileSync(pidPath(stateDir, component.name), `${JSON.stringify(pidFile)}\n`);
+  return child.pid;
+}
+
+async function stopComponent(stateDir: string, name: string, graceMs: number): Promise<void> {
+  const pid = livePid(stateDir, name);
+  if (pid !== undefined) {
+    const signal = (sig: NodeJS.Signals) => {
+      try {
+        process.kill(-pid, sig); // the process group we created (detached)
+      } catch {
+        try {
+          process.kill(pid, sig);
+        } catch {}
+      }
+    };
+    signal('SIGTERM');
+    const deadline = Date.now() + graceMs;
+    while (livePid(stateDir, name) !== undefined && Date.now() < deadline) await sleep(100);
+    if (livePid(stateDir, name) !== undefined) {
+      signal('SIGKILL');
+      while (livePid(stateDir, name) !== undefined) await sleep(50);
+    }
+  }
+  rmSync(pidPath(stateDir, name), { force: true });
+}
+
+async function stopAll(stateDir: string): Promise<void> {
+  const controllers = startOrder.slice(2);
+  await Promise.all(controllers.map((name) => stopComponent(stateDir, name, 10_000)));
+  await stopComponent(stateDir, 'kube-apiserver', 30_000);
+  await stopComponent(stateDir, 'etcd', 10_000);
+}
+
+async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<import('node:net').Server>((resolve, reject) => {
+          const server = createServer();
+          server.once('error', reject);
+          server.listen(0, '127.0.0.1', () => resolve(server));
+        }),
+    ),
+  );
+  const ports = servers.map((s) => (s.address() as import('node:net').AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
+}
+
+function tailLog(stateDir: string, name: string, lines = 25): string {
+  try {
+    const text = readFileSync(join(stateDir, 'logs', `${name}.log`), 'utf8')
+      .trimEnd()
+      .split('\n');
+    return `--- last lines of ${join(stateDir, 'logs', `${name}.log`)}:\n${text.slice(-lines).join('\n')}`;
+  } catch {
+    return '';
+  }
+}
+
+// ---------------------------------------------------------------- configuration
+
+const auditPolicy = `# Written by test/cluster/harness.ts: one Metadata-level event per write request.
+apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+- level: Metadata
+  verbs: [create, update, patch, delete, deletecollection]
+- level: None
+`;
+
+function prepare(
+  stateDir: string,
+  binDir: string,
+  clusterDir: string,
+  ports: Record<string, number>,
+): StateFile {
+  const pki = join(stateDir, 'pki');
+  const ca = ensureCa(pki);
+  const sa = ensureServiceAccountKeys(pki);
+  const serving = issueCert(pki, 'apiserver', {
+    cn: 'kube-apiserver',
+    sans: [
+      'IP:127.0.0.1',
+      'IP:10.96.0.1',
+      'DNS:localhost',
+      'DNS:kubernetes',
+      'DNS:kubernetes.default',
+      'DNS:kubernetes.default.svc',
+      'DNS:kubernetes.default.svc.cluster.local',
+    ],
+  });
+  const apiServerUrl = `https://127.0.0.1:${ports['apiserver']}`;
+  const identities = {
+    admin: { cn: adminUser, orgs: ['system:masters'] },
+    'kube-controller-manager': { cn: 'system:kube-controller-manager' },
+    'kube-scheduler': { cn: 'system:kube-scheduler' },
+    kwok: { cn: 'system:kwok', orgs: ['system:masters'] },
+    'storefront-provisioner': { cn: 'system:storefront-provisioner', orgs: ['system:masters'] },
+  };
+  const kubeconfigs: Record<string, string> = {};
+  const certs: Record<string, { cert: string; key: string }> = {};
+  for (const [name, id] of Object.entries(identities)) {
+    const cert = issueCert(pki, name, id);
+    certs[name] = cert;
+    const path = name === 'admin' ? join(stateDir, 'kubeconfig') : join(stateDir, `${name}.kubeconfig`);
+    writeFileSync(
+      path,
+      kubeconfigYaml({
+        server: apiServerUrl,
+        caCert: ca.cert,
+        clientCert: cert.cert,
+        clientKey: cert.key,
+        user: id.cn,
+      }),
+      { mode: 0o600 },
+    );
+    kubeconfigs[name] = path;
+  }
+  const auditDir = join(stateDir, 'audit');
+  mkdirSync(auditDir, { recursive: true });
+  writeFileSync(join(auditDir, 'policy.yaml'), auditPolicy);
+  const auditLogPath = join(auditDir, 'audit.log');
+  mkdirSync(join(stateDir, 'volumes'), { recursive: true });
+  const bin = (name: string) => join(binDir, name);
+  const components: Component[] = [
+    {
+      name: 'etcd',
+      bin: bin('etcd'),
+      args: [
+        '--name=default',
+        `--data-dir=${join(stateDir, 'etcd')}`,
+        `--listen-client-urls=http://127.0.0.1:${ports['etcd']}`,
+        `--advertise-client-urls=http://127.0.0.1:${ports['etcd']}`,
+        `--listen-peer-urls=http://127.0.0.1:${ports['etcdPeer']}`,
+        `--initial-advertise-peer-urls=http://127.0.0.1:${ports['etcdPeer']}`,
+        `--initial-cluster=default=http://127.0.0.1:${ports['etcdPeer']}`,
+        '--unsafe-no-fsync=true',
+        `--quota-backend-bytes=${8 * 2 ** 30}`,
+        '--log-level=warn',
+      ],
+    },
+    {
+      name: 'kube-apiserver',
+      bin: bin('kube-apiserver'),
+      args: [
+        `--etcd-servers=http://127.0.0.1:${ports['etcd']}`,
+        '--bind-address=127.0.0.1',
+        '--advertise-address=127.0.0.1',
+        `--secure-port=${ports['apiserver']}`,
+        `--tls-cert-file=${serving.cert}`,
+        `--tls-private-key-file=${serving.key}`,
+        `--client-ca-file=${ca.cert}`,
+        '--service-cluster-ip-range=10.96.0.0/16',
+        '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+        `--service-account-key-file=${sa.publicKey}`,
+        `--service-account-signing-key-file=${sa.privateKey}`,
+        '--authorization-mode=Node,RBAC',
+        '--enable-admission-plugins=NodeRestriction',
+        '--allow-privileged=true',
+        '--endpoint-reconciler-type=none',
+        `--audit-policy-file=${join(auditDir, 'policy.yaml')}`,
+        `--audit-log-path=${auditLogPath}`,
+        '--audit-log-format=json',
+        '--audit-log-maxsize=0', // 0 = one plain file, never rotated (the default rotates at 100 MB)
+        `--cert-dir=${join(stateDir, 'apiserver-certs')}`,
+      ],
+    },
+    {
+      name: 'kube-controller-manager',
+      bin: bin('kube-controller-manager'),
+      args: [
+        `--kubeconfig=${kubeconfigs['kube-controller-manager']}`,
+        `--authentication-kubeconfig=${kubeconfigs['kube-controller-manager']}`,
+        `--authorization-kubeconfig=${kubeconfigs['kube-controller-manager']}`,
+        '--bind-address=127.0.0.1',
+        `--secure-port=${ports['controllerManager']}`,
+        '--leader-elect=false',
+        '--use-service-account-credentials=true',
+        `--root-ca-file=${ca.cert}`,
+        `--service-account-private-key-file=${sa.privateKey}`,
+        `--cluster-signing-cert-file=${ca.cert}`,
+        `--cluster-signing-key-file=${ca.key}`,
+        '--cluster-name=storefront-local',
+        '--kube-api-qps=100',
+        '--kube-api-burst=200',
+      ],
+    },
+    {
+      name: 'kube-scheduler',
+      bin: bin('kube-scheduler'),
+      args: [
+        `--kubeconfig=${kubeconfigs['kube-scheduler']}`,
+        `--authentication-kubeconfig=${kubeconfigs['kube-scheduler']}`,
+        `--authorization-kubeconfig=${kubeconfigs['kube-scheduler']}`,
+        '--bind-address=127.0.0.1',
+        `--secure-port=${ports['scheduler']}`,
+        '--leader-elect=false',
+        '--kube-api-qps=100',
+        '--kube-api-burst=200',
+      ],
+    },
+    {
+      name: 'kwok',
+      bin: bin('kwok'),
+      args: [
+        `--kubeconfig=${kubeconfigs['kwok']}`,
+        `--config=${join(clusterDir, 'stages', 'kwok-stages.yaml')}`,
+        `--manage-nodes-with-annotation-selector=${fakeNodeAnnotation}=fake`,
+        '--cidr=10.0.0.0/16',
+        '--node-lease-duration-seconds=40',
+      ],
+    },
+    {
+      name: 'storefront-provisioner',
+      bin: bin('storefront-provisioner'),
+      args: [
+        `--kubeconfig=${kubeconfigs['storefront-provisioner']}`,
+        `--provisioner-name=${provisionerName}`,
+        `--root=${join(stateDir, 'volumes')}`,
+      ],
+    },
+  ];
+  return {
+    stateDir,
+    kubeconfig: kubeconfigs['admin']!,
+    apiServerUrl,
+    binDir,
+    kubectl: bin('kubectl'),
+    helm: bin('helm'),
+    auditLogPath,
+    logDir: join(stateDir, 'logs'),
+    caCert: ca.cert,
+    adminCert: certs['admin']!.cert,
+    adminKey: certs['admin']!.key,
+    ports,
+    storageClass: storageClassName,
+    provisioner: provisionerName,
+    versions,
+    startedAt: new Date().toISOString(),
+    components,
+  };
+}
+
+// ---------------------------------------------------------------- cluster objects
+
+export type KubectlTarget = Pick<ClusterInfo, 'kubectl' | 'kubeconfig'>;
+export type KubectlResult = { status: number; stdout: string; stderr: string };
+
+/** Runs the cluster's kubectl (as admin unless `kubeconfig` says otherwise); never throws on exit codes. */
+export function runKubectl(
+  target: KubectlTarget,
+  args: string[],
+  opts: { input?: string; kubeconfig?: string } = {},
+): KubectlResult {
+  const res = spawnSync(target.kubectl, [`--kubeconfig=${opts.kubeconfig ?? target.kubeconfig}`, ...args], {
+    input: opts.input,
+    encoding: 'utf8',
+    maxBuffer: 256 * 2 ** 20,
+  });
+  if (res.error) throw res.error;
+  return { status: res.status ?? -1, stdout: res.stdout, stderr: res.stderr };
+}
+
+/** Runs kubectl and returns stdout; throws with kubectl's stderr when it fails. */
+export function kubectl(
+  target: KubectlTarget,
+  args: string[],
+  opts: { input?: string; kubeconfig?: string } = {},
+): string {
+  const res = runKubectl(target, args, opts);
+  if (res.status !== 0)
+    throw new Error(`kubectl ${args.join(' ')} failed (exit ${res.status}): ${res.stderr.trim()}`);
+  return res.stdout;
+}
+
+function nodeManifest(
+  index: number,
+  opts: Required<Pick<ClusterOptions, 'podsPerNode' | 'cpuPerNode' | 'memoryPerNode'>>,
+) {
+  const name = `kwok-node-${index}`;
+  const zone = `zone-${String.fromCharCode(97 + (index % 3))}`;
+  const resources = {
+    cpu: opts.cpuPerNode,
+    memory: opts.memoryPerNode,
+    pods: String(opts.podsPerNode),
+    'ephemeral-storage': '500Gi',
+  };
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: {
+      name,
+      annotations: { [fakeNodeAnnotation]: 'fake', 'node.alpha.kubernetes.io/ttl': '0' },
+      labels: {
+        'kubernetes.io/arch': 'amd64',
+        'kubernetes.io/os': 'linux',
+        'kubernetes.io/hostname': name,
+        'node-role.kubernetes.io/agent': '',
+        'topology.kubernetes.io/region': 'local',
+        'topology.kubernetes.io/zone': zone,
+        type: 'kwok',
+      },
+    },
+    spec: {},
+    status: {
+      allocatable: resources,
+      capacity: resources,
+      nodeInfo: {
+        architecture: 'amd64',
+        operatingSystem: 'linux',
+        kubeletVersion: `${versions.kubernetes}-kwok`,
+        kubeProxyVersion: '',
+        containerRuntimeVersion: 'kwok',
+        kernelVersion: '',
+        osImage: 'kwok',
+        bootID: '',
+        machineID: '',
+        systemUUID: '',
+      },
+      phase: 'Running',
+    },
+  };
+}
+
+const storageClassManifest = {
+  apiVersion: 'storage.k8s.io/v1',
+  kind: 'StorageClass',
+  metadata: {
+    name: storageClassName,
+    annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' },
+  },
+  provisioner: provisionerName,
+  reclaimPolicy: 'Delete',
+  volumeBindingMode: 'Immediate',
+  allowVolumeExpansion: true,
+};
+
+/** Creates missing fake nodes and (re)applies their capacity, then the default StorageClass. */
+function applyClusterObjects(info: ClusterInfo, opts: ClusterOptions): void {
+  const sizing = {
+    podsPerNode: opts.podsPerNode ?? 110,
+    cpuPerNode: opts.cpuPerNode ?? '16',
+    memoryPerNode: opts.memoryPerNode ?? '64Gi',
+  };
+  const nodes = Array.from({ length: opts.nodes ?? 3 }, (_, i) => nodeManifest(i, sizing));
+  const existing = new Set(
+    kubectl(info, ['get', 'nodes', '-o', 'name'])
+      .split('\n')
+      .filter(Boolean)
+      .map((n) => n.replace(/^node\//, '')),
+  );
+  const missing = nodes.filter((n) => !existing.has(n.metadata.name));
+  if (missing.length > 0) {
+    kubectl(info, ['create', '-f', '-'], {
+      input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: missing }),
+    });
+  }
+  for (const node of nodes) {
+    if (!existing.has(node.metadata.name)) continue;
+    const status = { status: { allocatable: node.status.allocatable, capacity: node.status.capacity } };
+    kubectl(info, [
+      'patch',
+      'node',
+      node.metadata.name,
+      '--subresource=status',
+      '--type=merge',
+      '-p',
+      JSON.stringify(status),
+    ]);
+  }
+  kubectl(info, ['apply', '--server-side', '--field-manager=storefront-cluster', '-f', '-'], {
+    input: JSON.stringify(storageClassManifest),
+  });
+}
+
+// ---------------------------------------------------------------- readiness
+
+async function apiReady(info: ClusterInfo): Promise<boolean> {
+  try {
+    const res = await httpCall(`${info.apiServerUrl}/readyz`, { creds: adminCreds(info), timeoutMs: 5_000 });
+    return res.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+async function getJson(info: ClusterInfo, path: string): Promise<{ status: number; json: unknown }> {
+  const res = await httpCall(`${info.apiServerUrl}${path}`, { creds: adminCreds(info) });
+  return { status: res.status, json: res.status === 200 ? JSON.parse(res.body) : undefined };
+}
+
+type NodeList = {
+  items: { metadata: { name: string }; status?: { conditions?: { type: string; status: string }[] } }[];
+};
+
+async function readyNodes(info: ClusterInfo): Promise<string[]> {
+  const { json } = await getJson(info, '/api/v1/nodes');
+  return ((json as NodeList | undefined)?.items ?? [])
+    .filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))
+    .map((n) => n.metadata.name);
+}
+
+function ensureAlive(stateDir: string, names: ComponentName[]): void {
+  for (const name of names) {
+    if (livePid(stateDir, name) === undefined) {
+      throw new Error(`${name} exited during start-up\n${tailLog(stateDir, name)}`);
+    }
+  }
+}
+
+async function waitReady(state: StateFile, opts: ClusterOptions, log: (l: string) => void): Promise<void> {
+  const timeoutMs = opts.readyTimeoutMs ?? 300_000;
+  const stateDir = state.stateDir;
+  const all = state.components.map((c) => c.name);
+  const expectedNodes = opts.nodes ?? 3;
+  await pollUntil(
+    `${expectedNodes} Ready nodes`,
+    async () => {
+      ensureAlive(stateDir, all);
+      return (await readyNodes(state)).length >= expectedNodes ? true : undefined;
+    },
+    { timeoutMs, describe: () => tailLog(stateDir, 'kwok') },
+  );
+  log('nodes Ready');
+  await pollUntil(
+    'the default ServiceAccount (controller-manager running)',
+    async () => {
+      ensureAlive(stateDir, all);
+      const { status } = await getJson(state, '/api/v1/namespaces/default/serviceaccounts/default');
+      return status === 200 ? true : undefined;
+    },
+    { timeoutMs, describe: () => tailLog(stateDir, 'kube-controller-manager') },
+  );
+  for (const [name, port] of [
+    ['kube-controller-manager', state.ports['controllerManager']],
+    ['kube-scheduler', state.ports['scheduler']],
+  ] as const) {
+    await pollUntil(
+      `${name} /healthz`,
+      async () => {
+        ensureAlive(stateDir, all);
+        const res = await httpCall(`https://127.0.0.1:${port}/healthz`, { timeoutMs: 5_000 });
+        return res.status === 200 ? true : undefined;
+      },
+      { timeoutMs, describe: () => tailLog(stateDir, name) },
+    );
+  }
+  log('controller-manager and scheduler healthy');
+}
+
+async function waitApiServer(state: StateFile, timeoutMs: number): Promise<void> {
+  await pollUntil(
+    'kube-apiserver /readyz',
+    async () => {
+      ensureAlive(state.stateDir, ['etcd', 'kube-apiserver']);
+      return (await apiReady(state)) ? true : undefined;
+    },
+    { timeoutMs, describe: () => tailLog(state.stateDir, 'kube-apiserver') },
+  );
+}
+
+// ---------------------------------------------------------------- public API
+
+/** Where `ensureCluster` would find its binaries, without building. */
+function expectedBinDir(): string {
+  return join(cacheDir(), `cluster-${buildHash(goVersionCached())}`, 'bin');
+}
+
+let goVersionMemo: string | undefined;
+function goVersionCached(): string {
+  if (goVersionMemo === undefined) {
+    const res = spawnSync(goCommand(), ['env', 'GOVERSION'], { encoding: 'utf8' });
+    goVersionMemo = res.stdout.trim();
+  }
+  return goVersionMemo;
+}
+
+export type ClusterStatus = {
+  stateDir: string;
+  running: boolean;
+  healthy: boolean;
+  components: Record<string, { pid?: number; running: boolean }>;
+  info?: ClusterInfo;
+};
+
+/** What runs in `stateDir` and whether the API server answers /readyz. */
+export async function clusterStatus(opts: { stateDir?: string } = {}): Promise<ClusterStatus> {
+  const stateDir = resolveStateDir(opts.stateDir);
+  const state = readState(stateDir);
+  const components: ClusterStatus['components'] = {};
+  for (const name of startOrder) {
+    const pid = livePid(stateDir, name);
+    components[name] = pid === undefined ? { running: false } : { pid, running: true };
+  }
+  const values = Object.values(components);
+  const allRunning = values.every((c) => c.running);
+  const healthy = state !== undefined && allRunning && (await apiReady(state));
+  return {
+    stateDir,
+    running: values.some((c) => c.running),
+    healthy,
+    components,
+    ...(state ? { info: publicInfo(state) } : {}),
+  };
+}
+
+/**
+ * Returns a healthy cluster in `stateDir`: the running one when every component is up and the
+ * API server is ready (idempotent), otherwise a fresh one (leftovers are stopped and the state
+ * directory is wiped). Builds the binaries first if needed.
+ */
+export async function ensureCluster(opts: ClusterOptions = {}): Promise<EnsureResult> {
+  const stateDir = resolveStateDir(opts.stateDir);
+  const log = opts.log ?? stderrLog;
+  return withLock(
+    `${stateDir}.lock`,
+    async () => {
+      const status = await clusterStatus({ stateDir });
+      if (status.healthy && status.info) {
+        if (status.info.binDir === expectedBinDir()) {
+          applyClusterObjects(status.info, opts);
+          const state = readState(stateDir)!;
+          await waitReady(state, opts, () => {});
+          return { ...status.info, started: false };
+        }
+        log(`the running cluster uses ${status.info.binDir}; the sources changed, so it is replaced`);
+      }
+      if (status.running) log(`stopping the unhealthy leftovers in ${stateDir}`);
+      await stopAll(stateDir);
+      const { binDir, clusterDir } = await ensureBinaries({ log: (l) => log(`build: ${l}`) });
+
+      const t0 = Date.now();
+      rmSync(stateDir, { recursive: true, force: true });
+      mkdirSync(stateDir, { recursive: true });
+      const [etcd, etcdPeer, apiserver, controllerManager, scheduler] = await freePorts(5);
+      const state = prepare(stateDir, binDir, clusterDir, {
+        etcd: etcd!,
+        etcdPeer: etcdPeer!,
+        apiserver: apiserver!,
+        controllerManager: controllerManager!,
+        scheduler: scheduler!,
+      });
+      writeFileSync(stateFile(stateDir), `${JSON.stringify(state, null, 2)}\n`);
+      const byName = (name: ComponentName) => state.components.find((c) => c.name === name)!;
+      try {
+        log(`starting etcd and kube-apiserver in ${stateDir}`);
+        startComponent(stateDir, byName('etcd'));
+        await pollUntil(
+          'etcd /health',
+          async () => {
+            ensureAlive(stateDir, ['etcd']);
+            const res = await httpCall(`http://127.0.0.1:${state.ports['etcd']}/health`);
+            return res.status === 200 ? true : undefined;
+          },
+          { timeoutMs: 60_000, describe: () => tailLog(stateDir, 'etcd') },
+        );
+        startComponent(stateDir, byName('kube-apiserver'));
+        await waitApiServer(state, opts.readyTimeoutMs ?? 300_000);
+        log(`kube-apiserver ready at ${state.apiServerUrl}`);
+        for (const name of startOrder.slice(2)) startComponent(stateDir, byName(name));
+        applyClusterObjects(state, opts);
+        await waitReady(state, opts, log);
+      } catch (err) {
+        log(`start-up failed; logs are in ${join(stateDir, 'logs')}`);
+        await stopAll(stateDir);
+        throw err;
+      }
+      log(`cluster ready in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+      return { ...publicInfo(state), started: true };
+    },
+    (pid) => log(`another process (pid ${pid}) is bringing up ${stateDir}; waiting for it`),
+  );
+}
+
+/**
+ * Stops every component (SIGTERM, then SIGKILL after a grace period); data stays on disk unless
+ * `wipe`. With `onlyIf`, stops only when it returns true. Returns whether it stopped.
+ */
+export async function stopCluster(
+  opts: { stateDir?: string; wipe?: boolean; onlyIf?: () => boolean } = {},
+): Promise<boolean> {
+  const stateDir = resolveStateDir(opts.stateDir);
+  return withLock(`${stateDir}.lock`, async () => {
+    // Decided under the lock, so a concurrent ensureCluster() cannot slip in between.
+    if (opts.onlyIf && !opts.onlyIf()) return false;
+    await stopAll(stateDir);
+    if (opts.wipe) rmSync(stateDir, { recursive: true, force: true });
+    return true;
+  });
+}
+
+/**
+ * Stops kube-apiserver and starts it again with the same flags and port, then waits for
+ * /readyz. Clients see connection errors in between, as in a real control-plane restart.
+ */
+export async function restartApiServer(opts: { stateDir?: string; downMs?: number } = {}): Promise<void> {
+  const stateDir = resolveStateDir(opts.stateDir);
+  const state = readState(stateDir);
+  if (!state) throw new Error(`no cluster in ${stateDir}; call ensureCluster() first`);
+  await withLock(`${stateDir}.lock`, async () => {
+    await stopComponent(stateDir, 'kube-apiserver', 30_000);
+    if (opts.downMs) await sleep(opts.downMs);
+    startComponent(stateDir, state.components.find((c) => c.name === 'kube-apiserver')!);
+    await waitApiServer(state, 300_000);
+  });
+}
+
+/**
+ * Writes a kubeconfig for `user` (client certificate signed by the cluster CA, groups as O=)
+ * and returns its path. The identity has no permissions until RBAC grants some.
+ */
+export function writeUserKubeconfig(
+  user: string,
+  groups: string[] = [],
+  opts: { stateDir?: string } = {},
+): string {
+  const stateDir = resolveStateDir(opts.stateDir);
+  const state = readState(stateDir);
+  if (!state) throw new Error(`no cluster in ${stateDir}; call ensureCluster() first`);
+  const safe = `${user}${groups.length ? `-${groups.join('-')}` : ''}`.replace(/[^A-Za-z0-9_.-]/g, '_');
+  const usersDir = join(stateDir, 'users');
+  const cert = issueCert(join(stateDir, 'pki'), `user-${safe}`, { cn: user, orgs: groups });
+  mkdirSync(usersDir, { recursive: true });
+  const path = join(usersDir, `${safe}.kubeconfig`);
+  writeFileSync(
+    path,
+    kubeconfigYaml({
+      server: state.apiServerUrl,
+      caCert: state.caCert,
+      clientCert: cert.cert,
+      clientKey: cert.key,
+      user,
+    }),
+    { mode: 0o600 },
+  );
+  return path;
+}
