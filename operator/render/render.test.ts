@@ -1,0 +1,157 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseStorefront } from '../api/validate.ts';
+import { formatObjects } from '../cli/template.ts';
+import { names } from './names.ts';
+import { render } from './render.ts';
+import { exampleFiles, fixedInputs, loadExample } from './testdata/fixtures.ts';
+
+const GOLDEN_DIR = join(import.meta.dirname, 'testdata/golden');
+const update = process.env.UPDATE_GOLDEN === '1';
+
+describe('render', () => {
+  it('when the examples are listed, then minimal, production and external-services are there', () => {
+    expect(exampleFiles()).toEqual(
+      expect.arrayContaining(['minimal.yaml', 'production.yaml', 'external-services.yaml']),
+    );
+  });
+
+  it.each(exampleFiles())('when %s is rendered, then it matches its reviewed golden file', (file) => {
+    const sf = loadExample(file);
+    const out = formatObjects(render(sf, fixedInputs(sf)), 'yaml');
+    const golden = join(GOLDEN_DIR, file.replace('.yaml', '.golden.yaml'));
+    if (update) writeFileSync(golden, out);
+    expect(
+      existsSync(golden),
+      `${golden} is missing: run UPDATE_GOLDEN=1 npx vitest run operator/render and review it`,
+    ).toBe(true);
+    expect(out).toBe(readFileSync(golden, 'utf8'));
+  });
+
+  it.each(exampleFiles())('when %s is rendered twice, then the bytes are identical', (file) => {
+    const sf = loadExample(file);
+    const a = JSON.stringify(render(sf, fixedInputs(sf)));
+    const b = JSON.stringify(render(loadExample(file), fixedInputs(sf)));
+    expect(a).toBe(b);
+  });
+
+  it.each(exampleFiles())(
+    'when %s is rendered, then names are stable and every object is labelled',
+    (file) => {
+      const sf = loadExample(file);
+      for (const o of render(sf, fixedInputs(sf))) {
+        expect(
+          o.metadata.name.startsWith(sf.metadata.name) ||
+            o.metadata.name.startsWith(`data-${sf.metadata.name}`),
+        ).toBe(true);
+        expect(o.metadata.namespace).toBe(sf.metadata.namespace ?? 'default');
+        for (const l of ['name', 'instance', 'component', 'part-of', 'managed-by', 'version']) {
+          expect(
+            o.metadata.labels?.[`app.kubernetes.io/${l}`],
+            `${o.kind}/${o.metadata.name} label ${l}`,
+          ).toBeTruthy();
+        }
+      }
+    },
+  );
+
+  it('when the Secrets already exist, then their values are kept exactly', () => {
+    const sf = loadExample('minimal.yaml');
+    const live = {
+      postgresPassword: 'live-pg-Secret-1',
+      redisPassword: 'live-redis-2',
+      adminToken: 'live-admin-3',
+    };
+    const objects = render(sf, { namespace: 'default', credentials: live });
+    const data = (name: string) => {
+      const s = objects.find((o) => o.kind === 'Secret' && o.metadata.name === name) as {
+        data: Record<string, string>;
+      };
+      return Object.fromEntries(
+        Object.entries(s.data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]),
+      );
+    };
+    const n = names(sf);
+    expect(data(n.postgresCredentials).password).toBe(live.postgresPassword);
+    expect(data(n.redisCredentials).password).toBe(live.redisPassword);
+    expect(data(n.appSecrets)['admin-token']).toBe(live.adminToken);
+  });
+
+  it('when a credential is not given, then its Secret is left out rather than invented', () => {
+    const sf = loadExample('minimal.yaml');
+    const objects = render(sf, { namespace: 'default', credentials: {} });
+    expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
+  });
+
+  it('when the migration step is rendered, then there is one Job per app version', () => {
+    const a = parseStorefront({
+      apiVersion: 'storefront.dev/v1alpha1',
+      kind: 'Storefront',
+      metadata: { name: 's' },
+      spec: { host: 'a.example.com', app: { image: 'r.example/shop:1.0.0' } },
+    });
+    const b = parseStorefront({
+      ...a,
+      spec: { ...a.spec, app: { ...a.spec.app, image: 'r.example/shop:1.1.0' } },
+    });
+    const jobs = (sf: typeof a) =>
+      render(sf, fixedInputs(sf))
+        .filter((o) => o.kind === 'Job')
+        .map((o) => o.metadata.name);
+    expect(jobs(a)).toHaveLength(1);
+    expect(jobs(a)).toEqual(jobs(parseStorefront(a)));
+    expect(jobs(b)[0]).not.toBe(jobs(a)[0]);
+  });
+
+  it('when autoscaling is on, then the Deployment leaves replicas to the HPA', () => {
+    const sf = loadExample('production.yaml');
+    const objects = render(sf, fixedInputs(sf));
+    const dep = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'boutique-app') as {
+      spec: Record<string, unknown>;
+    };
+    expect(dep.spec.replicas).toBeUndefined();
+    expect(objects.some((o) => o.kind === 'HorizontalPodAutoscaler')).toBe(true);
+  });
+
+  it('when the volume grows, then the claim template keeps its live size and the claim is resized', () => {
+    const sf = loadExample('minimal.yaml');
+    const grown = parseStorefront({
+      ...sf,
+      spec: { ...sf.spec, database: { ...sf.spec.database, storage: { size: '20Gi' } } },
+    });
+    const objects = render(grown, { ...fixedInputs(grown), observedPostgresVolumeSize: '10Gi' });
+    const sts = objects.find((o) => o.kind === 'StatefulSet') as {
+      spec: { volumeClaimTemplates: { spec: { resources: { requests: { storage: string } } } }[] };
+    };
+    expect(sts.spec.volumeClaimTemplates[0]!.spec.resources.requests.storage).toBe('10Gi');
+    const pvc = objects.find((o) => o.kind === 'PersistentVolumeClaim') as {
+      metadata: { name: string };
+      spec: { resources: { requests: { storage: string } } };
+    };
+    expect(pvc.metadata.name).toBe('data-shop-postgres-0');
+    expect(pvc.spec.resources.requests.storage).toBe('20Gi');
+  });
+
+  it('when deletionPolicy is Delete, then the claims go with the StatefulSet and Secrets are not kept', () => {
+    const sf = parseStorefront({
+      ...loadExample('minimal.yaml'),
+      spec: { ...loadExample('minimal.yaml').spec, deletionPolicy: 'Delete' },
+    });
+    const objects = render(sf, fixedInputs(sf));
+    const sts = objects.find((o) => o.kind === 'StatefulSet') as {
+      spec: { persistentVolumeClaimRetentionPolicy: { whenDeleted: string } };
+    };
+    expect(sts.spec.persistentVolumeClaimRetentionPolicy.whenDeleted).toBe('Delete');
+    expect(objects.filter((o) => o.kind === 'Secret').every((o) => !o.metadata.annotations)).toBe(true);
+  });
+
+  it('when any example is rendered, then no nginx snippet annotation is ever emitted', () => {
+    for (const file of exampleFiles()) {
+      const sf = loadExample(file);
+      for (const o of render(sf, fixedInputs(sf))) {
+        for (const key of Object.keys(o.metadata.annotations ?? {})) expect(key).not.toMatch(/snippet/);
+      }
+    }
+  });
+});

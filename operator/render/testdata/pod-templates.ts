@@ -1,0 +1,26 @@
+// Walks rendered objects and yields every pod template with where it came from.
+import type { KubeObject } from '../order.ts';
+
+export interface PodTemplate {
+  owner: string;
+  labels: Record<string, string>;
+  // biome-ignore lint/suspicious/noExplicitAny: a pod spec as rendered, checked field by field
+  spec: any;
+}
+
+export function podTemplates(objects: KubeObject[]): PodTemplate[] {
+  const out: PodTemplate[] = [];
+  for (const o of objects) {
+    const spec = o.spec as
+      | { template?: { metadata?: { labels?: Record<string, string> }; spec: unknown } }
+      | undefined;
+    if (['Deployment', 'StatefulSet', 'Job', 'DaemonSet', 'ReplicaSet'].includes(o.kind) && spec?.template) {
+      out.push({
+        owner: `${o.kind}/${o.metadata.name}`,
+        labels: spec.template.metadata?.labels ?? {},
+        spec: spec.template.spec,
+      });
+    }
+  }
+  return out;
+}
