@@ -1,0 +1,142 @@
+import { z } from 'zod';
+
+/**
+ * The shop's whole configuration comes from the environment (the operator's renderer sets exactly these
+ * variables). It is validated once at start-up; a bad value stops the process with a message naming the
+ * variable, never echoing a secret.
+ */
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full', 'no-verify'] as const;
+
+const portNumber = () =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d{1,5}$/, 'must be an integer between 0 and 65535')
+    .transform(Number)
+    .pipe(z.number().int().min(0, 'must be >= 0').max(65535, 'must be <= 65535'));
+
+const httpOrigin = z
+  .string()
+  .trim()
+  .refine((value) => /^https?:\/\//i.test(value) && URL.canParse(value), 'must be an absolute http(s) URL')
+  .transform((value) => value.replace(/\/+$/, ''));
+
+const envSchema = z
+  .object({
+    PORT: portNumber().default(8080),
+    DATABASE_URL: z
+      .string()
+      .trim()
+      .refine((v) => /^postgres(ql)?:\/\//i.test(v), 'must be a postgres:// or postgresql:// URL')
+      .optional(),
+    PGHOST: z.string().trim().min(1).optional(),
+    PGPORT: portNumber().optional(),
+    PGUSER: z.string().min(1).optional(),
+    PGPASSWORD: z.string().optional(),
+    PGDATABASE: z.string().min(1).optional(),
+    PGSSLMODE: z.enum(SSL_MODES, { message: `must be one of ${SSL_MODES.join(', ')}` }).optional(),
+    REDIS_URL: z
+      .string()
+      .trim()
+      .refine((v) => /^rediss?:\/\/[^\s]+$/i.test(v), 'must be a redis:// or rediss:// URL')
+      .optional(),
+    REDIS_PASSWORD: z.string().optional(),
+    ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+    ASSET_BASE_URL: httpOrigin.optional(),
+    STATIC_MAX_AGE_SECONDS: z
+      .string()
+      .trim()
+      .regex(/^\d{1,10}$/, 'must be a non-negative integer number of seconds')
+      .transform(Number)
+      .default(31536000),
+    LOG_LEVEL: z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  })
+  .superRefine((env, ctx) => {
+    if (!env.DATABASE_URL && !env.PGHOST) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DATABASE_URL'],
+        message: 'set DATABASE_URL, or PGHOST (with PGPORT/PGUSER/PGPASSWORD/PGDATABASE/PGSSLMODE)',
+      });
+    }
+  });
+
+export type SslMode = (typeof SSL_MODES)[number];
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface DatabaseConfig {
+  connectionString?: string;
+  host?: string;
+  port?: number;
+  user?: string;
+  password?: string;
+  database?: string;
+  sslMode?: SslMode;
+}
+
+export interface RedisConfig {
+  url: string;
+  password?: string;
+}
+
+export interface Config {
+  port: number;
+  database: DatabaseConfig;
+  /** undefined: run without a cache (carts in Postgres, catalog read straight from Postgres). */
+  redis?: RedisConfig;
+  /** undefined: the admin API answers 403 "admin API disabled". */
+  adminToken?: string;
+  /** CDN origin in front of /static, without a trailing slash. */
+  assetBaseUrl?: string;
+  staticMaxAgeSeconds: number;
+  logLevel: LogLevel;
+}
+
+export class ConfigError extends Error {
+  readonly problems: { variable: string; message: string }[];
+  constructor(problems: { variable: string; message: string }[]) {
+    super(
+      `Invalid configuration:\n${problems.map((p) => `  - ${p.variable}: ${p.message}`).join('\n')}\n` +
+        'Fix the environment variable(s) above and start again.',
+    );
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/** Reads and validates the environment. Throws ConfigError naming every bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  // An empty variable means "unset": Kubernetes renders optional values as "" all the time.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => ({
+        variable: String(issue.path[0] ?? 'environment'),
+        message: issue.message,
+      })),
+    );
+  }
+  const e = parsed.data;
+  const database: DatabaseConfig = e.DATABASE_URL
+    ? { connectionString: e.DATABASE_URL, sslMode: e.PGSSLMODE }
+    : {
+        host: e.PGHOST,
+        port: e.PGPORT ?? 5432,
+        user: e.PGUSER,
+        password: e.PGPASSWORD,
+        database: e.PGDATABASE,
+        sslMode: e.PGSSLMODE,
+      };
+  return {
+    port: e.PORT,
+    database,
+    redis: e.REDIS_URL ? { url: e.REDIS_URL, password: e.REDIS_PASSWORD } : undefined,
+    adminToken: e.ADMIN_TOKEN,
+    assetBaseUrl: e.ASSET_BASE_URL,
+    staticMaxAgeSeconds: e.STATIC_MAX_AGE_SECONDS,
+    logLevel: e.LOG_LEVEL,
+  };
+}

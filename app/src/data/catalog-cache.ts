@@ -1,0 +1,171 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '../server/logger.ts';
+import type { Metrics } from '../server/metrics.ts';
+import type { Redis } from './redis.ts';
+import { SingleFlight } from './single-flight.ts';
+
+/**
+ * Cache-aside for catalog reads, safe against the fill-versus-update race.
+ *
+ * Every cached value lives under a key that embeds two generation tokens: a global epoch and a
+ * per-scope generation (one per product, one for all list pages). A writer commits to Postgres
+ * first and then replaces the generation token(s) with fresh random values, so every key written
+ * before the change becomes unreachable. A reader reads the tokens before it reads Postgres, and the
+ * fill script writes only if the tokens are still the ones the reader saw: a reader that loaded the
+ * old row and lost the race to a writer can never publish it under the new generation.
+ *
+ * Tokens are random (not counters) so that an evicted token key (allkeys-lru) is recreated with a
+ * value no old entry was ever stored under. If an invalidation cannot reach Redis, the cache is
+ * bypassed until the global epoch has been replaced, which orphans everything cached before.
+ */
+
+const EPOCH_KEY = 'catalog:epoch';
+const LIST_GEN_KEY = 'catalog:gen:list';
+
+// KEYS[1] epoch, KEYS[2] scope generation; ARGV[1] value-key prefix, ARGV[2] fresh token, used only
+// when a token key is missing. Returns { "<epoch>:<gen>", value-or-false }.
+const READ_SCRIPT = `
+local e = redis.call('GET', KEYS[1])
+if not e then e = ARGV[2] .. 'e'; redis.call('SET', KEYS[1], e) end
+local g = redis.call('GET', KEYS[2])
+if not g then g = ARGV[2] .. 'g'; redis.call('SET', KEYS[2], g) end
+local token = e .. ':' .. g
+return { token, redis.call('GET', ARGV[1] .. ':' .. token) }
+`;
+
+// KEYS as above; ARGV[1] prefix, ARGV[2] token seen before loading, ARGV[3] value, ARGV[4] ttl.
+const FILL_SCRIPT = `
+local e = redis.call('GET', KEYS[1])
+local g = redis.call('GET', KEYS[2])
+if not e or not g or (e .. ':' .. g) ~= ARGV[2] then return 0 end
+redis.call('SET', ARGV[1] .. ':' .. ARGV[2], ARGV[3], 'EX', tonumber(ARGV[4]))
+return 1
+`;
+
+export interface CacheScope {
+  generationKey: string;
+  prefix: string;
+}
+
+export const productScope = (id: number): CacheScope => ({
+  generationKey: `catalog:gen:product:${id}`,
+  prefix: `catalog:product:${id}`,
+});
+
+export const listScope = (limit: number, cursor: string): CacheScope => ({
+  generationKey: LIST_GEN_KEY,
+  prefix: `catalog:list:${limit}:${cursor}`,
+});
+
+type Outcome = 'hit' | 'miss' | 'error' | 'bypass';
+
+export class CatalogCache {
+  readonly #redis: Redis | undefined;
+  readonly #ttlSeconds: number;
+  readonly #metrics: Metrics | undefined;
+  readonly #logger: Logger;
+  readonly #flights = new SingleFlight<string>();
+  #epochStale = false;
+
+  constructor(options: { redis?: Redis; ttlSeconds: number; metrics?: Metrics; logger: Logger }) {
+    this.#redis = options.redis;
+    this.#ttlSeconds = options.ttlSeconds;
+    this.#metrics = options.metrics;
+    this.#logger = options.logger;
+    if (this.#redis) {
+      this.#redis.defineCommand('catalogRead', { numberOfKeys: 2, lua: READ_SCRIPT });
+      this.#redis.defineCommand('catalogFill', { numberOfKeys: 2, lua: FILL_SCRIPT });
+    }
+  }
+
+  get enabled(): boolean {
+    return this.#redis !== undefined;
+  }
+
+  /** The single-flight group, exposed so tests can observe coalesced callers. */
+  get flights(): SingleFlight<string> {
+    return this.#flights;
+  }
+
+  /** Returns the serialized value for `scope`, loading it with `load` on a miss. */
+  async read(scope: CacheScope, load: () => Promise<string>): Promise<string> {
+    const redis = this.#redis;
+    if (!redis || !(await this.#epochUsable(redis))) {
+      this.#count(redis ? 'error' : 'bypass');
+      return load();
+    }
+    let token: string;
+    try {
+      const [seen, cached] = (await (redis as RedisWithScripts).catalogRead(
+        EPOCH_KEY,
+        scope.generationKey,
+        scope.prefix,
+        randomUUID(),
+      )) as [string, string | null];
+      if (cached !== null) {
+        this.#count('hit');
+        return cached;
+      }
+      token = seen;
+    } catch (err) {
+      this.#count('error');
+      this.#logger.debug({ err: (err as Error).message }, 'cache read failed; reading postgres');
+      return load();
+    }
+    this.#count('miss');
+    return this.#flights.run(`${scope.prefix}:${token}`, async () => {
+      const value = await load();
+      try {
+        await (redis as RedisWithScripts).catalogFill(
+          EPOCH_KEY,
+          scope.generationKey,
+          scope.prefix,
+          token,
+          value,
+          this.#ttlSeconds,
+        );
+      } catch (err) {
+        this.#logger.debug({ err: (err as Error).message }, 'cache fill failed');
+      }
+      return value;
+    });
+  }
+
+  /** Call after the change is committed: orphans cached entries for these products and all lists. */
+  async invalidateProducts(ids: readonly number[]): Promise<void> {
+    const redis = this.#redis;
+    if (!redis) return;
+    try {
+      const multi = redis.multi();
+      for (const id of new Set(ids)) multi.set(productScope(id).generationKey, randomUUID());
+      multi.set(LIST_GEN_KEY, randomUUID());
+      const results = await multi.exec();
+      if (!results || results.some(([err]) => err)) throw new Error('invalidation transaction failed');
+    } catch (err) {
+      // Redis may still hold entries from before the change: stop trusting it until the epoch moves.
+      this.#epochStale = true;
+      this.#logger.warn({ err: (err as Error).message }, 'cache invalidation failed; bypassing cache');
+    }
+  }
+
+  async #epochUsable(redis: Redis): Promise<boolean> {
+    if (!this.#epochStale) return true;
+    try {
+      await redis.set(EPOCH_KEY, randomUUID());
+      this.#epochStale = false;
+      this.#logger.info('cache epoch replaced after a failed invalidation');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  #count(outcome: Outcome) {
+    this.#metrics?.cacheRequests.inc({ result: outcome });
+  }
+}
+
+interface RedisWithScripts extends Redis {
+  catalogRead(...args: (string | number)[]): Promise<unknown>;
+  catalogFill(...args: (string | number)[]): Promise<unknown>;
+}

@@ -1,0 +1,105 @@
+import { Router } from 'express';
+import type { OrderRepository } from '../data/order-repo.ts';
+import type { Carts } from '../domain/carts.ts';
+import type { Catalog } from '../domain/catalog.ts';
+import type { Checkout } from '../domain/checkout.ts';
+import { presentOrder } from '../domain/checkout.ts';
+import { AppError, notFound } from '../domain/errors.ts';
+import {
+  addItemBody,
+  createProductBody,
+  idempotencyKey,
+  listQuery,
+  orderBody,
+  parse,
+  productIdParam,
+  updateProductBody,
+  uuid,
+} from '../domain/schemas.ts';
+import { requireAdmin } from './admin-auth.ts';
+
+export interface ApiDeps {
+  catalog: Catalog;
+  carts: Carts;
+  checkout: Checkout;
+  orders: OrderRepository;
+  adminToken: string | undefined;
+}
+
+/** The JSON API: thin handlers that parse input, call one use case and shape the answer. */
+export function apiRouter(deps: ApiDeps): Router {
+  const router = Router();
+  const admin = requireAdmin(deps.adminToken);
+
+  router.get('/products', async (req, res) => {
+    const q = parse(listQuery, { ...req.query });
+    const json = await deps.catalog.listJson(q.limit, q.cursor);
+    res.set('Cache-Control', 'no-cache').type('application/json').send(json);
+  });
+
+  router.get('/products/:id', async (req, res) => {
+    const id = parse(productIdParam, req.params.id, 'id');
+    const json = await deps.catalog.productJson(id);
+    if (json === 'null') throw notFound(`product ${id}`, 'id');
+    res.set('Cache-Control', 'no-cache').type('application/json').send(json);
+  });
+
+  router.post('/products', admin, async (req, res) => {
+    const input = parse(createProductBody, req.body);
+    const product = await deps.catalog.create(input);
+    res.status(201).location(`/api/products/${product.id}`).json(product);
+  });
+
+  router.patch('/products/:id', admin, async (req, res) => {
+    const id = parse(productIdParam, req.params.id, 'id');
+    const input = parse(updateProductBody, req.body);
+    res.json(await deps.catalog.update(id, input));
+  });
+
+  router.post('/carts', async (_req, res) => {
+    const cart = await deps.carts.create();
+    res.status(201).location(`/api/carts/${cart.id}`).json(cart);
+  });
+
+  router.get('/carts/:id', async (req, res) => {
+    const id = parse(uuid, req.params.id, 'id');
+    res.set('Cache-Control', 'no-store').json(await deps.carts.view(id));
+  });
+
+  router.post('/carts/:id/items', async (req, res) => {
+    const id = parse(uuid, req.params.id, 'id');
+    const item = parse(addItemBody, req.body);
+    res.set('Cache-Control', 'no-store').json(await deps.carts.addItem(id, item.productId, item.quantity));
+  });
+
+  router.delete('/carts/:id/items/:productId', async (req, res) => {
+    const id = parse(uuid, req.params.id, 'id');
+    const productId = parse(productIdParam, req.params.productId, 'productId');
+    await deps.carts.removeItem(id, productId);
+    res.status(204).end();
+  });
+
+  router.post('/orders', async (req, res) => {
+    const key = parse(idempotencyKey, req.get('idempotency-key'), 'Idempotency-Key');
+    const input = parse(orderBody, req.body);
+    const result = await deps.checkout.placeOrder(key, input);
+    if (result.replayed) res.set('Idempotent-Replayed', 'true');
+    res
+      .status(result.status)
+      .location(`/api/orders/${result.body.id}`)
+      .set('Cache-Control', 'no-store')
+      .json(result.body);
+  });
+
+  router.get('/orders/:id', async (req, res) => {
+    const id = parse(uuid, req.params.id, 'id');
+    const order = await deps.orders.findById(id);
+    if (!order) throw notFound('order', 'id');
+    res.set('Cache-Control', 'no-store').json(presentOrder(order));
+  });
+
+  router.use((req) => {
+    throw new AppError(404, 'not_found', `no API route for ${req.method} ${req.baseUrl}${req.path}`);
+  });
+  return router;
+}

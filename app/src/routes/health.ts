@@ -1,0 +1,65 @@
+import { Router } from 'express';
+import type { Registry } from 'prom-client';
+import type { Pool } from '../data/db.ts';
+import type { Redis } from '../data/redis.ts';
+
+export interface HealthDeps {
+  pool: Pool;
+  redis: Redis | undefined;
+  registry: Registry;
+  isDraining: () => boolean;
+}
+
+async function postgresUp(pool: Pool): Promise<boolean> {
+  try {
+    await pool.query({ text: 'SELECT 1', query_timeout: 2_000 } as never);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function redisState(redis: Redis | undefined): Promise<'up' | 'down' | 'disabled'> {
+  if (!redis) return 'disabled';
+  try {
+    await redis.ping();
+    return 'up';
+  } catch {
+    return 'down';
+  }
+}
+
+/**
+ * /healthz: the process is alive (never touches dependencies, so a database outage does not get
+ * pods restarted). /readyz: Postgres answers and we are not draining; Redis down is "degraded",
+ * still ready, because every path falls back to Postgres. /metrics: Prometheus text format.
+ */
+export function healthRouter(deps: HealthDeps): Router {
+  const router = Router();
+  router.get('/healthz', (_req, res) => {
+    res.set('Cache-Control', 'no-store').json({ status: 'ok' });
+  });
+  router.get('/readyz', async (_req, res) => {
+    const [postgres, redis] = await Promise.all([postgresUp(deps.pool), redisState(deps.redis)]);
+    const draining = deps.isDraining();
+    const ready = postgres && !draining;
+    const status = draining
+      ? 'draining'
+      : !postgres
+        ? 'unavailable'
+        : redis === 'down'
+          ? 'degraded'
+          : 'ready';
+    res
+      .status(ready ? 200 : 503)
+      .set('Cache-Control', 'no-store')
+      .json({ status, postgres: postgres ? 'up' : 'down', redis });
+  });
+  router.get('/metrics', async (_req, res) => {
+    res
+      .set('Cache-Control', 'no-store')
+      .type(deps.registry.contentType)
+      .send(await deps.registry.metrics());
+  });
+  return router;
+}

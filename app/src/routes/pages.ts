@@ -1,0 +1,180 @@
+import { randomUUID } from 'node:crypto';
+import { type Request, type RequestHandler, type Response, Router } from 'express';
+import { z } from 'zod';
+import { CART_TTL_SECONDS } from '../data/cart-store.ts';
+import type { OrderRepository } from '../data/order-repo.ts';
+import type { Carts } from '../domain/carts.ts';
+import type { Catalog } from '../domain/catalog.ts';
+import type { Checkout } from '../domain/checkout.ts';
+import { presentOrder } from '../domain/checkout.ts';
+import { AppError } from '../domain/errors.ts';
+import { email, idempotencyKey, parse, productIdParam, uuid } from '../domain/schemas.ts';
+import type { AssetManifest } from '../server/static-assets.ts';
+import { cartPage, catalogPage, checkoutPage, orderPage, productPage } from '../views/pages.ts';
+
+export interface PageDeps {
+  catalog: Catalog;
+  carts: Carts;
+  checkout: Checkout;
+  orders: OrderRepository;
+  assets: AssetManifest;
+}
+
+const CART_COOKIE = 'sf_cart';
+
+export function readCookie(req: Request, name: string): string | undefined {
+  for (const part of (req.get('cookie') ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+  }
+  return undefined;
+}
+
+function cartIdFrom(req: Request): string | undefined {
+  const value = readCookie(req, CART_COOKIE);
+  return value && uuid.safeParse(value).success ? value : undefined;
+}
+
+function setCartCookie(req: Request, res: Response, id: string | null) {
+  // HttpOnly: scripts never see it. SameSite=Lax: other sites' forms cannot POST with it.
+  const attrs = ['Path=/', 'HttpOnly', 'SameSite=Lax', `Max-Age=${id ? CART_TTL_SECONDS : 0}`];
+  if (req.secure) attrs.push('Secure');
+  res.append('Set-Cookie', `${CART_COOKIE}=${id ?? ''}; ${attrs.join('; ')}`);
+}
+
+/**
+ * CSRF defence for form posts, on top of SameSite=Lax: refuse a POST that the browser says came
+ * from another site (Sec-Fetch-Site), or whose Origin is not this host. Requests without either
+ * header (curl, old browsers) carry no ambient cookie risk worth refusing.
+ */
+export const sameOriginOnly: RequestHandler = (req, _res, next) => {
+  const site = req.get('sec-fetch-site');
+  const origin = req.get('origin');
+  const host = req.get('x-forwarded-host') ?? req.get('host');
+  const crossSite = site !== undefined && site !== 'same-origin' && site !== 'none';
+  const foreignOrigin =
+    origin !== undefined && origin !== 'null' && (!URL.canParse(origin) || new URL(origin).host !== host);
+  if (crossSite || foreignOrigin || origin === 'null') {
+    throw new AppError(403, 'cross_site_request', 'cross-site form submissions are not accepted');
+  }
+  next();
+};
+
+const addForm = z.object({
+  productId: productIdParam,
+  quantity: z
+    .string()
+    .regex(/^\d{1,2}$/, 'must be an integer between 1 and 99')
+    .transform(Number)
+    .pipe(z.number().min(1, 'must be at least 1')),
+});
+const checkoutForm = z.object({ email, idempotencyKey });
+
+/** Server-rendered shop pages; every form works without JavaScript and redirects after POST. */
+export function pageRouter(deps: PageDeps): Router {
+  const router = Router();
+  const { assets } = deps;
+  const sendHtml = (res: Response, body: string, status = 200, privateToUser = false) =>
+    res
+      .status(status)
+      .set('Cache-Control', privateToUser ? 'private, no-cache' : 'no-cache')
+      .type('html')
+      .send(body);
+
+  const loadCart = async (req: Request) => {
+    const id = cartIdFrom(req);
+    if (!id) return undefined;
+    return (await deps.carts.lines(id)) ? deps.carts.view(id) : undefined;
+  };
+
+  router.get('/', async (req, res) => {
+    const cursor = typeof req.query.cursor === 'string' ? req.query.cursor : undefined;
+    const pageData = await deps.catalog.list(12, cursor);
+    sendHtml(res, catalogPage(assets, pageData.items, pageData.nextCursor));
+  });
+
+  router.get('/products/:id', async (req, res) => {
+    const id = parse(productIdParam, req.params.id, 'id');
+    const product = await deps.catalog.get(id);
+    if (!product) throw new AppError(404, 'not_found', 'That product does not exist.');
+    sendHtml(res, productPage(assets, product));
+  });
+
+  router.get('/cart', async (req, res) => {
+    sendHtml(res, cartPage(assets, await loadCart(req)), 200, true);
+  });
+
+  router.post('/cart/items', sameOriginOnly, async (req, res) => {
+    const form = parse(addForm, { ...req.body });
+    let id = cartIdFrom(req);
+    if (!id || !(await deps.carts.lines(id))) {
+      id = (await deps.carts.create()).id;
+      setCartCookie(req, res, id);
+    }
+    await deps.carts.addItem(id, form.productId, form.quantity);
+    res.redirect(303, '/cart');
+  });
+
+  router.post('/cart/items/:productId/delete', sameOriginOnly, async (req, res) => {
+    const productId = parse(productIdParam, req.params.productId, 'productId');
+    const id = cartIdFrom(req);
+    if (id) await deps.carts.removeItem(id, productId).catch(() => undefined);
+    res.redirect(303, '/cart');
+  });
+
+  router.get('/checkout', async (req, res) => {
+    const cart = await loadCart(req);
+    if (!cart || cart.items.length === 0) return res.redirect(303, '/cart');
+    // A fresh key per rendered form: a double-submitted or retried form places one order.
+    sendHtml(res, checkoutPage(assets, cart, { email: '', idempotencyKey: randomUUID() }), 200, true);
+  });
+
+  router.post('/checkout', sameOriginOnly, async (req, res) => {
+    const body = { ...req.body } as { email?: unknown; idempotencyKey?: unknown };
+    const cartId = cartIdFrom(req);
+    const cart = cartId ? await loadCart(req) : undefined;
+    const rerender = (status: number, message: string) =>
+      cart && cart.items.length > 0
+        ? sendHtml(
+            res,
+            checkoutPage(
+              assets,
+              cart,
+              { email: typeof body.email === 'string' ? body.email : '', idempotencyKey: randomUUID() },
+              message,
+            ),
+            status,
+            true,
+          )
+        : res.redirect(303, '/cart');
+    const parsed = checkoutForm.safeParse(body);
+    if (!parsed.success) {
+      const field = String(parsed.error.issues[0]?.path[0] ?? 'form');
+      return rerender(400, field === 'email' ? 'Please enter a valid email address.' : 'Please try again.');
+    }
+    if (!cartId) return res.redirect(303, '/cart');
+    try {
+      const result = await deps.checkout.placeOrder(parsed.data.idempotencyKey, {
+        cartId,
+        email: parsed.data.email,
+      });
+      setCartCookie(req, res, null);
+      res.redirect(303, `/orders/${result.body.id}`);
+    } catch (err) {
+      if (err instanceof AppError && err.status < 500 && err.code !== 'not_found') {
+        return rerender(err.status, err.message);
+      }
+      if (err instanceof AppError && err.code === 'not_found') return res.redirect(303, '/cart');
+      throw err;
+    }
+  });
+
+  router.get('/orders/:id', async (req, res) => {
+    const id = parse(uuid, req.params.id, 'id');
+    const order = await deps.orders.findById(id);
+    if (!order) throw new AppError(404, 'not_found', 'That order does not exist.');
+    sendHtml(res, orderPage(assets, presentOrder(order)), 200, true);
+  });
+
+  return router;
+}

@@ -1,0 +1,33 @@
+import { ConfigError, loadConfig } from './config/config.ts';
+import { migrate } from './data/migrate.ts';
+import { seedCatalog } from './seed.ts';
+import { createServices } from './server/server.ts';
+
+/** `npm run app:seed`: apply migrations, load the demo catalog, invalidate the catalog cache. */
+async function main() {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(78);
+    }
+    throw err;
+  }
+  const services = await createServices(config);
+  try {
+    await migrate(services.pool, services.logger);
+    const ids = await seedCatalog(services.products);
+    await services.cache.invalidateProducts(ids);
+    services.logger.info({ products: ids.length }, 'demo catalog loaded');
+  } finally {
+    await services.pool.end();
+    services.redis?.disconnect();
+  }
+}
+
+main().catch((err: Error) => {
+  console.error(`seed failed: ${err.message}`);
+  process.exit(1);
+});

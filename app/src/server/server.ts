@@ -1,0 +1,289 @@
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import helmet from 'helmet';
+import type { Config } from '../config/config.ts';
+import { CartStore } from '../data/cart-store.ts';
+import { CatalogCache } from '../data/catalog-cache.ts';
+import {
+  createPool,
+  databaseUnavailable,
+  isDatabaseUnavailable,
+  type Pool,
+  type PoolOptions,
+} from '../data/db.ts';
+import { migrate } from '../data/migrate.ts';
+import { OrderRepository } from '../data/order-repo.ts';
+import { ProductRepository } from '../data/product-repo.ts';
+import { createRedis, type Redis } from '../data/redis.ts';
+import { Carts } from '../domain/carts.ts';
+import { Catalog } from '../domain/catalog.ts';
+import { Checkout } from '../domain/checkout.ts';
+import { AppError, errorBody } from '../domain/errors.ts';
+import { apiRouter } from '../routes/api.ts';
+import { healthRouter } from '../routes/health.ts';
+import { pageRouter } from '../routes/pages.ts';
+import { errorPage } from '../views/pages.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
+import { AssetManifest } from './static-assets.ts';
+
+export interface ServerOptions {
+  logger?: Logger;
+  pool?: PoolOptions;
+  /** Apply pending migrations (under the advisory lock) before listening. */
+  migrate?: boolean;
+  cacheTtlSeconds?: number;
+  /** How long stop() lets in-flight requests finish before cutting connections. */
+  drainTimeoutMs?: number;
+  /** Largest accepted JSON body. */
+  bodyLimit?: string;
+}
+
+export interface Services {
+  pool: Pool;
+  redis: Redis | undefined;
+  cache: CatalogCache;
+  catalog: Catalog;
+  carts: Carts;
+  checkout: Checkout;
+  products: ProductRepository;
+  orders: OrderRepository;
+  cartStore: CartStore;
+  assets: AssetManifest;
+  metrics: Metrics;
+  logger: Logger;
+}
+
+export interface WebServer {
+  url: string;
+  port: number;
+  server: Server;
+  services: Services;
+  stop: () => Promise<void>;
+}
+
+export async function createServices(config: Config, options: ServerOptions = {}): Promise<Services> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const metrics = createMetrics();
+  const assets = await AssetManifest.load(config.assetBaseUrl);
+  const pool = createPool(config.database, logger, options.pool);
+  const redis = config.redis ? createRedis(config.redis, logger) : undefined;
+  const cache = new CatalogCache({ redis, ttlSeconds: options.cacheTtlSeconds ?? 300, metrics, logger });
+  const products = new ProductRepository(pool);
+  const orders = new OrderRepository(pool);
+  const cartStore = new CartStore({ redis, pool, metrics });
+  const catalog = new Catalog({ products, cache, assets });
+  const carts = new Carts({ store: cartStore, products, assets });
+  const checkout = new Checkout({ pool, orders, products, carts, cache, metrics, logger });
+  return {
+    pool,
+    redis,
+    cache,
+    catalog,
+    carts,
+    checkout,
+    products,
+    orders,
+    cartStore,
+    assets,
+    metrics,
+    logger,
+  };
+}
+
+function securityHeaders(config: Config): RequestHandler {
+  const assetOrigin = config.assetBaseUrl ? [new URL(config.assetBaseUrl).origin] : [];
+  return helmet({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        objectSrc: ["'none'"],
+        scriptSrc: ["'none'"],
+        styleSrc: ["'self'", ...assetOrigin],
+        imgSrc: ["'self'", 'https:', 'data:', ...assetOrigin],
+        fontSrc: ["'self'", ...assetOrigin],
+      },
+    },
+    // Assets may be fetched through a CDN on another origin.
+    crossOriginResourcePolicy: { policy: 'same-site' },
+    referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
+  });
+}
+
+/** Serves fingerprinted assets from memory with far-future immutable caching. */
+function staticAssets(assets: AssetManifest, maxAgeSeconds: number): RequestHandler {
+  return (req, res, next) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return next();
+    const asset = assets.byHashedPath(req.path.replace(/^\//, ''));
+    if (!asset) {
+      res.status(404).set('Cache-Control', 'no-cache').type('text/plain').send('not found');
+      return;
+    }
+    res.set({
+      'Cache-Control': `public, max-age=${maxAgeSeconds}, immutable`,
+      'Content-Type': asset.contentType,
+      ETag: asset.etag,
+      'Cross-Origin-Resource-Policy': 'cross-origin',
+      'Access-Control-Allow-Origin': '*',
+    });
+    if (req.get('if-none-match') === asset.etag) {
+      res.status(304).end();
+      return;
+    }
+    res.send(asset.body);
+  };
+}
+
+function observe(metrics: Metrics, logger: Logger, isDraining: () => boolean): RequestHandler {
+  return (req, res, next) => {
+    const start = process.hrtime.bigint();
+    if (isDraining()) res.set('Connection', 'close');
+    res.on('finish', () => {
+      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+      const route = req.route
+        ? `${req.baseUrl}${String(req.route.path)}`
+        : req.path.startsWith('/static/')
+          ? '/static'
+          : 'unmatched';
+      metrics.httpDuration.observe({ method: req.method, route, status_code: res.statusCode }, seconds);
+      if (logger.isLevelEnabled('info')) {
+        logger.info(
+          { method: req.method, route, status: res.statusCode, ms: Math.round(seconds * 1e4) / 10 },
+          'request',
+        );
+      }
+    });
+    next();
+  };
+}
+
+function toAppError(err: unknown): AppError | undefined {
+  if (err instanceof AppError) return err;
+  if (isDatabaseUnavailable(err)) return databaseUnavailable();
+  const e = err as { type?: string; status?: number; message?: string };
+  switch (e.type) {
+    case 'entity.too.large':
+      return new AppError(413, 'payload_too_large', 'request body is too large', { field: 'body' });
+    case 'entity.parse.failed':
+      return new AppError(400, 'invalid_json', 'request body is not valid JSON', { field: 'body' });
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new AppError(415, 'unsupported_encoding', 'request body encoding is not supported', {
+        field: 'body',
+      });
+    case 'parameters.too.many':
+      return new AppError(413, 'payload_too_large', 'too many form fields', { field: 'body' });
+  }
+  if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
+    return new AppError(e.status, 'bad_request', e.message ?? 'bad request');
+  }
+  return undefined;
+}
+
+function errorHandler(services: Services): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    const known = toAppError(err) ?? new AppError(500, 'internal', 'internal error; it has been logged');
+    if (known.status >= 500) {
+      services.logger[known.status === 503 ? 'warn' : 'error'](
+        { err: err instanceof Error ? { message: err.message, stack: err.stack } : err, path: req.path },
+        'request failed',
+      );
+    }
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    if (known.headers) res.set(known.headers);
+    const wantsJson = req.originalUrl.startsWith('/api/') || !req.accepts('html');
+    if (wantsJson) {
+      res.status(known.status).set('Cache-Control', 'no-store').json(errorBody(known));
+    } else {
+      res
+        .status(known.status)
+        .set('Cache-Control', 'no-store')
+        .type('html')
+        .send(errorPage(services.assets, known.status, known.message));
+    }
+  };
+}
+
+export function createApp(
+  config: Config,
+  services: Services,
+  isDraining: () => boolean,
+  bodyLimit = '16kb',
+): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('trust proxy', 'loopback, linklocal, uniquelocal');
+  app.use(observe(services.metrics, services.logger, isDraining));
+  app.use(
+    healthRouter({
+      pool: services.pool,
+      redis: services.redis,
+      registry: services.metrics.registry,
+      isDraining,
+    }),
+  );
+  app.use('/static', staticAssets(services.assets, config.staticMaxAgeSeconds));
+  app.use(securityHeaders(config));
+  app.use('/api', express.json({ limit: bodyLimit, strict: true }));
+  app.use('/api', apiRouter({ ...services, adminToken: config.adminToken }));
+  app.use(express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 20 }));
+  app.use(pageRouter(services));
+  app.use((req) => {
+    throw new AppError(404, 'not_found', `Nothing lives at ${req.path}.`);
+  });
+  app.use(errorHandler(services));
+  return app;
+}
+
+/**
+ * Starts the shop on `config.port` (0 picks a free port). The returned stop() drains: it stops
+ * accepting, lets in-flight requests finish (closing keep-alive connections as they go idle), then
+ * closes the Postgres pool and the Redis client.
+ */
+export async function startWebServer(config: Config, options: ServerOptions = {}): Promise<WebServer> {
+  const services = await createServices(config, options);
+  if (options.migrate) await migrate(services.pool, services.logger);
+  let draining = false;
+  const app = createApp(config, services, () => draining, options.bodyLimit);
+  const server = createServer(app);
+  // Longer than typical load-balancer idle timeouts, so the LB closes idle connections first.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  server.requestTimeout = 30_000;
+  server.listen(config.port);
+  await once(server, 'listening');
+  const port = (server.address() as AddressInfo).port;
+  services.logger.info({ port, redis: services.redis ? 'enabled' : 'disabled' }, 'storefront listening');
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      draining = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const timer = setTimeout(() => server.closeAllConnections(), options.drainTimeoutMs ?? 20_000);
+      // Keep-alive sockets that become idle after their last response are closed by `Connection: close`.
+      await closed;
+      clearTimeout(timer);
+      await services.pool.end().catch(() => undefined);
+      if (services.redis) await services.redis.quit().catch(() => services.redis?.disconnect());
+      services.logger.info('storefront stopped');
+    })();
+    return stopping;
+  };
+  return { url: `http://127.0.0.1:${port}`, port, server, services, stop };
+}
+
+export async function stopWebServer(server: WebServer): Promise<void> {
+  await server.stop();
+}

@@ -1,0 +1,99 @@
+import { type Config, loadConfig } from '../../../app/src/config/config.ts';
+import { migrate } from '../../../app/src/data/migrate.ts';
+import { createLogger } from '../../../app/src/server/logger.ts';
+import { type ServerOptions, startWebServer, type WebServer } from '../../../app/src/server/server.ts';
+import { startPostgres, type TestPostgres } from './postgres.ts';
+import { startRedis, type TestRedis } from './redis.ts';
+
+export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+
+export interface TestShop {
+  pg: TestPostgres;
+  redis: TestRedis | undefined;
+  server: WebServer;
+  config: Config;
+  url: string;
+  /** fetch against the shop, JSON in and out. */
+  api: (
+    path: string,
+    init?: { method?: string; body?: unknown; headers?: Record<string, string> },
+  ) => Promise<ApiResponse>;
+  admin: (path: string, method: string, body: unknown) => Promise<ApiResponse>;
+  close: () => Promise<void>;
+}
+
+export interface ApiResponse {
+  status: number;
+  headers: Headers;
+  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON answers
+  body: any;
+  text: string;
+}
+
+export async function request(
+  base: string,
+  path: string,
+  init: { method?: string; body?: unknown; headers?: Record<string, string>; raw?: string } = {},
+): Promise<ApiResponse> {
+  const headers: Record<string, string> = { ...init.headers };
+  let body: string | undefined = init.raw;
+  if (init.body !== undefined) {
+    body = JSON.stringify(init.body);
+    headers['content-type'] ??= 'application/json';
+  }
+  const res = await fetch(base + path, { method: init.method ?? 'GET', headers, body, redirect: 'manual' });
+  const text = await res.text();
+  let parsed: unknown;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  return { status: res.status, headers: res.headers, body: parsed, text };
+}
+
+/** Starts private Postgres (+ Redis unless disabled), migrates, and runs the real server in-process. */
+export async function startShop(
+  options: { redis?: boolean; env?: Record<string, string>; server?: ServerOptions } = {},
+): Promise<TestShop> {
+  const pg = await startPostgres();
+  const redis = options.redis === false ? undefined : await startRedis();
+  const config = loadConfig({
+    PORT: '0',
+    DATABASE_URL: pg.url,
+    ...(redis ? { REDIS_URL: redis.url } : {}),
+    ADMIN_TOKEN,
+    LOG_LEVEL: process.env.SHOP_TEST_LOG_LEVEL ?? 'silent',
+    ...options.env,
+  });
+  let server: WebServer;
+  try {
+    server = await startWebServer(config, {
+      migrate: true,
+      logger: createLogger(config.logLevel),
+      ...options.server,
+    });
+  } catch (err) {
+    await redis?.destroy();
+    await pg.destroy();
+    throw err;
+  }
+  const api: TestShop['api'] = (path, init) => request(server.url, path, init);
+  return {
+    pg,
+    redis,
+    server,
+    config,
+    url: server.url,
+    api,
+    admin: (path, method, body) =>
+      api(path, { method, body, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }),
+    close: async () => {
+      await server.stop();
+      await redis?.destroy();
+      await pg.destroy();
+    },
+  };
+}
+
+export { migrate };
