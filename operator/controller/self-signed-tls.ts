@@ -1,0 +1,135 @@
+// TLS mode `selfSigned`: a CA per Storefront (kept, so clients that trust it keep trusting it) and
+// a 90-day leaf certificate for the shop's hosts, renewed at two thirds of its lifetime.
+import { webcrypto, X509Certificate } from 'node:crypto';
+import * as x509 from '@peculiar/x509';
+
+x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+
+const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
+const DAY = 24 * 60 * 60 * 1000;
+export const LEAF_LIFETIME_DAYS = 90;
+export const CA_LIFETIME_DAYS = 3650;
+
+export interface TlsMaterial {
+  caCertificate: string;
+  caPrivateKey: string;
+  certificate: string;
+  privateKey: string;
+}
+
+export interface TlsDecision {
+  material: TlsMaterial;
+  /** What changed: nothing (reuse), a new leaf, or a new CA and leaf. */
+  issued: 'none' | 'leaf' | 'ca-and-leaf';
+  notAfter: Date;
+  renewAt: Date;
+}
+
+/** When a certificate should be renewed: two thirds into its lifetime. */
+export function renewalTime(cert: X509Certificate): Date {
+  const from = new Date(cert.validFrom).getTime();
+  const to = new Date(cert.validTo).getTime();
+  return new Date(from + ((to - from) * 2) / 3);
+}
+
+function toPem(der: ArrayBuffer, label: string): string {
+  const b64 = Buffer.from(der).toString('base64').replace(/.{64}/g, '$&\n');
+  return `-----BEGIN ${label}-----\n${b64}${b64.endsWith('\n') ? '' : '\n'}-----END ${label}-----\n`;
+}
+
+function fromPem(pem: string): ArrayBuffer {
+  const b64 = pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, '');
+  const buf = Buffer.from(b64, 'base64');
+  return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
+}
+
+const serial = () => Buffer.from(webcrypto.getRandomValues(new Uint8Array(16))).toString('hex').replace(/^[89a-f]/, '1');
+
+async function newCa(name: string, now: Date): Promise<{ cert: string; key: string }> {
+  const keys = await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']);
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: serial(),
+    name: `CN=${name} Storefront CA, O=storefront.dev`,
+    notBefore: new Date(now.getTime() - 5 * 60 * 1000),
+    notAfter: new Date(now.getTime() + CA_LIFETIME_DAYS * DAY),
+    keys: keys as CryptoKeyPair,
+    signingAlgorithm: ALG,
+    extensions: [
+      new x509.BasicConstraintsExtension(true, 0, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+      await x509.SubjectKeyIdentifierExtension.create((keys as CryptoKeyPair).publicKey),
+    ],
+  });
+  const key = await webcrypto.subtle.exportKey('pkcs8', (keys as CryptoKeyPair).privateKey);
+  return { cert: cert.toString('pem'), key: toPem(key, 'PRIVATE KEY') };
+}
+
+async function newLeaf(hosts: string[], ca: { cert: string; key: string }, now: Date): Promise<{ cert: string; key: string }> {
+  const caCert = new x509.X509Certificate(ca.cert);
+  const caKey = await webcrypto.subtle.importKey('pkcs8', fromPem(ca.key), ALG, false, ['sign']);
+  const keys = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const cert = await x509.X509CertificateGenerator.create({
+    serialNumber: serial(),
+    subject: `CN=${hosts[0]}`,
+    issuer: caCert.subject,
+    notBefore: new Date(now.getTime() - 5 * 60 * 1000),
+    notAfter: new Date(now.getTime() + LEAF_LIFETIME_DAYS * DAY),
+    signingKey: caKey,
+    publicKey: keys.publicKey,
+    signingAlgorithm: ALG,
+    extensions: [
+      new x509.SubjectAlternativeNameExtension(hosts.map((value) => ({ type: 'dns' as const, value }))),
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+      await x509.AuthorityKeyIdentifierExtension.create(caCert),
+    ],
+  });
+  const key = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey);
+  return { cert: cert.toString('pem'), key: toPem(key, 'PRIVATE KEY') };
+}
+
+function leafStillGood(m: TlsMaterial, hosts: string[], now: Date): boolean {
+  try {
+    const leaf = new X509Certificate(m.certificate);
+    const ca = new X509Certificate(m.caCertificate);
+    return leaf.verify(ca.publicKey) && hosts.every((h) => leaf.checkHost(h) === h) && now < renewalTime(leaf);
+  } catch {
+    return false;
+  }
+}
+
+function caStillGood(m: Partial<TlsMaterial>, now: Date): boolean {
+  if (!m.caCertificate || !m.caPrivateKey) return false;
+  try {
+    const ca = new X509Certificate(m.caCertificate);
+    // Keep at least a leaf lifetime of validity so no leaf outlives its CA.
+    return ca.ca && new Date(ca.validTo).getTime() - now.getTime() > LEAF_LIFETIME_DAYS * DAY;
+  } catch {
+    return false;
+  }
+}
+
+/** Reuses what is still good, issues what is missing, expiring or for other hosts. */
+export async function ensureSelfSignedTls(name: string, hosts: string[], existing: Partial<TlsMaterial> | undefined, now: Date): Promise<TlsDecision> {
+  const current = existing ?? {};
+  let issued: TlsDecision['issued'] = 'none';
+  let ca = { cert: current.caCertificate ?? '', key: current.caPrivateKey ?? '' };
+  if (!caStillGood(current, now)) {
+    ca = await newCa(name, now);
+    issued = 'ca-and-leaf';
+  }
+  let material: TlsMaterial = {
+    caCertificate: ca.cert,
+    caPrivateKey: ca.key,
+    certificate: current.certificate ?? '',
+    privateKey: current.privateKey ?? '',
+  };
+  if (issued !== 'none' || !current.certificate || !current.privateKey || !leafStillGood(material, hosts, now)) {
+    const leaf = await newLeaf(hosts, ca, now);
+    material = { ...material, certificate: leaf.cert, privateKey: leaf.key };
+    if (issued === 'none') issued = 'leaf';
+  }
+  const leaf = new X509Certificate(material.certificate);
+  return { material, issued, notAfter: new Date(leaf.validTo), renewAt: renewalTime(leaf) };
+}
