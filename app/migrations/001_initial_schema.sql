@@ -53,7 +53,7 @@ CREATE TABLE idempotency_keys (
   key text PRIMARY KEY CHECK (char_length(key) BETWEEN 1 AND 255),
   request_hash text NOT NULL,
   response_status integer,
-  response_body jsonb,
+  response_body json, -- json, not jsonb: replays keep the exact bytes (key order) of the first answer
   order_id uuid REFERENCES orders (id) ON DELETE CASCADE,
   created_at timestamptz NOT NULL DEFAULT now()
 );

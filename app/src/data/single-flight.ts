@@ -24,4 +24,11 @@ export class SingleFlight<T> {
   callers(key: string): number {
     return this.#flights.get(key)?.joined ?? 0;
   }
+
+  /** Callers waiting across all flights. */
+  totalCallers(): number {
+    let total = 0;
+    for (const flight of this.#flights.values()) total += flight.joined;
+    return total;
+  }
 }
