@@ -1,0 +1,149 @@
+// The informer against the real API server: it sees adds, updates and deletes, keeps only what
+// its label selector selects, and recovers on its own when its watch is cut, when its
+// resourceVersion has expired (410 → relist) and when the watch goes silent.
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createKubeClient, type KubeClient } from '../../operator/kube/client.ts';
+import { Informer } from '../../operator/kube/informer.ts';
+import type { KubeObject } from '../../operator/kube/types.ts';
+import { testCluster } from '../cluster/context.ts';
+
+const FM = 'kube-informer-test';
+
+async function eventually<T>(
+  what: string,
+  check: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('Informer on the real API server', () => {
+  let client: KubeClient;
+  let ns: string;
+  const informers: Informer[] = [];
+
+  const cm = (
+    name: string,
+    value: string,
+    labels: Record<string, string> = { watched: 'yes' },
+  ): KubeObject => ({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name, namespace: ns, labels },
+    data: { value },
+  });
+  const start = (extra: Partial<ConstructorParameters<typeof Informer>[1]> = {}) => {
+    const inf = new Informer(client, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      namespace: ns,
+      labelSelector: { watched: 'yes' },
+      minBackoffMs: 100,
+      ...extra,
+    });
+    informers.push(inf);
+    return inf;
+  };
+
+  beforeAll(async () => {
+    client = createKubeClient({ kubeconfig: testCluster().kubeconfig });
+    ns = `kube-informer-${randomBytes(3).toString('hex')}`;
+    await client.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, { fieldManager: FM });
+  });
+
+  afterAll(async () => {
+    for (const inf of informers) await inf.stop();
+    await client?.delete({ apiVersion: 'v1', kind: 'Namespace', name: ns });
+  });
+
+  it('when objects are added, updated and deleted, then the cache and handlers follow, and unselected objects stay out', async () => {
+    await client.apply(cm('before', '0'), { fieldManager: FM });
+    const inf = start();
+    const seen: string[] = [];
+    inf.on({
+      add: (o) => seen.push(`add ${o.metadata.name}`),
+      update: (o, n) =>
+        seen.push(
+          `update ${n.metadata.name} ${(o.data as { value: string }).value}->${(n.data as { value: string }).value}`,
+        ),
+      delete: (o) => seen.push(`delete ${o.metadata.name}`),
+    });
+    inf.start();
+    await inf.synced;
+    expect(inf.hasSynced()).toBe(true);
+    expect(inf.get(ns, 'before')?.data).toEqual({ value: '0' });
+
+    await client.apply(cm('one', '1'), { fieldManager: FM });
+    await client.apply(cm('ignored', 'x', { watched: 'no' }), { fieldManager: FM });
+    await eventually('add of one', () => inf.get(ns, 'one'));
+    await client.apply(cm('one', '2'), { fieldManager: FM });
+    await eventually('update of one', () => (inf.get(ns, 'one')?.data as { value?: string })?.value === '2');
+    await client.delete({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'one' });
+    await eventually('delete of one', () => inf.get(ns, 'one') === undefined);
+
+    expect(seen).toEqual(['add before', 'add one', 'update one 1->2', 'delete one']);
+    expect(inf.get(ns, 'ignored')).toBeUndefined();
+    expect(inf.list().map((o) => o.metadata.name)).toEqual(['before']);
+    // The cache keeps plain JSON without managedFields.
+    expect(inf.get(ns, 'before')?.metadata.managedFields).toBeUndefined();
+  });
+
+  it('when its watch is cut, then it resumes from where it was and misses nothing', async () => {
+    const inf = start().start();
+    await inf.synced;
+    const before = inf.health().restarts;
+    inf.forceCloseWatch();
+    await client.apply(cm('during-cut', 'a'), { fieldManager: FM });
+    await eventually('object created while the watch was cut', () => inf.get(ns, 'during-cut'));
+    expect(inf.health().restarts).toBeGreaterThan(before);
+    expect(inf.health().relists).toBe(1);
+    await client.apply(cm('after-cut', 'b'), { fieldManager: FM });
+    await eventually('object created after the watch resumed', () => inf.get(ns, 'after-cut'));
+  });
+
+  it('when it resumes from an expired resourceVersion, then the 410 makes it relist, delivering what changed meanwhile', async () => {
+    const inf = start().start();
+    await inf.synced;
+    const deleted: string[] = [];
+    inf.on({ delete: (o) => deleted.push(o.metadata.name!) });
+    await eventually('informer sees after-cut', () => inf.get(ns, 'after-cut'));
+    // Resume from resourceVersion 1: long compacted away, so the API server answers 410 Gone.
+    inf.forceCloseWatch('1');
+    await client.delete({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'after-cut' });
+    await eventually('relist after 410', () => inf.health().relists >= 2);
+    await eventually('delete seen', () => inf.get(ns, 'after-cut') === undefined);
+    expect(deleted).toContain('after-cut');
+    await client.apply(cm('after-relist', 'c'), { fieldManager: FM });
+    await eventually('watching again after relist', () => inf.get(ns, 'after-relist'));
+  });
+
+  it('when the watch stays silent past quietTimeoutMs, then it is restarted and still delivers later events', async () => {
+    const quietNs = `${ns}-quiet`;
+    await client.apply(
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: quietNs } },
+      { fieldManager: FM },
+    );
+    try {
+      const inf = start({ namespace: quietNs, quietTimeoutMs: 1_500 }).start();
+      await inf.synced;
+      await eventually('a quiet restart', () => inf.health().quietRestarts >= 1, 30_000);
+      expect(inf.isStalled()).toBe(false);
+      await client.apply(
+        { ...cm('wake', 'up'), metadata: { name: 'wake', namespace: quietNs, labels: { watched: 'yes' } } },
+        {
+          fieldManager: FM,
+        },
+      );
+      await eventually('event after quiet restart', () => inf.get(quietNs, 'wake'));
+    } finally {
+      await client.delete({ apiVersion: 'v1', kind: 'Namespace', name: quietNs });
+    }
+  });
+});
