@@ -37,7 +37,11 @@ describe('self-signed TLS', () => {
     expect(later.issued).toBe('leaf');
     expect(later.material.caCertificate).toBe(first.material.caCertificate);
     expect(later.material.certificate).not.toBe(first.material.certificate);
-    expect(new X509Certificate(later.material.certificate).verify(new X509Certificate(first.material.caCertificate).publicKey)).toBe(true);
+    expect(
+      new X509Certificate(later.material.certificate).verify(
+        new X509Certificate(first.material.caCertificate).publicKey,
+      ),
+    ).toBe(true);
   });
 
   it('when the hosts change, then a leaf for the new hosts is issued', async () => {
@@ -45,6 +49,8 @@ describe('self-signed TLS', () => {
     const first = await ensureSelfSignedTls('shop', hosts, undefined, t0);
     const moved = await ensureSelfSignedTls('shop', ['new.example.com'], first.material, t0);
     expect(moved.issued).toBe('leaf');
-    expect(new X509Certificate(moved.material.certificate).checkHost('new.example.com')).toBe('new.example.com');
+    expect(new X509Certificate(moved.material.certificate).checkHost('new.example.com')).toBe(
+      'new.example.com',
+    );
   });
 });

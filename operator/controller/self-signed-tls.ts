@@ -1,9 +1,12 @@
 // TLS mode `selfSigned`: a CA per Storefront (kept, so clients that trust it keep trusting it) and
 // a 90-day leaf certificate for the shop's hosts, renewed at two thirds of its lifetime.
 import { webcrypto, X509Certificate } from 'node:crypto';
+// @peculiar/x509 resolves its ASN.1 services through tsyringe, which needs the Reflect metadata API.
+import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 
-x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+type KeyPair = webcrypto.CryptoKeyPair;
 
 const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 const DAY = 24 * 60 * 60 * 1000;
@@ -43,7 +46,10 @@ function fromPem(pem: string): ArrayBuffer {
   return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
 }
 
-const serial = () => Buffer.from(webcrypto.getRandomValues(new Uint8Array(16))).toString('hex').replace(/^[89a-f]/, '1');
+const serial = () =>
+  Buffer.from(webcrypto.getRandomValues(new Uint8Array(16)))
+    .toString('hex')
+    .replace(/^[89a-f]/, '1');
 
 async function newCa(name: string, now: Date): Promise<{ cert: string; key: string }> {
   const keys = await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']);
@@ -52,22 +58,26 @@ async function newCa(name: string, now: Date): Promise<{ cert: string; key: stri
     name: `CN=${name} Storefront CA, O=storefront.dev`,
     notBefore: new Date(now.getTime() - 5 * 60 * 1000),
     notAfter: new Date(now.getTime() + CA_LIFETIME_DAYS * DAY),
-    keys: keys as CryptoKeyPair,
+    keys: keys as KeyPair,
     signingAlgorithm: ALG,
     extensions: [
       new x509.BasicConstraintsExtension(true, 0, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
-      await x509.SubjectKeyIdentifierExtension.create((keys as CryptoKeyPair).publicKey),
+      await x509.SubjectKeyIdentifierExtension.create((keys as KeyPair).publicKey),
     ],
   });
-  const key = await webcrypto.subtle.exportKey('pkcs8', (keys as CryptoKeyPair).privateKey);
+  const key = await webcrypto.subtle.exportKey('pkcs8', (keys as KeyPair).privateKey);
   return { cert: cert.toString('pem'), key: toPem(key, 'PRIVATE KEY') };
 }
 
-async function newLeaf(hosts: string[], ca: { cert: string; key: string }, now: Date): Promise<{ cert: string; key: string }> {
+async function newLeaf(
+  hosts: string[],
+  ca: { cert: string; key: string },
+  now: Date,
+): Promise<{ cert: string; key: string }> {
   const caCert = new x509.X509Certificate(ca.cert);
   const caKey = await webcrypto.subtle.importKey('pkcs8', fromPem(ca.key), ALG, false, ['sign']);
-  const keys = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const keys = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as KeyPair;
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: serial(),
     subject: `CN=${hosts[0]}`,
@@ -80,7 +90,10 @@ async function newLeaf(hosts: string[], ca: { cert: string; key: string }, now: 
     extensions: [
       new x509.SubjectAlternativeNameExtension(hosts.map((value) => ({ type: 'dns' as const, value }))),
       new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
+      new x509.KeyUsagesExtension(
+        x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment,
+        true,
+      ),
       new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
       await x509.AuthorityKeyIdentifierExtension.create(caCert),
     ],
@@ -93,7 +106,9 @@ function leafStillGood(m: TlsMaterial, hosts: string[], now: Date): boolean {
   try {
     const leaf = new X509Certificate(m.certificate);
     const ca = new X509Certificate(m.caCertificate);
-    return leaf.verify(ca.publicKey) && hosts.every((h) => leaf.checkHost(h) === h) && now < renewalTime(leaf);
+    return (
+      leaf.verify(ca.publicKey) && hosts.every((h) => leaf.checkHost(h) === h) && now < renewalTime(leaf)
+    );
   } catch {
     return false;
   }
@@ -111,7 +126,12 @@ function caStillGood(m: Partial<TlsMaterial>, now: Date): boolean {
 }
 
 /** Reuses what is still good, issues what is missing, expiring or for other hosts. */
-export async function ensureSelfSignedTls(name: string, hosts: string[], existing: Partial<TlsMaterial> | undefined, now: Date): Promise<TlsDecision> {
+export async function ensureSelfSignedTls(
+  name: string,
+  hosts: string[],
+  existing: Partial<TlsMaterial> | undefined,
+  now: Date,
+): Promise<TlsDecision> {
   const current = existing ?? {};
   let issued: TlsDecision['issued'] = 'none';
   let ca = { cert: current.caCertificate ?? '', key: current.caPrivateKey ?? '' };
@@ -125,7 +145,12 @@ export async function ensureSelfSignedTls(name: string, hosts: string[], existin
     certificate: current.certificate ?? '',
     privateKey: current.privateKey ?? '',
   };
-  if (issued !== 'none' || !current.certificate || !current.privateKey || !leafStillGood(material, hosts, now)) {
+  if (
+    issued !== 'none' ||
+    !current.certificate ||
+    !current.privateKey ||
+    !leafStillGood(material, hosts, now)
+  ) {
     const leaf = await newLeaf(hosts, ca, now);
     material = { ...material, certificate: leaf.cert, privateKey: leaf.key };
     if (issued === 'none') issued = 'leaf';

@@ -13,8 +13,14 @@ export interface RenderInputs {
    * the caller, never by render. A credential missing here leaves its Secret out of the output.
    */
   credentials: Partial<Record<CredentialKey, string>>;
-  /** The selfSigned-mode certificate the operator issued (PEM); absent = the TLS Secret is left out. */
-  tls?: { certificate: string; privateKey: string; caCertificate: string };
+  /** The selfSigned-mode certificate the operator issued (PEM); absent = the TLS Secrets are left out. */
+  tls?: {
+    certificate: string;
+    privateKey: string;
+    caCertificate: string;
+    caPrivateKey?: string;
+    notAfter?: string;
+  };
   /** The live claim-template size of the Postgres StatefulSet (that field is immutable there). */
   observedPostgresVolumeSize?: string;
 }

@@ -38,6 +38,7 @@ export function names(sf: Storefront) {
     responseHeaders: `${n}-response-headers`,
     certificate: `${n}-tls`,
     tlsSecret: sf.spec.ingress.tls.secretName ?? `${n}-tls`,
+    tlsCa: `${n}-tls-ca`,
     netpol: (what: string) => `${n}-${what}`,
   };
 }

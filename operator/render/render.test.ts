@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseStorefront } from '../api/validate.ts';
 import { formatObjects } from '../cli/template.ts';
+import { RETAIN_ANNOTATION } from './credentials.ts';
 import { names } from './names.ts';
 import { render } from './render.ts';
 import { exampleFiles, fixedInputs, loadExample } from './testdata/fixtures.ts';
@@ -65,11 +66,9 @@ describe('render', () => {
     };
     const objects = render(sf, { namespace: 'default', credentials: live });
     const data = (name: string) => {
-      const s = objects.find((o) => o.kind === 'Secret' && o.metadata.name === name) as {
-        data: Record<string, string>;
-      };
+      const s = objects.find((o) => o.kind === 'Secret' && o.metadata.name === name) as any;
       return Object.fromEntries(
-        Object.entries(s.data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]),
+        Object.entries(s.data).map(([k, v]) => [k, Buffer.from(String(v), 'base64').toString()]),
       );
     };
     const n = names(sf);
@@ -107,9 +106,7 @@ describe('render', () => {
   it('when autoscaling is on, then the Deployment leaves replicas to the HPA', () => {
     const sf = loadExample('production.yaml');
     const objects = render(sf, fixedInputs(sf));
-    const dep = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'boutique-app') as {
-      spec: Record<string, unknown>;
-    };
+    const dep = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'boutique-app') as any;
     expect(dep.spec.replicas).toBeUndefined();
     expect(objects.some((o) => o.kind === 'HorizontalPodAutoscaler')).toBe(true);
   });
@@ -121,14 +118,9 @@ describe('render', () => {
       spec: { ...sf.spec, database: { ...sf.spec.database, storage: { size: '20Gi' } } },
     });
     const objects = render(grown, { ...fixedInputs(grown), observedPostgresVolumeSize: '10Gi' });
-    const sts = objects.find((o) => o.kind === 'StatefulSet') as {
-      spec: { volumeClaimTemplates: { spec: { resources: { requests: { storage: string } } } }[] };
-    };
+    const sts = objects.find((o) => o.kind === 'StatefulSet') as any;
     expect(sts.spec.volumeClaimTemplates[0]!.spec.resources.requests.storage).toBe('10Gi');
-    const pvc = objects.find((o) => o.kind === 'PersistentVolumeClaim') as {
-      metadata: { name: string };
-      spec: { resources: { requests: { storage: string } } };
-    };
+    const pvc = objects.find((o) => o.kind === 'PersistentVolumeClaim') as any;
     expect(pvc.metadata.name).toBe('data-shop-postgres-0');
     expect(pvc.spec.resources.requests.storage).toBe('20Gi');
   });
@@ -139,11 +131,24 @@ describe('render', () => {
       spec: { ...loadExample('minimal.yaml').spec, deletionPolicy: 'Delete' },
     });
     const objects = render(sf, fixedInputs(sf));
-    const sts = objects.find((o) => o.kind === 'StatefulSet') as {
-      spec: { persistentVolumeClaimRetentionPolicy: { whenDeleted: string } };
-    };
+    const sts = objects.find((o) => o.kind === 'StatefulSet') as any;
     expect(sts.spec.persistentVolumeClaimRetentionPolicy.whenDeleted).toBe('Delete');
-    expect(objects.filter((o) => o.kind === 'Secret').every((o) => !o.metadata.annotations)).toBe(true);
+    const secrets = objects.filter((o) => o.kind === 'Secret');
+    expect(secrets.length).toBeGreaterThan(0);
+    expect(secrets.every((o) => !o.metadata.annotations?.[RETAIN_ANNOTATION])).toBe(true);
+  });
+
+  it('when deletionPolicy is Retain, then credentials and the CA are marked to outlive the Storefront', () => {
+    const sf = loadExample('minimal.yaml');
+    const kept = render(sf, fixedInputs(sf)).filter(
+      (o) => o.metadata.annotations?.[RETAIN_ANNOTATION] === 'true',
+    );
+    expect(kept.map((o) => o.metadata.name).sort()).toEqual([
+      'shop-app-secrets',
+      'shop-postgres-credentials',
+      'shop-redis-credentials',
+      'shop-tls-ca',
+    ]);
   });
 
   it('when any example is rendered, then no nginx snippet annotation is ever emitted', () => {

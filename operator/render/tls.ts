@@ -4,9 +4,13 @@ import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
 import type { Storefront } from '../api/types.ts';
+import { RETAIN_ANNOTATION } from './credentials.ts';
 import { frontDoorHosts } from './front-door.ts';
 import type { RenderInputs } from './inputs.ts';
 import { labels, names } from './names.ts';
+
+/** When the leaf certificate in a selfSigned TLS Secret expires (read by status). */
+export const NOT_AFTER_ANNOTATION = 'storefront.dev/not-after';
 
 export function renderTls(scope: Construct, sf: Storefront, inputs: RenderInputs): void {
   const n = names(sf);
@@ -29,8 +33,22 @@ export function renderTls(scope: Construct, sf: Storefront, inputs: RenderInputs
     });
   } else if (tls.mode === 'selfSigned' && inputs.tls) {
     const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
+    if (inputs.tls.caPrivateKey) {
+      // The CA outlives leaf renewals (and, with deletionPolicy Retain, the Storefront).
+      new k8s.KubeSecret(scope, `${n.tlsCa}-secret`, {
+        metadata: {
+          ...meta(n.tlsCa),
+          ...(sf.spec.deletionPolicy === 'Retain' ? { annotations: { [RETAIN_ANNOTATION]: 'true' } } : {}),
+        },
+        type: 'Opaque',
+        data: { 'ca.crt': b64(inputs.tls.caCertificate), 'ca.key': b64(inputs.tls.caPrivateKey) },
+      });
+    }
     new k8s.KubeSecret(scope, `${n.tlsSecret}-secret`, {
-      metadata: meta(n.tlsSecret),
+      metadata: {
+        ...meta(n.tlsSecret),
+        ...(inputs.tls.notAfter ? { annotations: { [NOT_AFTER_ANNOTATION]: inputs.tls.notAfter } } : {}),
+      },
       type: 'kubernetes.io/tls',
       data: {
         'tls.crt': b64(inputs.tls.certificate),

@@ -27,6 +27,12 @@ export function fixedInputs(sf: Storefront): RenderInputs {
       redisPassword: 'fixture-redis-password',
       adminToken: 'fixture-admin-token',
     },
-    tls: { certificate: 'FIXTURE CERT', privateKey: 'FIXTURE KEY', caCertificate: 'FIXTURE CA' },
+    tls: {
+      certificate: 'FIXTURE CERT',
+      privateKey: 'FIXTURE KEY',
+      caCertificate: 'FIXTURE CA',
+      caPrivateKey: 'FIXTURE CA KEY',
+      notAfter: '2027-02-23T00:00:00.000Z',
+    },
   };
 }

@@ -1,0 +1,156 @@
+import { describe, expect, it } from 'vitest';
+import type { Storefront } from '../api/types.ts';
+import { parseStorefront } from '../api/validate.ts';
+import { computeStatus, type ObservedChild, statusChanged } from './conditions.ts';
+
+const sf = (spec: Record<string, unknown> = {}, generation = 3): Storefront => ({
+  ...parseStorefront({
+    apiVersion: 'storefront.dev/v1alpha1',
+    kind: 'Storefront',
+    metadata: { name: 'shop' },
+    spec: { host: 'shop.example.com', ...spec },
+  }),
+  metadata: { name: 'shop', namespace: 'ns', generation },
+});
+
+const healthy = (): Map<string, ObservedChild> =>
+  new Map<string, ObservedChild>([
+    [
+      'StatefulSet/shop-postgres',
+      {
+        metadata: { name: 'shop-postgres', generation: 1 },
+        status: { observedGeneration: 1, readyReplicas: 1 },
+      },
+    ],
+    [
+      'PersistentVolumeClaim/data-shop-postgres-0',
+      { metadata: { name: 'data-shop-postgres-0' }, status: { phase: 'Bound' } },
+    ],
+    [
+      'Deployment/shop-redis',
+      {
+        metadata: { name: 'shop-redis', generation: 1 },
+        spec: { replicas: 1 },
+        status: { observedGeneration: 1, updatedReplicas: 1, availableReplicas: 1 },
+      },
+    ],
+    [
+      'Deployment/shop-app',
+      {
+        metadata: { name: 'shop-app', generation: 2 },
+        spec: { replicas: 2 },
+        status: { observedGeneration: 2, updatedReplicas: 2, availableReplicas: 2 },
+      },
+    ],
+    ['Job/shop-migrate-a21f7e07', { metadata: { name: 'shop-migrate-a21f7e07' }, status: { succeeded: 1 } }],
+    ['Ingress/shop', { metadata: { name: 'shop' }, status: {} }],
+    ['Secret/shop-tls', { metadata: { name: 'shop-tls' } }],
+  ]);
+
+const T0 = new Date('2026-11-25T10:00:00Z');
+const cond = (s: ReturnType<typeof computeStatus>, type: string) =>
+  s.conditions!.find((c) => c.type === type)!;
+
+describe('computeStatus', () => {
+  it('when every child is healthy, then Ready is True with the generation and URL', () => {
+    const s = computeStatus(sf(), { children: healthy(), missingApis: [], missingSecrets: [] }, T0);
+    expect(cond(s, 'Ready')).toMatchObject({ status: 'True', reason: 'Ready', observedGeneration: 3 });
+    expect(s.observedGeneration).toBe(3);
+    expect(s.url).toBe('https://shop.example.com/');
+    expect(s.conditions!.map((c) => c.type)).toEqual([
+      'Ready',
+      'DatabaseReady',
+      'CacheReady',
+      'AppReady',
+      'IngressReady',
+      'TLSReady',
+    ]);
+  });
+
+  it('when the database volume is pending, then DatabaseReady and Ready say so', () => {
+    const children = healthy();
+    children.set('PersistentVolumeClaim/data-shop-postgres-0', {
+      metadata: { name: 'data-shop-postgres-0' },
+      status: { phase: 'Pending' },
+    });
+    const s = computeStatus(sf(), { children, missingApis: [], missingSecrets: [] }, T0);
+    expect(cond(s, 'DatabaseReady')).toMatchObject({ status: 'False', reason: 'VolumePending' });
+    expect(cond(s, 'Ready')).toMatchObject({ status: 'False', reason: 'DatabaseNotReady' });
+    expect(cond(s, 'Ready').message).toContain('data-shop-postgres-0 is Pending');
+  });
+
+  it('when the app rollout is behind, then AppReady is Progressing', () => {
+    const children = healthy();
+    children.set('Deployment/shop-app', {
+      metadata: { name: 'shop-app', generation: 3 },
+      spec: { replicas: 2 },
+      status: { observedGeneration: 3, updatedReplicas: 1, availableReplicas: 2 },
+    });
+    const s = computeStatus(sf(), { children, missingApis: [], missingSecrets: [] }, T0);
+    expect(cond(s, 'AppReady')).toMatchObject({ status: 'False', reason: 'Progressing' });
+  });
+
+  it('when the migration failed, then AppReady names the Job', () => {
+    const children = healthy();
+    children.set('Job/shop-migrate-a21f7e07', {
+      metadata: { name: 'shop-migrate-a21f7e07' },
+      status: { conditions: [{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded' }] },
+    });
+    const s = computeStatus(sf(), { children, missingApis: [], missingSecrets: [] }, T0);
+    expect(cond(s, 'AppReady')).toMatchObject({ status: 'False', reason: 'MigrationFailed' });
+    expect(cond(s, 'AppReady').message).toContain('shop-migrate-a21f7e07');
+  });
+
+  it('when cert-manager is missing for tls mode certManager, then TLSReady is MissingAPI', () => {
+    const s = computeStatus(
+      sf({ ingress: { tls: { mode: 'certManager', issuerRef: { name: 'le' } } } }),
+      { children: healthy(), missingApis: ['cert-manager.io/v1 Certificate'], missingSecrets: [] },
+      T0,
+    );
+    expect(cond(s, 'TLSReady')).toMatchObject({ status: 'False', reason: 'MissingAPI' });
+  });
+
+  it('when the reconcile failed, then Ready carries the error', () => {
+    const s = computeStatus(
+      sf(),
+      {
+        children: healthy(),
+        missingApis: [],
+        missingSecrets: [],
+        reconcileError: 'apply Deployment shop-app: forbidden',
+      },
+      T0,
+    );
+    expect(cond(s, 'Ready')).toMatchObject({
+      status: 'False',
+      reason: 'ReconcileError',
+      message: 'apply Deployment shop-app: forbidden',
+    });
+  });
+
+  it('when nothing changed, then the recomputed status equals the stored one (no write)', () => {
+    const first = computeStatus(sf(), { children: healthy(), missingApis: [], missingSecrets: [] }, T0);
+    const stored = { ...sf(), status: first };
+    const again = computeStatus(
+      stored,
+      { children: healthy(), missingApis: [], missingSecrets: [] },
+      new Date(T0.getTime() + 3_600_000),
+    );
+    expect(statusChanged(first, again)).toBe(false);
+  });
+
+  it('when a condition flips, then only its transition time moves', () => {
+    const first = computeStatus(sf(), { children: healthy(), missingApis: [], missingSecrets: [] }, T0);
+    const children = healthy();
+    children.delete('Deployment/shop-redis');
+    const later = new Date(T0.getTime() + 60_000);
+    const next = computeStatus(
+      { ...sf(), status: first },
+      { children, missingApis: [], missingSecrets: [] },
+      later,
+    );
+    expect(statusChanged(first, next)).toBe(true);
+    expect(cond(next, 'CacheReady').lastTransitionTime).toBe('2026-11-25T10:01:00Z');
+    expect(cond(next, 'DatabaseReady').lastTransitionTime).toBe('2026-11-25T10:00:00Z');
+  });
+});

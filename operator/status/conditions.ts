@@ -1,0 +1,283 @@
+// computeStatus(storefront, observed, now) -> status. Pure: what the children look like goes in,
+// the condition tree comes out; the clock is an argument. The operator writes the result only when
+// it differs from what is stored, and `storefront install --wait` uses the same function.
+import type { Condition, Storefront, StorefrontStatus } from '../api/types.ts';
+import { names } from '../render/names.ts';
+import { NOT_AFTER_ANNOTATION } from '../render/tls.ts';
+
+/** The parts of live objects status looks at (plain JSON as the API server returns it). */
+export interface ObservedChild {
+  metadata: { name: string; generation?: number; deletionTimestamp?: string };
+  // biome-ignore lint/suspicious/noExplicitAny: status shapes differ per kind; read defensively
+  spec?: any;
+  // biome-ignore lint/suspicious/noExplicitAny: idem
+  status?: any;
+}
+
+export interface Observed {
+  /** Live children by `Kind/name` (e.g. `Deployment/shop-app`). */
+  children: Map<string, ObservedChild>;
+  /** Optional APIs the spec needs but the cluster lacks, e.g. `cert-manager.io/v1 Certificate`. */
+  missingApis: string[];
+  /** Secrets of the user that the spec references and that do not exist. */
+  missingSecrets: string[];
+  /** Why the last apply failed, already free of secret values; undefined when it succeeded. */
+  reconcileError?: string;
+}
+
+export const COMPONENT_CONDITIONS = [
+  'DatabaseReady',
+  'CacheReady',
+  'AppReady',
+  'IngressReady',
+  'TLSReady',
+] as const;
+export type ComponentCondition = (typeof COMPONENT_CONDITIONS)[number];
+
+interface Verdict {
+  ok: boolean;
+  reason: string;
+  message: string;
+}
+
+const yes = (reason: string, message: string): Verdict => ({ ok: true, reason, message });
+const no = (reason: string, message: string): Verdict => ({ ok: false, reason, message });
+
+function deploymentAvailable(d: ObservedChild | undefined, what: string, wantReplicas?: number): Verdict {
+  if (!d) return no('Creating', `${what} does not exist yet`);
+  const s = d.status ?? {};
+  const want = wantReplicas ?? d.spec?.replicas ?? 1;
+  if ((s.observedGeneration ?? 0) < (d.metadata.generation ?? 0))
+    return no('Progressing', `${what}: rollout not yet observed`);
+  const updated = s.updatedReplicas ?? 0;
+  const available = s.availableReplicas ?? 0;
+  if (updated < want || available < want) {
+    return no('Progressing', `${what}: ${available}/${want} replicas available, ${updated} updated`);
+  }
+  return yes('Available', `${what}: ${available}/${want} replicas available`);
+}
+
+function database(sf: Storefront, o: Observed): Verdict {
+  const n = names(sf);
+  switch (sf.spec.database.mode) {
+    case 'external':
+      return o.missingSecrets.includes(sf.spec.database.external!.name)
+        ? no(
+            'SecretMissing',
+            `Secret ${sf.spec.database.external!.name} with the database URL does not exist`,
+          )
+        : yes('External', `using the database from Secret ${sf.spec.database.external!.name}`);
+    case 'cloudnativepg': {
+      if (o.missingApis.some((a) => a.startsWith('postgresql.cnpg.io'))) {
+        return no(
+          'MissingAPI',
+          'database mode cloudnativepg needs CloudNativePG (postgresql.cnpg.io/v1 Cluster), which this cluster does not serve',
+        );
+      }
+      const c = o.children.get(`Cluster/${n.cnpgCluster}`);
+      const ready = c?.status?.readyInstances ?? 0;
+      return ready >= sf.spec.database.instances
+        ? yes('Ready', `Cluster ${n.cnpgCluster}: ${ready}/${sf.spec.database.instances} instances ready`)
+        : no(
+            'Provisioning',
+            `Cluster ${n.cnpgCluster}: ${ready}/${sf.spec.database.instances} instances ready`,
+          );
+    }
+    case 'managed': {
+      const sts = o.children.get(`StatefulSet/${n.postgres}`);
+      const pvc = o.children.get(`PersistentVolumeClaim/${n.postgresDataClaim}`);
+      if (!sts) return no('Creating', `StatefulSet ${n.postgres} does not exist yet`);
+      const phase = pvc?.status?.phase ?? 'not created';
+      if (phase !== 'Bound')
+        return no('VolumePending', `PersistentVolumeClaim ${n.postgresDataClaim} is ${phase}`);
+      const ready = sts.status?.readyReplicas ?? 0;
+      if ((sts.status?.observedGeneration ?? 0) < (sts.metadata.generation ?? 0) || ready < 1) {
+        return no('Provisioning', `StatefulSet ${n.postgres}: ${ready}/1 ready`);
+      }
+      return yes('Ready', `StatefulSet ${n.postgres}: 1/1 ready, volume ${n.postgresDataClaim} bound`);
+    }
+  }
+}
+
+function cache(sf: Storefront, o: Observed): Verdict {
+  const n = names(sf);
+  switch (sf.spec.cache.mode) {
+    case 'disabled':
+      return yes('Disabled', 'the shop runs without a cache');
+    case 'external':
+      return o.missingSecrets.includes(sf.spec.cache.external!.name)
+        ? no('SecretMissing', `Secret ${sf.spec.cache.external!.name} with the Redis URL does not exist`)
+        : yes('External', `using the cache from Secret ${sf.spec.cache.external!.name}`);
+    case 'managed':
+      return deploymentAvailable(o.children.get(`Deployment/${n.redis}`), `Deployment ${n.redis}`, 1);
+  }
+}
+
+function app(sf: Storefront, o: Observed): Verdict {
+  const n = names(sf);
+  const job = o.children.get(`Job/${n.migration}`);
+  if (!job) return no('Migrating', `migration Job ${n.migration} does not exist yet`);
+  const failed = (job.status?.conditions ?? []).find(
+    (c: Condition) => c.type === 'Failed' && c.status === 'True',
+  );
+  if (failed)
+    return no(
+      'MigrationFailed',
+      `migration Job ${n.migration} failed: ${failed.reason ?? ''} ${failed.message ?? ''}`.trim(),
+    );
+  if (!(job.status?.succeeded >= 1)) return no('Migrating', `migration Job ${n.migration} is running`);
+  const dep = o.children.get(`Deployment/${n.app}`);
+  const want = sf.spec.app.autoscaling.enabled
+    ? (dep?.spec?.replicas ?? sf.spec.app.autoscaling.minReplicas)
+    : sf.spec.app.replicas;
+  return deploymentAvailable(dep, `Deployment ${n.app}`, want);
+}
+
+function frontDoor(sf: Storefront, o: Observed): Verdict {
+  const n = names(sf);
+  if (sf.spec.ingress.provider === 'gatewayAPI') {
+    if (o.missingApis.some((a) => a.startsWith('gateway.networking.k8s.io'))) {
+      return no(
+        'MissingAPI',
+        'provider gatewayAPI needs the Gateway API (gateway.networking.k8s.io/v1 HTTPRoute), which this cluster does not serve',
+      );
+    }
+    const route = o.children.get(`HTTPRoute/${n.frontDoor}`);
+    if (!route) return no('Creating', `HTTPRoute ${n.frontDoor} does not exist yet`);
+    const parents: { conditions?: Condition[] }[] = route.status?.parents ?? [];
+    const accepted = parents.some((p) =>
+      (p.conditions ?? []).some((c) => c.type === 'Accepted' && c.status === 'True'),
+    );
+    return accepted
+      ? yes('Accepted', `HTTPRoute ${n.frontDoor} accepted by its Gateway`)
+      : yes('Configured', `HTTPRoute ${n.frontDoor} applied; no Gateway has reported on it yet`);
+  }
+  const ing = o.children.get(`Ingress/${n.frontDoor}`);
+  if (!ing) return no('Creating', `Ingress ${n.frontDoor} does not exist yet`);
+  const lb: { ip?: string; hostname?: string }[] = ing.status?.loadBalancer?.ingress ?? [];
+  const address = lb.map((a) => a.ip ?? a.hostname).filter(Boolean);
+  return address.length
+    ? yes('Published', `Ingress ${n.frontDoor} served at ${address.join(', ')}`)
+    : yes(
+        'Configured',
+        `Ingress ${n.frontDoor} applied; the ingress controller has not published an address yet`,
+      );
+}
+
+function tls(sf: Storefront, o: Observed, now: Date): Verdict {
+  const n = names(sf);
+  const mode = sf.spec.ingress.tls.mode;
+  switch (mode) {
+    case 'none':
+      return yes('Disabled', 'TLS is off (tls.mode none)');
+    case 'secret':
+      return o.missingSecrets.includes(n.tlsSecret)
+        ? no(
+            'SecretMissing',
+            `TLS Secret ${n.tlsSecret} does not exist; create it with kubectl create secret tls`,
+          )
+        : yes('UserProvided', `using TLS Secret ${n.tlsSecret}`);
+    case 'selfSigned': {
+      const secret = o.children.get(`Secret/${n.tlsSecret}`);
+      if (!secret) return no('Issuing', `self-signed certificate for ${sf.spec.host} not issued yet`);
+      const notAfter = (secret.metadata as { annotations?: Record<string, string> }).annotations?.[
+        NOT_AFTER_ANNOTATION
+      ];
+      if (notAfter && new Date(notAfter) <= now)
+        return no('Expired', `certificate in Secret ${n.tlsSecret} expired at ${notAfter}`);
+      return yes(
+        'Issued',
+        `self-signed certificate for ${sf.spec.host} in Secret ${n.tlsSecret}${notAfter ? `, valid until ${notAfter}` : ''}`,
+      );
+    }
+    case 'certManager': {
+      if (o.missingApis.some((a) => a.startsWith('cert-manager.io'))) {
+        return no(
+          'MissingAPI',
+          'tls mode certManager needs cert-manager (cert-manager.io/v1 Certificate), which this cluster does not serve',
+        );
+      }
+      const cert = o.children.get(`Certificate/${n.certificate}`);
+      if (!cert) return no('Creating', `Certificate ${n.certificate} does not exist yet`);
+      const ready = (cert.status?.conditions ?? []).find((c: Condition) => c.type === 'Ready');
+      return ready?.status === 'True'
+        ? yes('Issued', `Certificate ${n.certificate} is ready`)
+        : no(
+            'Issuing',
+            `Certificate ${n.certificate}: ${ready?.message ?? 'waiting for cert-manager to issue it'}`,
+          );
+    }
+  }
+}
+
+export function storefrontUrl(sf: Storefront): string {
+  return `${sf.spec.ingress.tls.mode === 'none' ? 'http' : 'https'}://${sf.spec.host}/`;
+}
+
+/**
+ * The status for what was observed. `lastTransitionTime` moves only when a condition's status
+ * changes, so a steady state produces a status identical to the stored one (and no write).
+ */
+export function computeStatus(sf: Storefront, observed: Observed, now: Date): StorefrontStatus {
+  const generation = sf.metadata.generation ?? 0;
+  const previous = new Map((sf.status?.conditions ?? []).map((c) => [c.type, c]));
+  const verdicts: Record<ComponentCondition, Verdict> = {
+    DatabaseReady: database(sf, observed),
+    CacheReady: cache(sf, observed),
+    AppReady: app(sf, observed),
+    IngressReady: frontDoor(sf, observed),
+    TLSReady: tls(sf, observed, now),
+  };
+  const failing = COMPONENT_CONDITIONS.filter((c) => !verdicts[c].ok);
+  const ready: Verdict = observed.reconcileError
+    ? no('ReconcileError', observed.reconcileError)
+    : failing.length === 0
+      ? yes('Ready', `the shop is served at ${storefrontUrl(sf)}`)
+      : no(
+          failing[0]!.replace('Ready', 'NotReady'),
+          failing.map((c) => `${c}: ${verdicts[c].message}`).join('; '),
+        );
+  const condition = (type: string, v: Verdict): Condition => {
+    const status = v.ok ? 'True' : 'False';
+    const prev = previous.get(type);
+    return {
+      type,
+      status,
+      observedGeneration: generation,
+      lastTransitionTime:
+        prev && prev.status === status
+          ? prev.lastTransitionTime
+          : now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      reason: v.reason,
+      message: v.message,
+    };
+  };
+  return {
+    observedGeneration: generation,
+    url: storefrontUrl(sf),
+    conditions: [condition('Ready', ready), ...COMPONENT_CONDITIONS.map((c) => condition(c, verdicts[c]))],
+  };
+}
+
+/** Whether two statuses differ in anything a write would change. */
+export function statusChanged(a: StorefrontStatus | undefined, b: StorefrontStatus): boolean {
+  return JSON.stringify(normalise(a)) !== JSON.stringify(normalise(b));
+}
+
+function normalise(s: StorefrontStatus | undefined) {
+  if (!s) return undefined;
+  return {
+    observedGeneration: s.observedGeneration,
+    url: s.url,
+    conditions: [...(s.conditions ?? [])]
+      .sort((x, y) => x.type.localeCompare(y.type))
+      .map((c) => ({
+        type: c.type,
+        status: c.status,
+        observedGeneration: c.observedGeneration,
+        lastTransitionTime: c.lastTransitionTime,
+        reason: c.reason,
+        message: c.message,
+      })),
+  };
+}
