@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { CatalogCache } from '../../app/src/data/catalog-cache.ts';
 import { ProductRepository, type ProductRow } from '../../app/src/data/product-repo.ts';
+import { createRedis } from '../../app/src/data/redis.ts';
 import { Catalog } from '../../app/src/domain/catalog.ts';
 import { startShop, type TestShop } from './support/shop.ts';
 
@@ -132,5 +134,31 @@ describe('catalog cache', () => {
     });
     expect(res.status).toBe(201);
     expect((await shop.api(`/api/products/${id}`)).body.stock).toBe(3);
+  });
+
+  it('when an invalidation cannot reach Redis and Redis comes back with its old entries, then they are not served', async () => {
+    const id = await createProduct('CACHE-LOST-INVALIDATION', 1000);
+    const { pool, assets, logger } = shop.server.services;
+    // This replica's own connection to Redis, which we can cut while Redis keeps its data.
+    const redis = createRedis({ url: shop.redis!.url }, logger);
+    await vi.waitFor(() => expect(redis.status).toBe('ready'));
+    const products = new ProductRepository(pool);
+    const cache = new CatalogCache({ redis, ttlSeconds: 300, logger });
+    const catalog = new Catalog({ products, cache, assets });
+    try {
+      expect((await catalog.get(id))?.priceCents).toBe(1000);
+      expect((await catalog.get(id))?.priceCents).toBe(1000); // cached under the current generation
+
+      redis.disconnect(); // unreachable from here; the cached 1000 is still in Redis
+      expect((await catalog.update(id, { priceCents: 1300 })).priceCents).toBe(1300); // invalidation fails
+      expect((await catalog.get(id))?.priceCents).toBe(1300); // bypasses the cache meanwhile
+
+      await redis.connect();
+      await vi.waitFor(() => expect(redis.status).toBe('ready'));
+      for (let i = 0; i < 3; i++) expect((await catalog.get(id))?.priceCents).toBe(1300);
+      expect((await shop.api(`/api/products/${id}`)).body.priceCents).toBe(1300);
+    } finally {
+      redis.disconnect();
+    }
   });
 });

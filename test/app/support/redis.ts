@@ -9,6 +9,9 @@ export interface TestRedis {
   port: number;
   stop: () => Promise<void>;
   start: () => Promise<void>;
+  /** SIGSTOP/SIGCONT: Redis keeps its data but stops answering, like a network partition. */
+  pause: () => void;
+  resume: () => void;
   destroy: () => Promise<void>;
 }
 
@@ -59,5 +62,16 @@ export async function startRedis(options: { password?: string } = {}): Promise<T
     await gone;
   };
   await start();
-  return { url: `redis://127.0.0.1:${port}`, port, start, stop, destroy: stop };
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    start,
+    stop,
+    pause: () => child?.kill('SIGSTOP'),
+    resume: () => child?.kill('SIGCONT'),
+    destroy: async () => {
+      child?.kill('SIGCONT');
+      await stop();
+    },
+  };
 }
