@@ -399,9 +399,16 @@ export class KubeClient {
       }
     } catch (err) {
       if (options.signal.aborted) return;
+      // A bad line or a throwing callback: close the connection before reporting.
+      await reader.cancel().catch(() => undefined);
       throw err instanceof KubeApiError
         ? err
-        : new KubeApiError(context, 0, { message: 'watch stream broke' }, err);
+        : new KubeApiError(
+            context,
+            0,
+            { message: `watch stream broke: ${(err as Error)?.message ?? err}` },
+            err,
+          );
     } finally {
       reader.releaseLock();
     }

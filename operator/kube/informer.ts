@@ -281,6 +281,7 @@ export class Informer<T extends KubeObject = KubeObject> {
 
   /** One watch connection. Resolves how it ended; throws on errors (410 included). */
   private async watchOnce(): Promise<'closed' | 'quiet' | 'empty'> {
+    if (this.stopped) return 'closed';
     const abort = new AbortController();
     this.watchAbort = abort;
     let quiet = false;

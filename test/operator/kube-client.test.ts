@@ -4,8 +4,10 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyAll, pruneOwned } from '../../operator/kube/apply-all.ts';
 import { createKubeClient, type KubeClient, type RequestInfo } from '../../operator/kube/client.ts';
+import { dryRunDiff } from '../../operator/kube/diff.ts';
 import { isConflict, isNotFound, KubeApiError } from '../../operator/kube/errors.ts';
 import type { KubeObject } from '../../operator/kube/types.ts';
+import { rolloutComplete, waitForObject } from '../../operator/kube/wait.ts';
 import { testCluster } from '../cluster/context.ts';
 
 const FM = 'kube-client-test';
@@ -361,6 +363,57 @@ describe('KubeClient on the real API server', () => {
     expect(
       await client.tryGet({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'owner-config' }),
     ).toBeDefined();
+  });
+
+  it('dryRunDiff tells create, update and unchanged apart without writing', async () => {
+    const base: KubeObject = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'diffed', namespace: ns },
+      data: { a: '1' },
+    };
+    const [created] = await dryRunDiff(client, [base], { fieldManager: FM });
+    expect(created?.action).toBe('create');
+    expect(
+      await client.tryGet({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'diffed' }),
+    ).toBeUndefined();
+    await client.apply(base, { fieldManager: FM });
+    const [same] = await dryRunDiff(client, [base], { fieldManager: FM });
+    expect(same?.action).toBe('unchanged');
+    const [changed] = await dryRunDiff(client, [{ ...base, data: { a: '2' } }], { fieldManager: FM });
+    expect(changed?.action).toBe('update');
+    expect(changed?.before?.data).toEqual({ a: '1' });
+    expect(changed?.after.data).toEqual({ a: '2' });
+  });
+
+  it('waitForObject waits for a Deployment to roll out on the fake nodes', async () => {
+    await client.apply(
+      {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'web', namespace: ns },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: 'web' } },
+          template: {
+            metadata: { labels: { app: 'web' } },
+            spec: {
+              automountServiceAccountToken: false,
+              containers: [{ name: 'web', image: 'registry.k8s.io/pause:3.10' }],
+            },
+          },
+        },
+      },
+      { fieldManager: FM },
+    );
+    const done = await waitForObject(
+      client,
+      { apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns, name: 'web' },
+      rolloutComplete,
+      'Deployment web rolled out',
+      { timeoutMs: 180_000, intervalMs: 500 },
+    );
+    expect((done?.status as { availableReplicas?: number } | undefined)?.availableReplicas).toBe(1);
   });
 
   it('counts requests by verb and reports HTTP codes to the hook', () => {

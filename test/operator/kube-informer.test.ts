@@ -98,6 +98,7 @@ describe('Informer on the real API server', () => {
   it('when its watch is cut, then it resumes from where it was and misses nothing', async () => {
     const inf = start().start();
     await inf.synced;
+    await eventually('watch open', () => inf.health().watching);
     const before = inf.health().restarts;
     inf.forceCloseWatch();
     await client.apply(cm('during-cut', 'a'), { fieldManager: FM });
@@ -114,6 +115,7 @@ describe('Informer on the real API server', () => {
     const deleted: string[] = [];
     inf.on({ delete: (o) => deleted.push(o.metadata.name!) });
     await eventually('informer sees after-cut', () => inf.get(ns, 'after-cut'));
+    await eventually('watch open', () => inf.health().watching);
     // Resume from resourceVersion 1: long compacted away, so the API server answers 410 Gone.
     inf.forceCloseWatch('1');
     await client.delete({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'after-cut' });
