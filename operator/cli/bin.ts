@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
 import { crdYaml } from '../api/crd.ts';
 import { loadStorefronts, SpecFileError } from './load-spec.ts';
+import { type OperatorFlags, runOperatorCommand } from './operator-command.ts';
 import { formatObjects, templateObjects } from './template.ts';
 
 const program = new Command('storefront')
@@ -26,6 +27,22 @@ program
   });
 
 program
+  .command('operator')
+  .description('run the Storefront operator against the current kubeconfig (or in-cluster config)')
+  .option('--kubeconfig <file>', 'kubeconfig (default: $KUBECONFIG, ~/.kube/config, or in-cluster)')
+  .option('-n, --namespace <namespace>', 'watch only this namespace (default: all namespaces)')
+  .option('--concurrency <n>', 'Storefronts reconciled in parallel', '4')
+  .option('--no-leader-elect', 'do not take a Lease before reconciling (only for a single replica)')
+  .option('--lease-namespace <namespace>', 'namespace of the leader-election Lease (default: $POD_NAMESPACE)')
+  .option('--health-port <port>', 'port of /healthz, /readyz and /metrics', '8081')
+  .option('--resync <duration>', 'periodic re-check of every Ready Storefront', '10m')
+  .option('--qps <n>', 'client-side API request rate', '50')
+  .option('--burst <n>', 'client-side API request burst', '100')
+  .action(async (flags: OperatorFlags) => {
+    await runOperatorCommand(flags);
+  });
+
+program
   .command('crd')
   .description('print the Storefront CustomResourceDefinition')
   .action(() => {
@@ -35,9 +52,8 @@ program
 try {
   await program.parseAsync(process.argv);
 } catch (e) {
-  if (e instanceof SpecFileError) {
-    process.stderr.write(`error: ${e.message}\n`);
-    process.exit(1);
-  }
-  throw e;
+  // Expected failures (bad spec, bad flag, API errors) print one clear message; DEBUG=1 adds the stack.
+  process.stderr.write(`error: ${(e as Error).message}\n`);
+  if (process.env.DEBUG && !(e instanceof SpecFileError)) process.stderr.write(`${(e as Error).stack}\n`);
+  process.exit(1);
 }
