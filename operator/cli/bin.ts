@@ -3,6 +3,7 @@
 import { Command, Option } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
 import { crdYaml } from '../api/crd.ts';
+import { registerDeployCommands } from './deploy-commands.ts';
 import { loadStorefronts, SpecFileError } from './load-spec.ts';
 import { type OperatorFlags, runOperatorCommand } from './operator-command.ts';
 import { formatObjects, templateObjects } from './template.ts';
@@ -48,6 +49,8 @@ program
   .action(() => {
     process.stdout.write(crdYaml(pkg.version));
   });
+
+registerDeployCommands(program);
 
 try {
   await program.parseAsync(process.argv);

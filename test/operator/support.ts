@@ -1,0 +1,148 @@
+// Helpers for operator tests: the real operator as a child process (so it can be SIGKILLed),
+// kubectl against the test cluster, and polling with generous deadlines (never timing asserts).
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, openSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type TestCluster, testCluster } from '../cluster/context.ts';
+import { kubectl, runKubectl, writeUserKubeconfig } from '../cluster/harness.ts';
+
+export const ROOT = join(import.meta.dirname, '../..');
+export const OPERATOR_USER = 'storefront-operator-test';
+
+export function cluster(): TestCluster {
+  return testCluster();
+}
+
+export function k(args: string[], input?: string): string {
+  return kubectl(cluster(), args, input === undefined ? {} : { input });
+}
+
+export function kJson<T = any>(args: string[]): T {
+  return JSON.parse(k([...args, '-o', 'json'])) as T;
+}
+
+export function kTry(args: string[], input?: string) {
+  return runKubectl(cluster(), args, input === undefined ? {} : { input });
+}
+
+export function installCrd(): void {
+  k([
+    'apply',
+    '--server-side',
+    '--force-conflicts',
+    '-f',
+    join(ROOT, 'crds/storefront.dev_storefronts.yaml'),
+  ]);
+  k(['wait', '--for=condition=Established', '--timeout=60s', 'crd/storefronts.storefront.dev']);
+}
+
+/** A fresh namespace that enforces Pod Security `restricted`. */
+export function restrictedNamespace(prefix: string): string {
+  const ns = `${prefix}-${Math.random().toString(36).slice(2, 7)}`;
+  k(['create', 'namespace', ns]);
+  k([
+    'label',
+    'namespace',
+    ns,
+    'pod-security.kubernetes.io/enforce=restricted',
+    'pod-security.kubernetes.io/enforce-version=latest',
+  ]);
+  return ns;
+}
+
+export function storefrontDoc(name: string, spec: Record<string, unknown> = {}): string {
+  return JSON.stringify({
+    apiVersion: 'storefront.dev/v1alpha1',
+    kind: 'Storefront',
+    metadata: { name },
+    spec: { host: `${name}.example.com`, ...spec },
+  });
+}
+
+export async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 180_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await probe();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    await sleep(500);
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+}
+
+export function condition(
+  ns: string,
+  name: string,
+  type: string,
+): { status: string; reason: string; message: string; observedGeneration?: number } | undefined {
+  const sf = kJson(['get', 'storefront', name, '-n', ns]);
+  return sf.status?.conditions?.find((c: { type: string }) => c.type === type);
+}
+
+export async function waitReady(ns: string, name: string, timeoutMs = 240_000): Promise<any> {
+  return waitFor(
+    `Storefront ${ns}/${name} Ready`,
+    () => {
+      const sf = kJson(['get', 'storefront', name, '-n', ns]);
+      const ready = sf.status?.conditions?.find((c: { type: string }) => c.type === 'Ready');
+      return ready?.status === 'True' && sf.status.observedGeneration === sf.metadata.generation
+        ? sf
+        : undefined;
+    },
+    timeoutMs,
+  );
+}
+
+export interface OperatorProcess {
+  child: ChildProcess;
+  logFile: string;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** Starts `storefront operator` as a distinct user (so the audit log can single out its writes). */
+export function startOperator(
+  args: string[] = [],
+  user = OPERATOR_USER,
+  env: Record<string, string> = {},
+): OperatorProcess {
+  const kubeconfig = writeUserKubeconfig(user, ['system:masters'], { stateDir: cluster().stateDir });
+  const logFile = join(mkdtempSync(join(tmpdir(), 'sf-operator-')), 'operator.log');
+  const out = openSync(logFile, 'a');
+  const child = spawn(
+    process.execPath,
+    [
+      join(ROOT, 'operator/cli/bin.ts'),
+      'operator',
+      '--kubeconfig',
+      kubeconfig,
+      '--health-port',
+      '0',
+      ...args,
+    ],
+    {
+      stdio: ['ignore', out, out],
+      env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info', ...env },
+    },
+  );
+  return {
+    child,
+    logFile,
+    async kill(signal: NodeJS.Signals = 'SIGTERM') {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill(signal);
+      await Promise.race([exited, sleep(40_000)]);
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    },
+  };
+}
