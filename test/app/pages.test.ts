@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../app/src/config/config.ts';
 import { seedCatalog } from '../../app/src/seed.ts';
 import { createLogger } from '../../app/src/server/logger.ts';
 import { startWebServer } from '../../app/src/server/server.ts';
-import { loadConfig } from '../../app/src/config/config.ts';
 import { startShop, type TestShop } from './support/shop.ts';
 
 let shop: TestShop;
@@ -100,7 +100,9 @@ describe('pages and static assets', () => {
     expect(confirmation).toContain('Your order is confirmed');
     expect(confirmation).toContain('shopper@example.com');
     expect(confirmation).toContain('$65.00');
-    const { rows } = await shop.server.services.pool.query("SELECT count(*)::int AS n FROM orders WHERE email = 'shopper@example.com'");
+    const { rows } = await shop.server.services.pool.query(
+      "SELECT count(*)::int AS n FROM orders WHERE email = 'shopper@example.com'",
+    );
     expect(rows[0].n).toBe(1);
   });
 
@@ -108,12 +110,28 @@ describe('pages and static assets', () => {
     const fields = { productId: String(ids[0]), quantity: '1' };
     expect((await post('/cart/items', fields, { origin: 'https://evil.example' })).status).toBe(403);
     expect((await post('/cart/items', fields, { 'sec-fetch-site': 'cross-site' })).status).toBe(403);
-    expect((await post('/checkout', { email: 'a@example.com', idempotencyKey: 'x' }, { 'sec-fetch-site': 'same-site' })).status).toBe(403);
-    expect((await post('/cart/items', fields, { origin: shop.url, 'sec-fetch-site': 'same-origin' })).status).toBe(303);
+    expect(
+      (
+        await post(
+          '/checkout',
+          { email: 'a@example.com', idempotencyKey: 'x' },
+          { 'sec-fetch-site': 'same-site' },
+        )
+      ).status,
+    ).toBe(403);
+    expect(
+      (await post('/cart/items', fields, { origin: shop.url, 'sec-fetch-site': 'same-origin' })).status,
+    ).toBe(303);
   });
 
   it('when pages get bad ids, then they answer 4xx HTML pages, not 500s', async () => {
-    for (const path of ['/products/abc', '/products/99999', '/orders/nope', '/orders/00000000-0000-4000-8000-000000000000', '/nowhere']) {
+    for (const path of [
+      '/products/abc',
+      '/products/99999',
+      '/orders/nope',
+      '/orders/00000000-0000-4000-8000-000000000000',
+      '/nowhere',
+    ]) {
       const res = await fetch(shop.url + path, { headers: { accept: 'text/html' } });
       expect(res.status, path).toBeGreaterThanOrEqual(400);
       expect(res.status, path).toBeLessThan(500);
@@ -153,7 +171,9 @@ describe('pages and static assets', () => {
   it('when /metrics is scraped, then it has request histograms by route and cache counters', async () => {
     await fetch(`${shop.url}/api/products`);
     const text = await (await fetch(`${shop.url}/metrics`)).text();
-    expect(text).toMatch(/http_request_duration_seconds_count\{method="GET",route="\/api\/products",status_code="200"\} \d+/);
+    expect(text).toMatch(
+      /http_request_duration_seconds_count\{method="GET",route="\/api\/products",status_code="200"\} \d+/,
+    );
     expect(text).toContain('storefront_cache_requests_total');
     expect(text).toContain('process_cpu_user_seconds_total');
   });

@@ -8,8 +8,10 @@ import type { Logger } from '../server/logger.ts';
  * keeps reconnecting in the background.
  */
 export function createRedis(config: RedisConfig, logger: Logger): Redis {
-  const redis = new Redis(config.url, {
-    ...(config.password !== undefined ? { password: config.password } : {}),
+  // ioredis lets the URL win over an options object, so REDIS_PASSWORD is written into the URL.
+  const url = new URL(config.url);
+  if (config.password !== undefined) url.password = encodeURIComponent(config.password);
+  const redis = new Redis(url.toString(), {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     commandTimeout: 500,

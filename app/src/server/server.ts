@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
@@ -254,8 +254,17 @@ export async function startWebServer(config: Config, options: ServerOptions = {}
   const services = await createServices(config, options);
   if (options.migrate) await migrate(services.pool, services.logger);
   let draining = false;
+  const inFlight = new Set<ServerResponse>();
   const app = createApp(config, services, () => draining, options.bodyLimit);
-  const server = createServer(app);
+  const server = createServer((req, res) => {
+    inFlight.add(res);
+    res.on('close', () => {
+      inFlight.delete(res);
+      // A keep-alive connection whose last request just finished is idle now: close it.
+      if (draining) server.closeIdleConnections();
+    });
+    app(req, res);
+  });
   // Longer than typical load-balancer idle timeouts, so the LB closes idle connections first.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
@@ -269,6 +278,7 @@ export async function startWebServer(config: Config, options: ServerOptions = {}
   const stop = () => {
     stopping ??= (async () => {
       draining = true;
+      for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const timer = setTimeout(() => server.closeAllConnections(), options.drainTimeoutMs ?? 20_000);
