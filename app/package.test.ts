@@ -50,4 +50,15 @@ describe('app/package.json (what the container image installs)', () => {
   it('when app/package.json lists a dependency, then app/src really imports it (runtime deps only)', () => {
     expect(Object.keys(app).sort()).toEqual([...used].sort());
   });
+
+  it('when the image installs from app/package-lock.json, then it gets the versions the tests ran against', () => {
+    type Lock = { packages: Record<string, { version: string }> };
+    const appLock = JSON.parse(readFileSync(join(APP, 'package-lock.json'), 'utf8')) as Lock;
+    const rootLock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as Lock;
+    for (const name of Object.keys(app)) {
+      expect(appLock.packages[`node_modules/${name}`]?.version, name).toBe(
+        rootLock.packages[`node_modules/${name}`]?.version,
+      );
+    }
+  });
 });
