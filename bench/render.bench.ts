@@ -13,7 +13,11 @@ const coldImports: number[] = [];
 for (let i = 0; i < 5; i++) {
   const out = execFileSync(
     process.execPath,
-    ['--input-type=module', '-e', `const t=performance.now();await import(${JSON.stringify(join(ROOT, 'operator/render/render.ts'))});console.log(performance.now()-t)`],
+    [
+      '--input-type=module',
+      '-e',
+      `const t=performance.now();await import(${JSON.stringify(join(ROOT, 'operator/render/render.ts'))});console.log(performance.now()-t)`,
+    ],
     { encoding: 'utf8' },
   );
   coldImports.push(Number(out.trim()));
@@ -24,8 +28,13 @@ const { render } = await import('../operator/render/render.ts');
 const { parseStorefront } = await import('../operator/api/validate.ts');
 const { loadStorefronts } = await import('../operator/cli/load-spec.ts');
 
-const examples = ['minimal', 'production', 'external-services'].map((f) => loadStorefronts(join(ROOT, `examples/${f}.yaml`))[0]!);
-const inputs = { namespace: 'bench', credentials: { postgresPassword: 'p', redisPassword: 'r', adminToken: 'a' } };
+const examples = ['minimal', 'production', 'external-services'].map(
+  (f) => loadStorefronts(join(ROOT, `examples/${f}.yaml`))[0]!,
+);
+const inputs = {
+  namespace: 'bench',
+  credentials: { postgresPassword: 'p', redisPassword: 'r', adminToken: 'a' },
+};
 
 // Warm up the JIT, then measure distinct Storefronts (names vary like a real fleet).
 for (let i = 0; i < 200; i++) render(examples[i % 3]!, inputs);
@@ -50,7 +59,13 @@ const med = percentile(renderTimes, 50);
 const baseMed = percentile(baselineTimes, 50);
 
 console.log(`bench:render | ${machineLine()}`);
-console.log(`cold import of the renderer: median ${percentile(coldImports, 50).toFixed(0)} ms (5 fresh processes, min ${coldImports[0]!.toFixed(0)} ms)`);
-console.log(`render per Storefront over ${RENDERS} renders (${(objects / RENDERS).toFixed(1)} objects each): median ${med.toFixed(2)} ms, p99 ${percentile(renderTimes, 99).toFixed(2)} ms`);
-console.log(`baseline, JSON round-trip of the same objects: median ${baseMed.toFixed(3)} ms -> render costs ${(med / baseMed).toFixed(1)}x a JSON round-trip`);
+console.log(
+  `cold import of the renderer: median ${percentile(coldImports, 50).toFixed(0)} ms (5 fresh processes, min ${coldImports[0]!.toFixed(0)} ms)`,
+);
+console.log(
+  `render per Storefront over ${RENDERS} renders (${(objects / RENDERS).toFixed(1)} objects each): median ${med.toFixed(2)} ms, p99 ${percentile(renderTimes, 99).toFixed(2)} ms`,
+);
+console.log(
+  `baseline, JSON round-trip of the same objects: median ${baseMed.toFixed(3)} ms -> render costs ${(med / baseMed).toFixed(1)}x a JSON round-trip`,
+);
 console.log(`throughput: ${(1000 / med).toFixed(0)} Storefronts/s on one core`);

@@ -20,7 +20,13 @@ const cluster = await ensureCluster({ log: (l) => say(`  ${l}`) });
 process.env.KUBECONFIG = cluster.kubeconfig;
 say(`storefront: control plane ready at ${cluster.apiServerUrl}`);
 
-kubectl(cluster, ['apply', '--server-side', '--force-conflicts', '-f', join(ROOT, 'crds/storefront.dev_storefronts.yaml')]);
+kubectl(cluster, [
+  'apply',
+  '--server-side',
+  '--force-conflicts',
+  '-f',
+  join(ROOT, 'crds/storefront.dev_storefronts.yaml'),
+]);
 kubectl(cluster, ['wait', '--for=condition=Established', '--timeout=60s', 'crd/storefronts.storefront.dev']);
 kubectl(cluster, ['apply', '--server-side', '-f', '-'], {
   input: JSON.stringify({
@@ -56,7 +62,9 @@ while (!ready && Date.now() < deadline) {
     status?: { conditions?: { type: string; status: string; reason: string; message: string }[] };
   };
   const conditions = sf.status?.conditions ?? [];
-  const table = conditions.map((c) => `  ${c.type.padEnd(14)} ${c.status.padEnd(6)} ${c.reason.padEnd(18)} ${c.message}`).join('\n');
+  const table = conditions
+    .map((c) => `  ${c.type.padEnd(14)} ${c.status.padEnd(6)} ${c.reason.padEnd(18)} ${c.message}`)
+    .join('\n');
   if (table && table !== last) {
     say(`${new Date().toISOString().slice(11, 19)}\n${table}\n`);
     last = table;

@@ -6,7 +6,6 @@ import { buildCrd, crdYaml } from './crd.ts';
 
 const CRD_FILE = join(import.meta.dirname, '../../crds/storefront.dev_storefronts.yaml');
 
-// biome-ignore lint/suspicious/noExplicitAny: walking a JSON schema
 function walk(schema: any, path: string, visit: (s: any, path: string) => void): void {
   visit(schema, path);
   for (const [k, v] of Object.entries(schema.properties ?? {})) walk(v, `${path}.${k}`, visit);
@@ -20,7 +19,6 @@ describe('the Storefront CRD', () => {
   });
 
   it('when the schema is walked, then every field is typed and described', () => {
-    // biome-ignore lint/suspicious/noExplicitAny: JSON
     const version = (buildCrd('0.0.0') as any).spec.versions[0];
     const spec = version.schema.openAPIV3Schema.properties.spec;
     let fields = 0;
@@ -38,7 +36,6 @@ describe('the Storefront CRD', () => {
 
   it('when CEL rules are listed, then each has a message and cross-field or transition rules exist', () => {
     const rules: string[] = [];
-    // biome-ignore lint/suspicious/noExplicitAny: JSON
     walk((buildCrd('0.0.0') as any).spec.versions[0].schema.openAPIV3Schema, '', (s) => {
       for (const r of s['x-kubernetes-validations'] ?? []) {
         expect(r.message).toBeTruthy();

@@ -16,7 +16,8 @@ export interface OperatorFlags {
 
 function positiveInt(flag: string, value: string, min = 0): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new Error(`--${flag} must be an integer >= ${min}, got "${value}"`);
+  if (!Number.isInteger(n) || n < min)
+    throw new Error(`--${flag} must be an integer >= ${min}, got "${value}"`);
   return n;
 }
 
@@ -42,7 +43,10 @@ export async function runOperatorCommand(flags: OperatorFlags): Promise<void> {
     ...(flags.leaseNamespace ? { leaseNamespace: flags.leaseNamespace } : {}),
   };
   const op = await startOperator(options);
-  logger.info({ identity: op.identity, health: op.health.url, namespace: flags.namespace ?? '(all)' }, 'storefront operator started');
+  logger.info(
+    { identity: op.identity, health: op.health.url, namespace: flags.namespace ?? '(all)' },
+    'storefront operator started',
+  );
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

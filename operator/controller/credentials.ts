@@ -27,25 +27,38 @@ export interface CredentialsResult {
   created: string[];
 }
 
+export interface EnsureCredentialsOptions {
+  /** Manager recorded on created Secrets. @default 'storefront-operator' */
+  fieldManager?: string;
+  /** Create missing Secrets as a server-side dry run (`storefront diff`): values are fresh, nothing is stored. */
+  dryRun?: boolean;
+}
+
 export async function ensureCredentials(
   client: KubeClient,
   cache: ChildCache,
   sf: Storefront,
   namespace: string,
   owner: (obj: KubeObject) => KubeObject,
+  options: EnsureCredentialsOptions = {},
 ): Promise<CredentialsResult> {
   const values: Partial<Record<CredentialKey, string>> = {};
   const created: string[] = [];
   for (const key of requiredCredentials(sf)) {
     const { secret, key: field } = WHERE[key](sf);
-    let live = cache.get('Secret', namespace, secret) ?? (await client.tryGet({ apiVersion: 'v1', kind: 'Secret', namespace, name: secret }));
+    let live =
+      cache.get('Secret', namespace, secret) ??
+      (await client.tryGet({ apiVersion: 'v1', kind: 'Secret', namespace, name: secret }));
     let value = decode(live, field);
     if (value === undefined && !live) {
       const fresh = render(sf, { namespace, credentials: { [key]: generateCredential() } }).find(
         (o) => o.kind === 'Secret' && o.metadata.name === secret,
       )!;
       try {
-        live = await client.create(owner(fresh as KubeObject), { fieldManager: 'storefront-operator' });
+        live = await client.create(owner(fresh as KubeObject), {
+          fieldManager: options.fieldManager ?? 'storefront-operator',
+          ...(options.dryRun ? { dryRun: true } : {}),
+        });
         created.push(secret);
       } catch (e) {
         if (!isAlreadyExists(e)) throw e;
@@ -54,7 +67,9 @@ export async function ensureCredentials(
       value = decode(live, field);
     }
     if (value === undefined) {
-      throw new Error(`Secret ${namespace}/${secret} exists but has no "${field}" key; restore it (the value must not change) or delete the Secret to generate a new one`);
+      throw new Error(
+        `Secret ${namespace}/${secret} exists but has no "${field}" key; restore it (the value must not change) or delete the Secret to generate a new one`,
+      );
     }
     values[key] = value;
   }

@@ -1,8 +1,9 @@
 // The operator process: informers (Storefronts + owned kinds, filtered by our label), a work queue,
 // leader election, health and metrics, and a graceful shutdown. Wiring only; the decisions live in
 // reconcile-storefront.ts, render/ and status/.
-import { hostname } from 'node:os';
+
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Storefront } from '../api/types.ts';
 import { createKubeClient, type KubeClient } from '../kube/client.ts';
 import { Informer } from '../kube/informer.ts';
@@ -11,9 +12,14 @@ import type { KubeObject } from '../kube/types.ts';
 import { MANAGED_BY, STOREFRONT_LABEL } from '../render/names.ts';
 import { ChildCache } from './child-cache.ts';
 import { type Clock, realClock } from './clock.ts';
-import { informersNotStalled, informersSynced, startHealthServer, type HealthServer } from './health-server.ts';
+import {
+  type HealthServer,
+  informersNotStalled,
+  informersSynced,
+  startHealthServer,
+} from './health-server.ts';
 import { LeaderElector } from './leader-election.ts';
-import { createLogger, storefrontLogger, type Logger } from './logger.ts';
+import { createLogger, type Logger, storefrontLogger } from './logger.ts';
 import { OperatorMetrics } from './metrics.ts';
 import { OWNED_KINDS, STOREFRONT_KIND } from './owned-kinds.ts';
 import { StorefrontReconciler } from './reconcile-storefront.ts';
@@ -66,7 +72,10 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     onRequest: metrics.onApiRequest,
   });
   const ns = options.namespace;
-  const informerLog = { debug: (o: object, m: string) => log.debug(o, m), warn: (o: object, m: string) => log.warn(o, m) };
+  const informerLog = {
+    debug: (o: object, m: string) => log.debug(o, m),
+    warn: (o: object, m: string) => log.warn(o, m),
+  };
   const storefronts = new Informer<Storefront & KubeObject>(client, {
     ...STOREFRONT_KIND,
     ...(ns ? { namespace: ns } : {}),
@@ -87,14 +96,19 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     );
   }
 
-  const queue = new WorkQueue({ concurrency: options.concurrency, clock, hooks: metrics.queueHooks(CONTROLLER) });
+  const queue = new WorkQueue({
+    concurrency: options.concurrency,
+    clock,
+    hooks: metrics.queueHooks(CONTROLLER),
+  });
   const enqueue = (obj: KubeObject) => queue.add(`${obj.metadata.namespace}/${obj.metadata.name}`);
   storefronts.on({ add: enqueue, update: (_o, n) => enqueue(n), delete: enqueue });
   const enqueueOwner = (obj: KubeObject) => {
     const owner = obj.metadata.labels?.[STOREFRONT_LABEL];
     if (owner && obj.metadata.namespace) queue.add(`${obj.metadata.namespace}/${owner}`);
   };
-  for (const inf of cache.all()) inf.on({ add: enqueueOwner, update: (_o, n) => enqueueOwner(n), delete: enqueueOwner });
+  for (const inf of cache.all())
+    inf.on({ add: enqueueOwner, update: (_o, n) => enqueueOwner(n), delete: enqueueOwner });
 
   const informers = () => [storefronts, ...cache.all()];
   metrics.trackInformers(() => informers().map((i) => i.health()));
@@ -155,7 +169,10 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
   if (options.leaderElection) {
     const leaseNamespace = options.leaseNamespace ?? process.env.POD_NAMESPACE ?? ns ?? 'default';
     elector = new LeaderElector({
-      store: new KubeLeaseStore(client, { namespace: leaseNamespace, name: options.leaseName ?? 'storefront-operator' }),
+      store: new KubeLeaseStore(client, {
+        namespace: leaseNamespace,
+        name: options.leaseName ?? 'storefront-operator',
+      }),
       identity,
       clock,
       logger: { info: (o, m) => log.info(o, m), warn: (o, m) => log.warn(o, m) },

@@ -21,7 +21,11 @@ export const OWNED_KINDS: readonly OwnedKind[] = [
   { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget' },
   { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress' },
   { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', optional: 'cert-manager.io/v1 Certificate' },
-  { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', optional: 'gateway.networking.k8s.io/v1 HTTPRoute' },
+  {
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'HTTPRoute',
+    optional: 'gateway.networking.k8s.io/v1 HTTPRoute',
+  },
   { apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster', optional: 'postgresql.cnpg.io/v1 Cluster' },
 ];
 

@@ -61,7 +61,9 @@ export class StorefrontReconciler {
     let requeueAfterMs: number | undefined;
     try {
       const { inputs, renewAt } = await this.inputs(sf, namespace);
-      const objects = render(sf, inputs).filter((o) => !missingApis.some((api) => api.endsWith(` ${o.kind}`)));
+      const objects = render(sf, inputs).filter(
+        (o) => !missingApis.some((api) => api.endsWith(` ${o.kind}`)),
+      );
       const result = await applyAll(this.deps.client, objects as KubeObject[], {
         fieldManager: FIELD_MANAGER,
         owner: sf as unknown as KubeObject,
@@ -84,8 +86,20 @@ export class StorefrontReconciler {
 
   private async inputs(sf: Storefront, namespace: string): Promise<{ inputs: RenderInputs; renewAt?: Date }> {
     const owner = (o: KubeObject) => (keepWithoutOwner(o) ? o : withOwner(o, sf as unknown as KubeObject));
-    const { values, created } = await ensureCredentials(this.deps.client, this.deps.cache, sf, namespace, owner);
-    if (created.length) await this.deps.event(sf, 'Normal', 'CredentialsGenerated', `generated ${created.join(', ')} (kept for the life of the data; never rotated)`);
+    const { values, created } = await ensureCredentials(
+      this.deps.client,
+      this.deps.cache,
+      sf,
+      namespace,
+      owner,
+    );
+    if (created.length)
+      await this.deps.event(
+        sf,
+        'Normal',
+        'CredentialsGenerated',
+        `generated ${created.join(', ')} (kept for the life of the data; never rotated)`,
+      );
     const inputs: RenderInputs = { namespace, credentials: values };
     const sts = this.deps.cache.get('StatefulSet', namespace, names(sf).postgres) as
       | { spec?: { volumeClaimTemplates?: { spec?: { resources?: { requests?: { storage?: string } } } }[] } }
@@ -93,10 +107,21 @@ export class StorefrontReconciler {
     const liveSize = sts?.spec?.volumeClaimTemplates?.[0]?.spec?.resources?.requests?.storage;
     if (liveSize) inputs.observedPostgresVolumeSize = liveSize;
     if (sf.spec.ingress.tls.mode !== 'selfSigned') return { inputs };
-    const { tls, decision } = await selfSignedInputs(this.deps.client, this.deps.cache, sf, namespace, new Date(this.deps.clock.now()));
+    const { tls, decision } = await selfSignedInputs(
+      this.deps.client,
+      this.deps.cache,
+      sf,
+      namespace,
+      new Date(this.deps.clock.now()),
+    );
     inputs.tls = tls;
     if (decision.issued !== 'none') {
-      await this.deps.event(sf, 'Normal', 'CertificateIssued', `issued ${decision.issued === 'leaf' ? 'a new leaf certificate' : 'a CA and a leaf certificate'} for ${sf.spec.host}, valid until ${tls.notAfter}`);
+      await this.deps.event(
+        sf,
+        'Normal',
+        'CertificateIssued',
+        `issued ${decision.issued === 'leaf' ? 'a new leaf certificate' : 'a CA and a leaf certificate'} for ${sf.spec.host}, valid until ${tls.notAfter}`,
+      );
     }
     return { inputs, renewAt: decision.renewAt };
   }
@@ -109,7 +134,8 @@ export class StorefrontReconciler {
       return false;
     });
     const missing: string[] = [];
-    for (const k of wanted) if (!(await this.deps.client.resourceFor(k.apiVersion, k.kind))) missing.push(k.optional!);
+    for (const k of wanted)
+      if (!(await this.deps.client.resourceFor(k.apiVersion, k.kind))) missing.push(k.optional!);
     return missing;
   }
 
@@ -125,7 +151,12 @@ export class StorefrontReconciler {
       source: (k) => this.deps.cache.list(k.kind, namespace),
     });
     if (result.deleted.length) {
-      await this.deps.event(sf, 'Normal', 'Pruned', `removed ${result.deleted.map((r) => `${r.kind}/${r.name}`).join(', ')} (no longer in the spec)`);
+      await this.deps.event(
+        sf,
+        'Normal',
+        'Pruned',
+        `removed ${result.deleted.map((r) => `${r.kind}/${r.name}`).join(', ')} (no longer in the spec)`,
+      );
     }
   }
 
@@ -135,13 +166,25 @@ export class StorefrontReconciler {
   }
 
   /** Writes status when it differs from the stored one; returns whether the Storefront is Ready. */
-  private async writeStatus(sf: Storefront, namespace: string, o: Pick<Observed, 'missingApis' | 'reconcileError'>): Promise<boolean> {
-    const observed: Observed = { children: this.observeChildren(sf, namespace), missingApis: o.missingApis, missingSecrets: await this.missingUserSecrets(sf, namespace) };
+  private async writeStatus(
+    sf: Storefront,
+    namespace: string,
+    o: Pick<Observed, 'missingApis' | 'reconcileError'>,
+  ): Promise<boolean> {
+    const observed: Observed = {
+      children: this.observeChildren(sf, namespace),
+      missingApis: o.missingApis,
+      missingSecrets: await this.missingUserSecrets(sf, namespace),
+    };
     if (o.reconcileError) observed.reconcileError = o.reconcileError;
     const status = computeStatus(sf, observed, new Date(this.deps.clock.now()));
     if (statusChanged(sf.status, status)) {
       try {
-        await this.deps.client.patchStatus({ ...STOREFRONT_KIND, namespace, name: sf.metadata.name }, status, { fieldManager: FIELD_MANAGER });
+        await this.deps.client.patchStatus(
+          { ...STOREFRONT_KIND, namespace, name: sf.metadata.name },
+          status,
+          { fieldManager: FIELD_MANAGER },
+        );
       } catch (e) {
         if (!isNotFound(e)) throw e;
       }
@@ -189,7 +232,12 @@ export class StorefrontReconciler {
   private async addFinalizer(sf: Storefront, namespace: string): Promise<void> {
     await this.deps.client.patch(
       { ...STOREFRONT_KIND, namespace, name: sf.metadata.name },
-      { metadata: { finalizers: [...(sf.metadata.finalizers ?? []), FINALIZER], resourceVersion: sf.metadata.resourceVersion } },
+      {
+        metadata: {
+          finalizers: [...(sf.metadata.finalizers ?? []), FINALIZER],
+          resourceVersion: sf.metadata.resourceVersion,
+        },
+      },
       { type: 'merge', fieldManager: FIELD_MANAGER },
     );
   }
@@ -204,14 +252,26 @@ export class StorefrontReconciler {
     if (sf.spec.deletionPolicy === 'Delete') {
       const selector = storefrontSelector(sf.metadata.name);
       for (const kind of ['PersistentVolumeClaim', 'Secret'] as const) {
-        const items = (await this.deps.client.list({ apiVersion: 'v1', kind, namespace, labelSelector: selector })).items;
+        const items = (
+          await this.deps.client.list({ apiVersion: 'v1', kind, namespace, labelSelector: selector })
+        ).items;
         for (const item of items) {
           await this.deps.client.delete({ apiVersion: 'v1', kind, namespace, name: item.metadata.name! });
         }
       }
-      await this.deps.event(sf, 'Normal', 'DataDeleted', 'deletionPolicy Delete: removed the database volume and the credentials');
+      await this.deps.event(
+        sf,
+        'Normal',
+        'DataDeleted',
+        'deletionPolicy Delete: removed the database volume and the credentials',
+      );
     } else {
-      await this.deps.event(sf, 'Normal', 'DataRetained', `deletionPolicy Retain: kept PersistentVolumeClaim ${names(sf).postgresDataClaim} and the credential Secrets; re-create Storefront ${sf.metadata.name} to re-attach them`);
+      await this.deps.event(
+        sf,
+        'Normal',
+        'DataRetained',
+        `deletionPolicy Retain: kept PersistentVolumeClaim ${names(sf).postgresDataClaim} and the credential Secrets; re-create Storefront ${sf.metadata.name} to re-attach them`,
+      );
     }
     const remaining = (sf.metadata.finalizers ?? []).filter((f) => f !== FINALIZER);
     try {

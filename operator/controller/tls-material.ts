@@ -23,7 +23,8 @@ export async function selfSignedInputs(
   const n = names(sf);
   // A Secret not in the cache yet may still exist (the watch lags a create): ask before re-issuing.
   const read = async (name: string) =>
-    cache.get('Secret', namespace, name) ?? (await client.tryGet({ apiVersion: 'v1', kind: 'Secret', namespace, name }));
+    cache.get('Secret', namespace, name) ??
+    (await client.tryGet({ apiVersion: 'v1', kind: 'Secret', namespace, name }));
   const leaf = await read(n.tlsSecret);
   const ca = await read(n.tlsCa);
   const existing = {
@@ -32,7 +33,12 @@ export async function selfSignedInputs(
     certificate: field(leaf, 'tls.crt'),
     privateKey: field(leaf, 'tls.key'),
   };
-  const decision = await ensureSelfSignedTls(sf.metadata.name, frontDoorHosts(sf), existing as Record<string, string>, now);
+  const decision = await ensureSelfSignedTls(
+    sf.metadata.name,
+    frontDoorHosts(sf),
+    existing as Record<string, string>,
+    now,
+  );
   const m = decision.material;
   return {
     decision,

@@ -297,7 +297,11 @@ describe('KubeClient on the real API server', () => {
         spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
       },
     ];
-    const first = await applyAll(client, desired, { fieldManager: FM, owner });
+    // The live copies as an informer would hold them (nothing yet on the first pass).
+    const liveMap = new Map<string, KubeObject>();
+    const live = (ref: { kind: string; name: string }) => liveMap.get(`${ref.kind}/${ref.name}`);
+    const first = await applyAll(client, desired, { fieldManager: FM, owner, live });
+    expect(first.applied).toHaveLength(4);
     expect(first.objects.map((o) => o.kind)).toEqual([
       'Secret',
       'ConfigMap',
@@ -311,25 +315,25 @@ describe('KubeClient on the real API server', () => {
       expect([o.kind, owned]).toEqual([o.kind, o.kind !== 'PersistentVolumeClaim']);
     }
 
-    // Second pass with the live objects (as an informer would hold them): the ConfigMap and
-    // Service already match; stringData never reads back, so the Secret is sent again.
-    const liveMap = new Map<string, KubeObject>();
+    // Second pass: the ConfigMap, Service and PVC already hold every desired field, so nothing is
+    // sent for them; a Secret's stringData never reads back, so the Secret is sent again.
     for (const o of desired) {
-      const live = await client.get({
+      const current = await client.get({
         apiVersion: o.apiVersion,
         kind: o.kind,
         namespace: ns,
         name: o.metadata.name!,
       });
-      liveMap.set(`${o.kind}/${o.metadata.name}`, live);
+      liveMap.set(`${o.kind}/${o.metadata.name}`, current);
     }
     const applyCountBefore = requests.filter((r) => r.verb === 'apply').length;
-    const second = await applyAll(client, desired, {
-      fieldManager: FM,
-      owner,
-      live: (ref) => liveMap.get(`${ref.kind}/${ref.name}`),
-    });
-    expect(second.unchanged.map((r) => r.kind).sort()).toEqual(['ConfigMap', 'Service']);
+    const second = await applyAll(client, desired, { fieldManager: FM, owner, live });
+    expect(second.unchanged.map((r) => r.kind).sort()).toEqual([
+      'ConfigMap',
+      'PersistentVolumeClaim',
+      'Service',
+    ]);
+    expect(second.applied.map((r) => r.kind)).toEqual(['Secret']);
     expect(requests.filter((r) => r.verb === 'apply').length - applyCountBefore).toBe(second.applied.length);
 
     const pruned = await pruneOwned(client, {

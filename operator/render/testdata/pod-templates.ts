@@ -4,7 +4,6 @@ import type { KubeObject } from '../order.ts';
 export interface PodTemplate {
   owner: string;
   labels: Record<string, string>;
-  // biome-ignore lint/suspicious/noExplicitAny: a pod spec as rendered, checked field by field
   spec: any;
 }
 
