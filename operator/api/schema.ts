@@ -164,7 +164,7 @@ export const optional = <S extends Schema>(schema: S): Property<S, 'optional'> =
   schema,
   presence: 'optional',
 });
-/** Defaults are scalars; an object's default is always `{}` (its fields carry their own). */
+/** Defaults are scalars; an object's default is its fields' defaults, spelled out. */
 type ScalarDefault<S> =
   S extends StringSchema<infer T>
     ? T
@@ -173,14 +173,16 @@ type ScalarDefault<S> =
       : S extends BooleanSchema
         ? boolean
         : never;
-/** A field with a default; objects default to `{}` so their own defaults apply (as the API server does). */
+/** A field with a default; an object gets the full default of its fields (what the API server fills in). */
 export const defaulted = <S extends Schema>(
   schema: S,
   value?: ScalarDefault<S>,
 ): Property<S, 'defaulted'> => ({
   schema,
   presence: 'defaulted',
-  default: value === undefined && schema.type === 'object' ? {} : value,
+  // The API server checks CEL rules against defaults as written, so an object's default is
+  // spelled out in full rather than `{}`.
+  default: value === undefined && schema.type === 'object' ? applyDefaults(schema, {}) : value,
 });
 
 // ---- defaulting -------------------------------------------------------------------------------
