@@ -158,7 +158,9 @@ describe('pages and static assets', () => {
       expect(html).toMatch(/href="https:\/\/cdn\.example\.com\/static\/css\/shop\.[0-9a-f]{16}\.css"/);
       expect(html).toMatch(/src="https:\/\/cdn\.example\.com\/static\/img\/mug\.[0-9a-f]{16}\.svg"/);
       expect(res.headers.get('content-security-policy')).toContain('https://cdn.example.com');
-      const api = await (await fetch(`${server.url}/api/products/${ids[0]}`)).json();
+      const api = (await (await fetch(`${server.url}/api/products/${ids[0]}`)).json()) as {
+        imageUrl: string;
+      };
       expect(api.imageUrl).toMatch(/^https:\/\/cdn\.example\.com\/static\/img\/mug\.[0-9a-f]{16}\.svg$/);
       const asset = /https:\/\/cdn\.example\.com(\/static\/[^"]+\.css)/.exec(html)![1]!;
       const origin = await fetch(server.url + asset); // the CDN pulls from the app

@@ -24,14 +24,6 @@ export interface StoredResponse {
   body: unknown;
 }
 
-export interface DecrementedProduct {
-  id: number;
-  sku: string;
-  name: string;
-  priceCents: number;
-  currency: string;
-}
-
 /** Data access for orders and idempotency records; callers own the transaction. */
 export class OrderRepository {
   readonly #pool: Pool;
@@ -78,21 +70,22 @@ export class OrderRepository {
 
   /**
    * The only way stock goes down: one conditional UPDATE, so two checkouts can never both take the
-   * last unit (the second re-checks `stock >= $2` after the first commits). No row → short or absent.
+   * last unit (the second re-checks `stock >= $2` after the first commits). It also re-checks the
+   * price the order was priced at. No row → short, repriced, or gone: the caller finds out which.
    */
   async decrementStock(
     tx: PoolClient,
     productId: number,
     quantity: number,
-  ): Promise<DecrementedProduct | undefined> {
-    const { rows } = await query<DecrementedProduct>(
+    priceCents: number,
+  ): Promise<boolean> {
+    const { rowCount } = await query(
       tx,
       `UPDATE products SET stock = stock - $2, updated_at = now()
-       WHERE id = $1 AND stock >= $2
-       RETURNING id, sku, name, price_cents AS "priceCents", currency`,
-      [productId, quantity],
+       WHERE id = $1 AND stock >= $2 AND price_cents = $3`,
+      [productId, quantity, priceCents],
     );
-    return rows[0];
+    return rowCount === 1;
   }
 
   async insertOrder(

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { CatalogCache } from '../data/catalog-cache.ts';
-import { type Pool, withTransaction } from '../data/db.ts';
-import type { OrderItemRow, OrderRepository, OrderRow } from '../data/order-repo.ts';
+import { type Pool, type PoolClient, withTransaction } from '../data/db.ts';
+import type { OrderItemRow, OrderRepository, OrderRow, StoredResponse } from '../data/order-repo.ts';
 import type { ProductRepository } from '../data/product-repo.ts';
 import type { Logger } from '../server/logger.ts';
 import type { Metrics } from '../server/metrics.ts';
@@ -91,44 +91,23 @@ export class Checkout {
     if (earlier) return this.#replay(earlier, hash);
 
     const items = await this.#resolveItems(input);
-    const outcome = await withTransaction(this.#pool, async (tx) => {
-      if (!(await this.#orders.claimIdempotencyKey(tx, idempotencyKey, hash))) {
-        return { replayOf: await this.#orders.findIdempotencyRecord(tx, idempotencyKey) };
+    let outcome: { created: OrderResponse } | { replayOf: StoredResponse | undefined };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        outcome = await withTransaction(this.#pool, (tx) =>
+          this.#placeInTransaction(tx, idempotencyKey, hash, input, items),
+        );
+        break;
+      } catch (err) {
+        // A price changed between pricing and taking stock: price the order again (rare).
+        if (err instanceof Repriced && attempt < 3) continue;
+        if (err instanceof Repriced)
+          throw new AppError(409, 'price_changed', 'prices changed during checkout; please retry');
+        if (err instanceof AppError && err.code === 'out_of_stock')
+          this.#metrics?.orders.inc({ outcome: 'out_of_stock' });
+        throw err;
       }
-      const lines: OrderItemRow[] = [];
-      let currency: string | undefined;
-      for (const [index, item] of items) {
-        const product = await this.#orders.decrementStock(tx, item.productId, item.quantity);
-        if (!product) throw await this.#shortfall(tx, index, item, input.cartId !== undefined);
-        if (currency !== undefined && product.currency !== currency) {
-          throw new AppError(422, 'mixed_currency', 'all items of an order must share one currency', {
-            field: 'items',
-          });
-        }
-        currency = product.currency;
-        lines.push({
-          productId: product.id,
-          sku: product.sku,
-          name: product.name,
-          unitPriceCents: product.priceCents,
-          quantity: item.quantity,
-        });
-      }
-      const totalCents = lines.reduce((sum, l) => sum + l.unitPriceCents * l.quantity, 0);
-      const order = await this.#orders.insertOrder(tx, {
-        email: input.email ?? null,
-        totalCents,
-        currency: currency ?? 'USD',
-        items: lines,
-      });
-      const body = presentOrder(order);
-      await this.#orders.recordResponse(tx, idempotencyKey, 201, body, order.id);
-      return { created: body };
-    }).catch((err: unknown) => {
-      if (err instanceof AppError && err.code === 'out_of_stock')
-        this.#metrics?.orders.inc({ outcome: 'out_of_stock' });
-      throw err;
-    });
+    }
 
     if ('replayOf' in outcome) {
       if (!outcome.replayOf) throw new Error(`idempotency key ${idempotencyKey} vanished after a conflict`);
@@ -143,6 +122,68 @@ export class Checkout {
     }
     this.#metrics?.orders.inc({ outcome: 'created' });
     return { status: 201, body: outcome.created, replayed: false };
+  }
+
+  /**
+   * Ordered so the hot product rows are locked as briefly as possible: everything that does not
+   * need the row lock (key claim, pricing, order rows, stored response) happens first; the stock
+   * UPDATEs come last, so a row is held only for its UPDATE and the COMMIT.
+   */
+  async #placeInTransaction(
+    tx: PoolClient,
+    idempotencyKey: string,
+    hash: string,
+    input: OrderInput,
+    items: [string, { productId: number; quantity: number }][],
+  ): Promise<{ created: OrderResponse } | { replayOf: StoredResponse | undefined }> {
+    if (!(await this.#orders.claimIdempotencyKey(tx, idempotencyKey, hash))) {
+      return { replayOf: await this.#orders.findIdempotencyRecord(tx, idempotencyKey) };
+    }
+    const fromCart = input.cartId !== undefined;
+    const found = await this.#products.findByIds(
+      items.map(([, i]) => i.productId),
+      tx,
+    );
+    const products = new Map(found.map((p) => [p.id, p]));
+    const lines: OrderItemRow[] = [];
+    let currency: string | undefined;
+    for (const [where, item] of items) {
+      const product = products.get(item.productId);
+      if (!product) {
+        throw new AppError(422, 'unknown_product', `product ${item.productId} does not exist`, {
+          field: fromCart ? where : `${where}.productId`,
+        });
+      }
+      if (currency !== undefined && product.currency !== currency) {
+        throw new AppError(422, 'mixed_currency', 'all items of an order must share one currency', {
+          field: 'items',
+        });
+      }
+      currency = product.currency;
+      lines.push({
+        productId: product.id,
+        sku: product.sku,
+        name: product.name,
+        unitPriceCents: product.priceCents,
+        quantity: item.quantity,
+      });
+    }
+    const totalCents = lines.reduce((sum, l) => sum + l.unitPriceCents * l.quantity, 0);
+    const order = await this.#orders.insertOrder(tx, {
+      email: input.email ?? null,
+      totalCents,
+      currency: currency ?? 'USD',
+      items: lines,
+    });
+    const body = presentOrder(order);
+    await this.#orders.recordResponse(tx, idempotencyKey, 201, body, order.id);
+    for (const [index, [where, item]] of items.entries()) {
+      const pricedAt = lines[index]!.unitPriceCents;
+      if (!(await this.#orders.decrementStock(tx, item.productId, item.quantity, pricedAt))) {
+        throw await this.#shortfall(tx, where, item, pricedAt, fromCart);
+      }
+    }
+    return { created: body };
   }
 
   #replay(
@@ -179,17 +220,19 @@ export class Checkout {
   }
 
   async #shortfall(
-    tx: Parameters<Parameters<typeof withTransaction>[1]>[0],
+    tx: PoolClient,
     where: string,
     item: { productId: number; quantity: number },
+    pricedAt: number,
     fromCart: boolean,
-  ): Promise<AppError> {
+  ): Promise<Error> {
     const product = (await this.#products.findByIds([item.productId], tx))[0];
     if (!product) {
       return new AppError(422, 'unknown_product', `product ${item.productId} does not exist`, {
         field: fromCart ? where : `${where}.productId`,
       });
     }
+    if (product.stock >= item.quantity && product.priceCents !== pricedAt) return new Repriced();
     return new AppError(
       409,
       'out_of_stock',
@@ -198,5 +241,12 @@ export class Checkout {
         : `only ${product.stock} of ${product.name} (${product.sku}) left; requested ${item.quantity}`,
       { field: fromCart ? where : `${where}.quantity` },
     );
+  }
+}
+
+class Repriced extends Error {
+  constructor() {
+    super('product repriced during checkout');
+    this.name = 'Repriced';
   }
 }

@@ -1,0 +1,161 @@
+/**
+ * `npm run bench:app`: throughput of the reference shop against a bare node:http server, on loopback,
+ * with private Postgres and Redis (the same helpers the tests use). Each case runs 10 s after a 2 s
+ * warm-up; servers run in their own processes so the load generator does not share their event loop.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { cpus, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { freePort, waitFor } from '../test/app/support/ports.ts';
+import { startPostgres } from '../test/app/support/postgres.ts';
+import { startRedis } from '../test/app/support/redis.ts';
+
+const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
+const WARMUP = 2;
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const MAIN = fileURLToPath(new URL('../app/src/main.ts', import.meta.url));
+const SEED = fileURLToPath(new URL('../app/src/seed-main.ts', import.meta.url));
+const HELLO = fileURLToPath(new URL('./app-hello.ts', import.meta.url));
+
+const children: ChildProcess[] = [];
+
+function spawnNode(script: string, args: string[], env: Record<string, string>): ChildProcess {
+  const child = spawn(process.execPath, [script, ...args], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  children.push(child);
+  return child;
+}
+
+async function runToEnd(script: string, args: string[], env: Record<string, string>) {
+  const child = spawnNode(script, args, env);
+  const [code] = await once(child, 'exit');
+  if (code !== 0) throw new Error(`${script} ${args.join(' ')} exited with ${code}`);
+}
+
+async function startServer(script: string, env: Record<string, string>, probe: string): Promise<string> {
+  const port = await freePort();
+  const child = spawnNode(script, [], { ...env, PORT: String(port) });
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(`${script} on ${port}`, async () => {
+    if (child.exitCode !== null) throw new Error(`${script} exited with ${child.exitCode}`);
+    return (await fetch(url + probe)).ok || undefined;
+  });
+  return url;
+}
+
+async function stopChildren() {
+  const running = children.filter((c) => c.exitCode === null && c.signalCode === null);
+  for (const child of running) child.kill('SIGTERM');
+  await Promise.all(running.map((c) => once(c, 'exit')));
+}
+
+interface Row {
+  name: string;
+  result: Awaited<ReturnType<typeof autocannon>>;
+}
+
+async function measure(name: string, options: Parameters<typeof autocannon>[0]): Promise<Row> {
+  await autocannon({ ...options, connections: CONNECTIONS, duration: WARMUP });
+  const result = await autocannon({ ...options, connections: CONNECTIONS, duration: DURATION });
+  const row = { name, result };
+  console.error(`  measured ${name}: ${Math.round(result.requests.average)} req/s`);
+  return row;
+}
+
+function table(rows: Row[]) {
+  const baseline = rows[0]!.result.requests.average;
+  const lines = [
+    '| case | req/s (mean) | p50 ms | p99 ms | vs bare node:http | non-2xx | errors |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const { name, result } of rows) {
+    lines.push(
+      `| ${name} | ${Math.round(result.requests.average).toLocaleString('en-US')} | ${result.latency.p50} | ${result.latency.p99} | ${((result.requests.average / baseline) * 100).toFixed(1)}% | ${result.non2xx} | ${result.errors + result.timeouts} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+async function main() {
+  const cpu = cpus();
+  console.log(`# Storefront app benchmark — ${new Date().toISOString()}`);
+  console.log(
+    `machine: ${cpu[0]?.model ?? 'unknown CPU'} × ${cpu.length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM; Node ${process.version}; ` +
+      `autocannon ${CONNECTIONS} connections, ${DURATION} s per case after ${WARMUP} s warm-up; loopback only; LOG_LEVEL=warn`,
+  );
+  const db = await startPostgres();
+  const redis = await startRedis();
+  try {
+    const base = { DATABASE_URL: db.url, LOG_LEVEL: 'warn', ADMIN_TOKEN: 'bench-admin-token-0123456789' };
+    await runToEnd(MAIN, ['migrate'], base);
+    await runToEnd(SEED, [], base);
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    // A product that cannot run out during the checkout case.
+    const { rows } = await client.query(
+      `INSERT INTO products (sku, name, price_cents, stock) VALUES ('BENCH-BOTTOMLESS', 'Bench item', 100, 100000000) RETURNING id`,
+    );
+    const productId = rows[0].id as number;
+    await client.end();
+
+    const hello = await startServer(HELLO, {}, '/');
+    const cached = await startServer(MAIN, { ...base, REDIS_URL: redis.url }, '/readyz');
+    const uncached = await startServer(MAIN, base, '/readyz');
+
+    const results: Row[] = [];
+    results.push(await measure('bare node:http hello world', { url: `${hello}/` }));
+    results.push(await measure('GET /api/products (Redis cache)', { url: `${cached}/api/products` }));
+    results.push(await measure('GET /api/products/:id (Redis cache)', { url: `${cached}/api/products/1` }));
+    results.push(
+      await measure('GET /api/products (no cache, Postgres)', { url: `${uncached}/api/products` }),
+    );
+    let n = 0;
+    const runId = Date.now().toString(36);
+    results.push(
+      await measure('POST /api/orders (checkout, 1 item)', {
+        url: cached,
+        requests: [
+          {
+            method: 'POST',
+            path: '/api/orders',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ items: [{ productId, quantity: 1 }], email: 'bench@example.com' }),
+            setupRequest: (req) => ({
+              ...req,
+              headers: { ...req.headers, 'idempotency-key': `bench-${runId}-${n++}` },
+            }),
+          },
+        ],
+      }),
+    );
+    console.log('');
+    console.log(table(results));
+    // Stop the servers (they drain in-flight requests) before counting, so the check is exact.
+    await stopChildren();
+    const check = new pg.Client({ connectionString: db.url });
+    await check.connect();
+    const { rows: sanity } = await check.query(
+      'SELECT (SELECT count(*)::int FROM orders) AS orders, (SELECT stock FROM products WHERE id = $1) AS stock',
+      [productId],
+    );
+    await check.end();
+    console.log(
+      `\ncheckout sanity: ${sanity[0].orders} orders committed; bench item stock ${sanity[0].stock} = 100000000 − ${100_000_000 - sanity[0].stock}`,
+    );
+  } finally {
+    await stopChildren();
+    await redis.destroy();
+    await db.destroy();
+  }
+}
+
+main().catch((err: Error) => {
+  console.error(`bench:app failed: ${err.stack ?? err.message}`);
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  process.exit(1);
+});
