@@ -1,0 +1,149 @@
+// One revision's writes: gather inputs -> render (the operator's renderer) -> add release
+// metadata -> refuse to adopt what is not ours -> server-side apply in dependency order under the
+// one CLI field manager -> prune what earlier revisions applied and this one does not.
+import type { Storefront } from '../api/types.ts';
+import { type ApplyAllResult, applyAll } from '../kube/apply-all.ts';
+import type { KubeClient } from '../kube/client.ts';
+import { isConflict, isNotFound } from '../kube/errors.ts';
+import { groupOf, type KubeObject, type ObjectRef, refOf } from '../kube/types.ts';
+import { RETAIN_ANNOTATION } from '../render/credentials.ts';
+import { render } from '../render/render.ts';
+import { DeployError } from './errors.ts';
+import { gatherInputs } from './inputs.ts';
+import { missingApis } from './observe.ts';
+import { adoptionConflict, prepareObjects } from './prepare.ts';
+import { CLI_FIELD_MANAGER, type ManifestObject, RELEASE_ANNOTATION, releaseKey } from './release.ts';
+
+/** Group-qualified, version-free identity of an object. */
+export function identity(o: {
+  apiVersion: string;
+  kind: string;
+  metadata?: { namespace?: string; name?: string };
+  namespace?: string;
+  name?: string;
+}): string {
+  const ns = o.metadata?.namespace ?? o.namespace ?? '';
+  const name = o.metadata?.name ?? o.name ?? '';
+  return `${groupOf(o.apiVersion)}|${o.kind}|${ns}|${name}`;
+}
+
+export interface PreparedRevision {
+  objects: KubeObject[];
+  /** Optional APIs the cluster lacks: their objects were left out (as the operator does). */
+  skipped: string[];
+  /** Credential Secrets generated for this revision. */
+  createdSecrets: string[];
+}
+
+/** Everything this revision will apply, in apply order. Creates missing credentials unless dryRun. */
+export async function prepareRevision(
+  client: KubeClient,
+  sf: Storefront,
+  namespace: string,
+  options: { dryRun?: boolean } = {},
+): Promise<PreparedRevision> {
+  const skipped = await missingApis(client, sf);
+  const { inputs, created } = await gatherInputs(client, sf, namespace, options);
+  const rendered = render(sf, inputs).filter((o) => !skipped.some((api) => api.endsWith(` ${o.kind}`)));
+  return {
+    objects: prepareObjects(rendered as KubeObject[], { namespace, name: sf.metadata.name }),
+    skipped,
+    createdSecrets: created,
+  };
+}
+
+/** Fails naming every live object this release may not take over (unless takeOwnership). */
+export async function checkOwnership(
+  client: KubeClient,
+  objects: readonly KubeObject[],
+  key: string,
+): Promise<void> {
+  const conflicts: string[] = [];
+  await Promise.all(
+    objects.map(async (o) => {
+      const problem = adoptionConflict(await client.tryGet(refOf(o)), key);
+      if (problem) conflicts.push(problem);
+    }),
+  );
+  if (conflicts.length) {
+    throw new DeployError(
+      `release ${key} would take over objects that are not its own:\n${conflicts
+        .sort()
+        .map((c) => `  - ${c}`)
+        .join('\n')}\n` +
+        'Nothing was changed. Pass --take-ownership to adopt them (the operator will fight over objects its Storefront still owns).',
+    );
+  }
+}
+
+export interface PruneRevisionOptions {
+  /** Objects earlier revisions applied (their manifests). */
+  previous: readonly ManifestObject[];
+  keep: readonly KubeObject[];
+  key: string;
+  /** PersistentVolumeClaims are kept unless this is true. */
+  prunePersistentVolumeClaims?: boolean;
+  dryRun?: boolean;
+}
+
+/** Objects a previous revision applied that this one does not: deleted if still ours. */
+export function pruneCandidates(
+  options: Pick<PruneRevisionOptions, 'previous' | 'keep' | 'prunePersistentVolumeClaims'>,
+): ManifestObject[] {
+  const keep = new Set(options.keep.map(identity));
+  const seen = new Set<string>();
+  return options.previous.filter((o) => {
+    const id = identity(o);
+    if (keep.has(id) || seen.has(id)) return false;
+    seen.add(id);
+    if (o.kind === 'PersistentVolumeClaim' && !options.prunePersistentVolumeClaims) return false;
+    return o.metadata.annotations?.[RETAIN_ANNOTATION] !== 'true';
+  });
+}
+
+export async function pruneRevision(client: KubeClient, options: PruneRevisionOptions): Promise<ObjectRef[]> {
+  const deleted: ObjectRef[] = [];
+  // Reverse apply order: the front door goes before the workloads it routes to.
+  for (const o of pruneCandidates(options).reverse()) {
+    const ref = refOf(o);
+    let live: KubeObject | undefined;
+    try {
+      live = await client.tryGet(ref);
+    } catch (e) {
+      if (isNotFound(e)) continue; // its API is gone
+      throw e;
+    }
+    // Only what still carries our annotation: an object adopted by someone else stays.
+    if (
+      !live ||
+      live.metadata.annotations?.[RELEASE_ANNOTATION] !== options.key ||
+      live.metadata.deletionTimestamp
+    )
+      continue;
+    try {
+      const gone = await client.delete(ref, {
+        ...(live.metadata.uid ? { preconditions: { uid: live.metadata.uid } } : {}),
+        ...(options.dryRun ? { dryRun: true } : {}),
+      });
+      if (gone) deleted.push(ref);
+    } catch (e) {
+      if (!isConflict(e)) throw e;
+    }
+  }
+  return deleted;
+}
+
+export function applyObjects(
+  client: KubeClient,
+  objects: readonly KubeObject[],
+  dryRun = false,
+): Promise<ApplyAllResult> {
+  return applyAll(client, objects, {
+    fieldManager: CLI_FIELD_MANAGER,
+    // One manager owns every field; a hand edit of a field we set is overwritten, like the operator does.
+    force: true,
+    dryRun,
+  });
+}
+
+export { releaseKey };

@@ -1,0 +1,155 @@
+// `storefront install` and `storefront upgrade [--install]`: lock the release by creating its next
+// revision, then carry it out (revision.ts). `--dry-run=client` prints what would be applied
+// without a cluster; `--dry-run=server` has the API server validate every object, storing nothing.
+
+import { stringify } from 'yaml';
+import type { Storefront } from '../api/types.ts';
+import { isNotFound } from '../kube/errors.ts';
+import type { KubeObject } from '../kube/types.ts';
+import { render } from '../render/render.ts';
+import { applyObjects, prepareRevision } from './apply.ts';
+import { type DeployContext, lockOptions } from './context.ts';
+import { DeployError } from './errors.ts';
+import { offlineInputs } from './inputs.ts';
+import { lockNewRevision } from './lock.ts';
+import { prepareObjects } from './prepare.ts';
+import { manifestOf, type Release } from './release.ts';
+import type { StoredRelease } from './release-store.ts';
+import { type RevisionOptions, runRevision } from './revision.ts';
+import { runRollback } from './rollback.ts';
+
+export interface InstallOptions extends RevisionOptions {
+  command: 'install' | 'upgrade';
+  /** upgrade --install: install when the release does not exist. */
+  install: boolean;
+  createNamespace: boolean;
+  dryRun?: 'client' | 'server';
+}
+
+/** Picks the one Storefront of the file and checks it is the named release. */
+export function storefrontForRelease(storefronts: Storefront[], name: string, file: string): Storefront {
+  if (storefronts.length !== 1) {
+    throw new DeployError(`${file} holds ${storefronts.length} Storefronts; a release deploys exactly one`);
+  }
+  const sf = storefronts[0]!;
+  if (sf.metadata.name !== name) {
+    throw new DeployError(
+      `release name "${name}" does not match the Storefront in ${file} (metadata.name "${sf.metadata.name}"); the release name is the Storefront's name`,
+    );
+  }
+  return sf;
+}
+
+/** The spec's namespace wins over the context default; a different -n is an error, not a guess. */
+export function releaseNamespace(
+  ctx: Pick<DeployContext, 'namespace' | 'namespaceFromFlag'>,
+  sf: Storefront,
+): string {
+  const own = sf.metadata.namespace;
+  if (!own) return ctx.namespace;
+  if (ctx.namespaceFromFlag && own !== ctx.namespace) {
+    throw new DeployError(
+      `-n ${ctx.namespace} contradicts metadata.namespace "${own}" of Storefront ${sf.metadata.name}; drop one of them`,
+    );
+  }
+  return own;
+}
+
+async function ensureNamespace(ctx: DeployContext, namespace: string, create: boolean): Promise<void> {
+  const ref = { apiVersion: 'v1', kind: 'Namespace', name: namespace };
+  if (await ctx.client.tryGet(ref)) return;
+  if (!create)
+    throw new DeployError(`namespace ${namespace} does not exist; create it or pass --create-namespace`);
+  await ctx.client.apply({ ...ref, metadata: { name: namespace } }, { fieldManager: 'storefront-cli' });
+  ctx.err(`created namespace ${namespace}`);
+}
+
+function installable(
+  history: StoredRelease[],
+  name: string,
+  namespace: string,
+  options: InstallOptions,
+): 'install' | 'upgrade' {
+  const live = history.filter((h) => h.release.status !== 'failed');
+  if (options.command === 'install') {
+    if (live.length) {
+      const last = history.at(-1)!.release;
+      throw new DeployError(
+        `release ${namespace}/${name} already exists (revision ${last.revision}, ${last.status}); use storefront upgrade`,
+      );
+    }
+    return 'install';
+  }
+  if (!history.length && !options.install) {
+    throw new DeployError(
+      `release ${namespace}/${name} not found; use storefront install, or upgrade --install`,
+    );
+  }
+  return history.some((h) => ['deployed', 'superseded'].includes(h.release.status)) ? 'upgrade' : 'install';
+}
+
+/** `--dry-run=client`: the objects as YAML (Secret values left out), without a cluster. */
+export function clientDryRun(sf: Storefront, namespace: string): { yaml: string; count: number } {
+  const objects = prepareObjects(render(sf, offlineInputs(sf, namespace)) as KubeObject[], {
+    namespace,
+    name: sf.metadata.name,
+  });
+  return {
+    yaml: manifestOf(objects)
+      .map((o) => stringify(o, { lineWidth: 0, aliasDuplicateObjects: false }))
+      .join('---\n'),
+    count: objects.length,
+  };
+}
+
+export async function runInstall(
+  ctx: DeployContext,
+  sf: Storefront,
+  options: InstallOptions,
+): Promise<Release | undefined> {
+  const namespace = ctx.namespace;
+  const name = sf.metadata.name;
+  await ensureNamespace(ctx, namespace, options.createNamespace && options.dryRun !== 'server');
+  if (options.dryRun === 'server') {
+    try {
+      const prepared = await prepareRevision(ctx.client, sf, namespace, { dryRun: true });
+      const result = await applyObjects(ctx.client, prepared.objects, true);
+      for (const ref of result.applied)
+        ctx.out(`${ref.kind}/${ref.name} validated by the API server (dry run)`);
+      ctx.err(`dry run (server): ${result.applied.length} objects accepted; nothing was stored`);
+    } catch (e) {
+      if (isNotFound(e)) throw new DeployError(`dry run (server) failed: ${(e as Error).message}`);
+      throw e;
+    }
+    return undefined;
+  }
+  const now = new Date().toISOString();
+  const deadline = new Date(Date.now() + (options.wait ? options.timeoutMs : 0) + 10 * 60_000);
+  const { lock, history } = await lockNewRevision(
+    ctx.store,
+    namespace,
+    name,
+    (h) => {
+      const kind = installable(h, name, namespace, options);
+      return {
+        name,
+        namespace,
+        status: kind === 'install' ? 'pending-install' : 'pending-upgrade',
+        description: kind === 'install' ? 'Install in progress' : 'Upgrade in progress',
+        spec: sf,
+        objects: [],
+        firstDeployed: h[0]?.release.firstDeployed ?? now,
+        lastDeployed: now,
+        appliedBy: ctx.by,
+      };
+    },
+    lockOptions(ctx, deadline),
+  );
+  const release = await runRevision(ctx, lock, history, sf, options, (revision) =>
+    runRollback(ctx, name, revision, { ...options, rollbackOnFailure: false }),
+  );
+  ctx.out(
+    `release ${namespace}/${name} revision ${release.revision}: ${release.status} (${release.description})`,
+  );
+  return release;
+}
