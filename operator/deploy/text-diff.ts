@@ -43,9 +43,10 @@ export function hunks(lines: readonly DiffLine[], context = 3): string[] {
       skipped = true;
       return;
     }
-    if (skipped && out.length) out.push('  ...');
+    if (skipped) out.push('  ...');
     skipped = false;
     out.push(`${l.op} ${l.text}`);
   });
+  if (skipped && out.length) out.push('  ...');
   return out;
 }
