@@ -239,6 +239,9 @@ function prepare(
       'DNS:kubernetes.default.svc.cluster.local',
     ],
   });
+  // Front-proxy identity: lets delegated authentication (controller-manager, scheduler,
+  // aggregated API servers) trust request headers, as kubeadm sets it up.
+  const frontProxy = issueCert(pki, 'front-proxy-client', { cn: 'front-proxy-client' });
   const apiServerUrl = `https://127.0.0.1:${ports['apiserver']}`;
   const identities = {
     admin: { cn: adminUser, orgs: ['system:masters'] },
@@ -312,7 +315,13 @@ function prepare(
         `--audit-log-path=${auditLogPath}`,
         '--audit-log-format=json',
         '--audit-log-maxsize=0', // 0 = one plain file, never rotated (the default rotates at 100 MB)
-        `--cert-dir=${join(stateDir, 'apiserver-certs')}`,
+        `--requestheader-client-ca-file=${ca.cert}`,
+        '--requestheader-allowed-names=front-proxy-client',
+        '--requestheader-username-headers=X-Remote-User',
+        '--requestheader-group-headers=X-Remote-Group',
+        '--requestheader-extra-headers-prefix=X-Remote-Extra-',
+        `--proxy-client-cert-file=${frontProxy.cert}`,
+        `--proxy-client-key-file=${frontProxy.key}`,
       ],
     },
     {
@@ -467,6 +476,10 @@ function nodeManifest(
         machineID: '',
         systemUUID: '',
       },
+      addresses: [
+        { type: 'InternalIP', address: `10.254.${Math.floor(index / 250)}.${(index % 250) + 1}` },
+        { type: 'Hostname', address: name },
+      ],
       phase: 'Running',
     },
   };
@@ -748,7 +761,10 @@ export async function restartApiServer(opts: { stateDir?: string; downMs?: numbe
   const state = readState(stateDir);
   if (!state) throw new Error(`no cluster in ${stateDir}; call ensureCluster() first`);
   await withLock(`${stateDir}.lock`, async () => {
-    await stopComponent(stateDir, 'kube-apiserver', 30_000);
+    // After SIGTERM the API server stops listening, drains in-flight requests and flushes the
+    // audit log within a second or two, then waits up to --request-timeout (60s) for clients'
+    // idle connections (controllers, watches) to go away; those are not worth waiting for.
+    await stopComponent(stateDir, 'kube-apiserver', 10_000);
     if (opts.downMs) await sleep(opts.downMs);
     startComponent(stateDir, state.components.find((c) => c.name === 'kube-apiserver')!);
     await waitApiServer(state, 300_000);

@@ -32,6 +32,8 @@ export function getJson<T = Record<string, unknown>>(args: string[]): T {
 export function createNamespace(prefix: string, labels: Record<string, string> = {}): string {
   const name = uniqueName(prefix);
   apply([{ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } }]);
+  // Pods are refused until the controller-manager has created the namespace's default account.
+  k(['wait', '--for=create', 'serviceaccount/default', '-n', name, '--timeout=120s']);
   return name;
 }
 
