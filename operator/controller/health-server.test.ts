@@ -61,6 +61,7 @@ describe('health server (real HTTP on port 0)', () => {
         lastActivityAt: 0,
         restarts: 2,
         quietRestarts: 0,
+        expired: 0,
         relists: 1,
         consecutiveFailures: 0,
         lastError: undefined,

@@ -2,9 +2,9 @@
 // ListWatch because that one stops for good after any watch or list error other than 410 (it
 // only calls error handlers), never asks for bookmarks, and rides a watch with a fixed 30 s
 // inactivity abort. This one never gives up: list, watch from the list's resourceVersion with
-// bookmarks, relist on 410 Gone, rewatch with capped exponential backoff on errors, and restart a
-// watch that has been silent (no event, no bookmark) for `quietTimeoutMs`, which catches
-// half-open connections that would otherwise stall it for good.
+// bookmarks, relist on 410 Gone, rewatch with capped exponential backoff on errors, and relist
+// when a watch has been silent (no event, no bookmark) for `quietTimeoutMs`, which catches
+// half-open connections and unreachable resourceVersions that would otherwise stall it for good.
 
 import type { KubeClient, WatchEvent } from './client.ts';
 import { isGone, KubeApiError } from './errors.ts';
@@ -55,6 +55,8 @@ export interface InformerHealth {
   restarts: number;
   /** Of those, restarts because the watch was silent too long. */
   quietRestarts: number;
+  /** Watches the API server refused with 410 Gone (resourceVersion too old), each followed by a relist. */
+  expired: number;
   relists: number;
   consecutiveFailures: number;
   lastError: string | undefined;
@@ -112,6 +114,7 @@ export class Informer<T extends KubeObject = KubeObject> {
       lastActivityAt: Date.now(),
       restarts: 0,
       quietRestarts: 0,
+      expired: 0,
       relists: 0,
       consecutiveFailures: 0,
       lastError: undefined,
@@ -203,13 +206,20 @@ export class Informer<T extends KubeObject = KubeObject> {
         const outcome = await this.watchOnce();
         if (this.stopped) break;
         this.state.restarts++;
-        if (outcome === 'quiet') this.state.quietRestarts++;
+        if (outcome === 'quiet') {
+          // Nothing at all came for a whole window: the connection may have been dead, or the
+          // server may be waiting for a resourceVersion it will not reach soon (an etcd restored
+          // from backup). Rewatching from the same version could hang again; a relist cannot.
+          this.state.quietRestarts++;
+          needList = true;
+        }
         // A server that closes watches at once must not make us spin.
         if (outcome === 'empty') await this.sleep(this.backoff(++this.state.consecutiveFailures));
       } catch (err) {
         if (this.stopped) break;
         if (isGone(err)) {
           this.options.logger?.debug({ kind: this.kind }, 'resourceVersion expired; relisting');
+          this.state.expired++;
           needList = true;
           this.state.restarts++;
           continue;

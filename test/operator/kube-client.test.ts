@@ -82,6 +82,11 @@ describe('KubeClient on the real API server', () => {
 
   afterAll(async () => {
     await client?.delete({ apiVersion: 'v1', kind: 'Namespace', name: ns });
+    await client?.delete({
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      name: `widgets.${GROUP}`,
+    });
   });
 
   it('when a ConfigMap is applied, changed and applied again unchanged, then it is created, updated, and the no-op keeps its resourceVersion', async () => {

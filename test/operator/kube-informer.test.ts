@@ -9,6 +9,26 @@ import type { KubeObject } from '../../operator/kube/types.ts';
 import { testCluster } from '../cluster/context.ts';
 
 const FM = 'kube-informer-test';
+const GROUP = 'kubetest.storefront.dev';
+
+const gizmoCrd: KubeObject = {
+  apiVersion: 'apiextensions.k8s.io/v1',
+  kind: 'CustomResourceDefinition',
+  metadata: { name: `gizmos.${GROUP}` },
+  spec: {
+    group: GROUP,
+    scope: 'Namespaced',
+    names: { plural: 'gizmos', singular: 'gizmo', kind: 'Gizmo', listKind: 'GizmoList' },
+    versions: [
+      {
+        name: 'v1',
+        served: true,
+        storage: true,
+        schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+      },
+    ],
+  },
+};
 
 async function eventually<T>(
   what: string,
@@ -61,6 +81,11 @@ describe('Informer on the real API server', () => {
   afterAll(async () => {
     for (const inf of informers) await inf.stop();
     await client?.delete({ apiVersion: 'v1', kind: 'Namespace', name: ns });
+    await client?.delete({
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      name: `gizmos.${GROUP}`,
+    });
   });
 
   it('when objects are added, updated and deleted, then the cache and handlers follow, and unselected objects stay out', async () => {
@@ -110,20 +135,33 @@ describe('Informer on the real API server', () => {
   });
 
   it('when it resumes from an expired resourceVersion, then the 410 makes it relist, delivering what changed meanwhile', async () => {
-    const inf = start().start();
-    await inf.synced;
+    // A kind whose watch cache starts now: resourceVersion 1 is older than anything it holds, so
+    // the API server answers 410 Gone (on a young cluster, ConfigMap's cache may still reach back to 1).
+    await client.apply(gizmoCrd, { fieldManager: FM, force: true });
+    await eventually('Gizmo served', async () => {
+      client.discovery.invalidate();
+      return (await client.hasApi(GROUP, 'v1', 'Gizmo')) || undefined;
+    });
+    const gizmo = (name: string): KubeObject => ({
+      apiVersion: `${GROUP}/v1`,
+      kind: 'Gizmo',
+      metadata: { name, namespace: ns },
+    });
+    await client.apply(gizmo('a'), { fieldManager: FM });
+    const inf = start({ apiVersion: `${GROUP}/v1`, kind: 'Gizmo', labelSelector: '' }).start();
     const deleted: string[] = [];
     inf.on({ delete: (o) => deleted.push(o.metadata.name!) });
-    await eventually('informer sees after-cut', () => inf.get(ns, 'after-cut'));
-    await eventually('watch open', () => inf.health().watching);
-    // Resume from resourceVersion 1: long compacted away, so the API server answers 410 Gone.
+    await inf.synced;
+    await eventually('Gizmo a cached and the watch open', () => inf.get(ns, 'a') && inf.health().watching);
+    const relists = inf.health().relists;
     inf.forceCloseWatch('1');
-    await client.delete({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'after-cut' });
-    await eventually('relist after 410', () => inf.health().relists >= 2);
-    await eventually('delete seen', () => inf.get(ns, 'after-cut') === undefined);
-    expect(deleted).toContain('after-cut');
-    await client.apply(cm('after-relist', 'c'), { fieldManager: FM });
-    await eventually('watching again after relist', () => inf.get(ns, 'after-relist'));
+    await client.delete({ apiVersion: `${GROUP}/v1`, kind: 'Gizmo', namespace: ns, name: 'a' });
+    await eventually('relist after 410', () => inf.health().relists > relists);
+    expect(inf.health().expired).toBe(1);
+    await eventually('delete seen', () => inf.get(ns, 'a') === undefined);
+    expect(deleted).toEqual(['a']);
+    await client.apply(gizmo('b'), { fieldManager: FM });
+    await eventually('watching again after relist', () => inf.get(ns, 'b'));
   });
 
   it('when the watch stays silent past quietTimeoutMs, then it is restarted and still delivers later events', async () => {
@@ -136,6 +174,8 @@ describe('Informer on the real API server', () => {
       const inf = start({ namespace: quietNs, quietTimeoutMs: 1_500 }).start();
       await inf.synced;
       await eventually('a quiet restart', () => inf.health().quietRestarts >= 1, 30_000);
+      // A silent watch is replaced by a fresh list and watch.
+      await eventually('relist after silence', () => inf.health().relists >= 2);
       expect(inf.isStalled()).toBe(false);
       await client.apply(
         { ...cm('wake', 'up'), metadata: { name: 'wake', namespace: quietNs, labels: { watched: 'yes' } } },
