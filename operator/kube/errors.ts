@@ -27,6 +27,8 @@ export interface KubeStatus {
   message?: string;
   code?: number;
   details?: unknown;
+  /** From the Retry-After header or details.retryAfterSeconds. */
+  retryAfterSeconds?: number;
 }
 
 export class KubeApiError extends Error {
@@ -41,6 +43,8 @@ export class KubeApiError extends Error {
   /** The API server's own message. */
   readonly serverMessage: string;
   readonly details: unknown;
+  /** How long the API server asked us to wait before trying again, when it said. */
+  readonly retryAfterSeconds: number | undefined;
 
   constructor(context: KubeApiErrorContext, status: number, body: KubeStatus, cause?: unknown) {
     const reason = body.reason || reasonForStatus(status);
@@ -60,6 +64,7 @@ export class KubeApiError extends Error {
     this.objectName = context.name;
     this.serverMessage = serverMessage;
     this.details = body.details;
+    this.retryAfterSeconds = body.retryAfterSeconds;
   }
 }
 

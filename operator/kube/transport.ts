@@ -34,6 +34,8 @@ export interface TransportOptions {
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
+const MAX_RETRIES = 5;
+
 export interface HttpRequest {
   verb: Verb;
   method: Method;
@@ -90,7 +92,27 @@ export class Transport {
     return body;
   }
 
+  /**
+   * Like client-go: a request the API server turned away with 429 (priority and fairness, or
+   * storage still initializing), or with a 5xx carrying Retry-After, is sent again after the
+   * delay the server asked for (at most 10 s), up to MAX_RETRIES times.
+   */
   private async send(req: HttpRequest, streaming: boolean) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.sendOnce(req, streaming);
+      } catch (err) {
+        const retryable =
+          err instanceof KubeApiError &&
+          (err.status === 429 || (err.status >= 500 && err.retryAfterSeconds !== undefined));
+        if (!retryable || attempt >= MAX_RETRIES || req.signal?.aborted) throw err;
+        const delayMs = Math.min(10, Math.max(0, err.retryAfterSeconds ?? 1)) * 1000;
+        await new Promise((r) => setTimeout(r, delayMs));
+      }
+    }
+  }
+
+  private async sendOnce(req: HttpRequest, streaming: boolean) {
     await this.limiter.take();
     this.counts.set(req.verb, (this.counts.get(req.verb) ?? 0) + 1);
     const started = performance.now();
@@ -138,6 +160,8 @@ export class Transport {
       }
       cleanup();
       report(String(response.httpStatusCode));
+      const header = Number.parseInt(response.headers['retry-after'] ?? '', 10);
+      if (Number.isFinite(header)) status.retryAfterSeconds = header;
       throw new KubeApiError(req.context, response.httpStatusCode, status);
     }
     return {
@@ -179,8 +203,16 @@ export class Transport {
 
 function parseStatus(text: string): KubeStatus {
   try {
-    const body = JSON.parse(text) as KubeStatus & { kind?: string };
-    return { reason: body.reason, message: body.message, code: body.code, details: body.details };
+    const body = JSON.parse(text) as KubeStatus & { kind?: string; details?: { retryAfterSeconds?: number } };
+    const status: KubeStatus = {
+      reason: body.reason,
+      message: body.message,
+      code: body.code,
+      details: body.details,
+    };
+    if (typeof body.details?.retryAfterSeconds === 'number')
+      status.retryAfterSeconds = body.details.retryAfterSeconds;
+    return status;
   } catch {
     return { message: text.slice(0, 500) };
   }
