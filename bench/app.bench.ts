@@ -101,6 +101,11 @@ async function main() {
       `INSERT INTO products (sku, name, price_cents, stock) VALUES ('BENCH-BOTTOMLESS', 'Bench item', 100, 100000000) RETURNING id`,
     );
     const productId = rows[0].id as number;
+    // The seeded catalog gets deep stock too, for the case that spreads orders over many rows.
+    const { rows: seeded } = await client.query(
+      `UPDATE products SET stock = 10000000 WHERE sku <> 'BENCH-BOTTOMLESS' RETURNING id`,
+    );
+    const spread = seeded.map((r) => r.id as number);
     await client.end();
 
     const hello = await startServer(HELLO, {}, '/');
@@ -133,6 +138,27 @@ async function main() {
         ],
       }),
     );
+    let m = 0;
+    results.push(
+      await measure('POST /api/orders (checkout, 12 products)', {
+        url: cached,
+        requests: [
+          {
+            method: 'POST',
+            path: '/api/orders',
+            headers: { 'content-type': 'application/json' },
+            setupRequest: (req) => ({
+              ...req,
+              headers: { ...req.headers, 'idempotency-key': `bench-spread-${runId}-${m}` },
+              body: JSON.stringify({
+                items: [{ productId: spread[m++ % spread.length], quantity: 1 }],
+                email: 'bench@example.com',
+              }),
+            }),
+          },
+        ],
+      }),
+    );
     console.log('');
     console.log(table(results));
     // Stop the servers (they drain in-flight requests) before counting, so the check is exact.
@@ -140,12 +166,14 @@ async function main() {
     const check = new pg.Client({ connectionString: db.url });
     await check.connect();
     const { rows: sanity } = await check.query(
-      'SELECT (SELECT count(*)::int FROM orders) AS orders, (SELECT stock FROM products WHERE id = $1) AS stock',
-      [productId],
+      `SELECT (SELECT count(*)::int FROM orders) AS orders,
+              (SELECT sum(quantity)::int FROM order_items) AS units,
+              (SELECT sum(stock)::bigint FROM products) AS stock`,
     );
     await check.end();
     console.log(
-      `\ncheckout sanity: ${sanity[0].orders} orders committed; bench item stock ${sanity[0].stock} = 100000000 − ${100_000_000 - sanity[0].stock}`,
+      `\ncheckout sanity: ${sanity[0].orders} orders / ${sanity[0].units} units committed; ` +
+        `stock left ${sanity[0].stock} = ${100_000_000 + 12 * 10_000_000} − ${100_000_000 + 12 * 10_000_000 - Number(sanity[0].stock)} (must equal units)`,
     );
   } finally {
     await stopChildren();

@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type ApiResponse, startShop, type TestShop } from './support/shop.ts';
 
 let shop: TestShop;
@@ -71,6 +72,35 @@ describe('checkout under contention', () => {
     expect(res.status).toBe(409);
     expect(res.body.error.field).toBe('items.1.quantity');
     expect([await stockOf(a), await stockOf(b)]).toEqual([5, 1]);
+  });
+});
+
+describe('pricing', () => {
+  it('when the price changes while an order waits to take stock, then the order is re-priced at the committed price', async () => {
+    const id = await createProduct('REPRICE', 10, 1000);
+    // Another transaction holds the row and will change the price; our checkout prices at 1000,
+    // then waits on the row lock at its stock UPDATE.
+    const other = new pg.Client({ connectionString: shop.pg.url });
+    await other.connect();
+    try {
+      await other.query('BEGIN');
+      await other.query('UPDATE products SET price_cents = 1500 WHERE id = $1', [id]);
+      const pending = order('reprice-1', { items: [{ productId: id, quantity: 2 }], email: 'a@example.com' });
+      await vi.waitFor(async () => {
+        const { rows } = await shop.server.services.pool.query(
+          "SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'UPDATE products SET stock%'",
+        );
+        expect(rows[0].n).toBe(1);
+      });
+      await other.query('COMMIT');
+      const res = await pending;
+      expect(res.status, res.text).toBe(201);
+      expect(res.body.totalCents).toBe(3000);
+      expect(res.body.items[0].unitPriceCents).toBe(1500);
+      expect(await stockOf(id)).toBe(8);
+    } finally {
+      await other.end();
+    }
   });
 });
 

@@ -24,24 +24,19 @@ export interface StoredResponse {
   body: unknown;
 }
 
+export interface PricedProduct {
+  id: number;
+  sku: string;
+  name: string;
+  priceCents: number;
+  currency: string;
+}
+
 /** Data access for orders and idempotency records; callers own the transaction. */
 export class OrderRepository {
   readonly #pool: Pool;
   constructor(pool: Pool) {
     this.#pool = pool;
-  }
-
-  /**
-   * Claims the key inside the caller's transaction. Returns true when this transaction owns it. If
-   * another transaction holds an uncommitted claim, Postgres blocks this INSERT until that one ends.
-   */
-  async claimIdempotencyKey(tx: PoolClient, key: string, requestHash: string): Promise<boolean> {
-    const { rowCount } = await query(
-      tx,
-      'INSERT INTO idempotency_keys (key, request_hash) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING',
-      [key, requestHash],
-    );
-    return rowCount === 1;
   }
 
   async findIdempotencyRecord(db: Pool | PoolClient, key: string): Promise<StoredResponse | undefined> {
@@ -52,20 +47,6 @@ export class OrderRepository {
     }>(db, 'SELECT request_hash, response_status, response_body FROM idempotency_keys WHERE key = $1', [key]);
     const row = rows[0];
     return row && { requestHash: row.request_hash, status: row.response_status, body: row.response_body };
-  }
-
-  async recordResponse(
-    tx: PoolClient,
-    key: string,
-    status: number,
-    body: unknown,
-    orderId: string,
-  ): Promise<void> {
-    await query(
-      tx,
-      'UPDATE idempotency_keys SET response_status = $2, response_body = $3, order_id = $4 WHERE key = $1',
-      [key, status, JSON.stringify(body), orderId],
-    );
   }
 
   /**
@@ -88,38 +69,66 @@ export class OrderRepository {
     return rowCount === 1;
   }
 
-  async insertOrder(
+  /**
+   * Claims the key inside the caller's transaction and reads the products' prices, in one round
+   * trip. `claimed` is true when this transaction owns the key. If another transaction holds an
+   * uncommitted claim, Postgres blocks this INSERT until that one ends (then: DO NOTHING if it
+   * committed, insert if it rolled back).
+   */
+  async claimAndPrice(
     tx: PoolClient,
-    order: { email: string | null; totalCents: number; currency: string; items: OrderItemRow[] },
-  ): Promise<OrderRow> {
-    const { rows } = await query<{ id: string; status: string; created_at: Date }>(
+    key: string,
+    requestHash: string,
+    productIds: readonly number[],
+  ): Promise<{ claimed: boolean; products: PricedProduct[] }> {
+    const { rows } = await query<{ claimed: number } & Partial<PricedProduct>>(
       tx,
-      'INSERT INTO orders (email, total_cents, currency) VALUES ($1, $2, $3) RETURNING id, status, created_at',
-      [order.email, order.totalCents, order.currency],
+      `WITH claim AS (
+         INSERT INTO idempotency_keys (key, request_hash) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING RETURNING 1
+       ), priced AS (
+         SELECT id, sku, name, price_cents AS "priceCents", currency FROM products WHERE id = ANY($3::int[])
+       )
+       SELECT (SELECT count(*) FROM claim)::int AS claimed, priced.* FROM (SELECT 1) AS one LEFT JOIN priced ON true`,
+      [key, requestHash, [...productIds]],
     );
-    const head = rows[0]!;
+    return {
+      claimed: rows[0]?.claimed === 1,
+      products: rows.filter((r) => r.id != null).map((r) => r as PricedProduct),
+    };
+  }
+
+  /** Inserts the order, its lines and the stored response for `key` in one statement. */
+  async insertOrderWithResponse(
+    tx: PoolClient,
+    order: OrderRow,
+    key: string,
+    response: unknown,
+  ): Promise<void> {
     await query(
       tx,
-      `INSERT INTO order_items (order_id, product_id, sku, name, unit_price_cents, quantity)
-       SELECT $1, * FROM unnest($2::int[], $3::text[], $4::text[], $5::int[], $6::int[])`,
+      `WITH head AS (
+         INSERT INTO orders (id, status, email, total_cents, currency, created_at) VALUES ($1, $2, $3, $4, $5, $6)
+       ), lines AS (
+         INSERT INTO order_items (order_id, product_id, sku, name, unit_price_cents, quantity)
+         SELECT $1, * FROM unnest($7::int[], $8::text[], $9::text[], $10::int[], $11::int[])
+       )
+       UPDATE idempotency_keys SET response_status = 201, response_body = $12, order_id = $1 WHERE key = $13`,
       [
-        head.id,
+        order.id,
+        order.status,
+        order.email,
+        order.totalCents,
+        order.currency,
+        order.createdAt,
         order.items.map((i) => i.productId),
         order.items.map((i) => i.sku),
         order.items.map((i) => i.name),
         order.items.map((i) => i.unitPriceCents),
         order.items.map((i) => i.quantity),
+        JSON.stringify(response),
+        key,
       ],
     );
-    return {
-      id: head.id,
-      status: head.status,
-      email: order.email,
-      totalCents: order.totalCents,
-      currency: order.currency,
-      createdAt: head.created_at.toISOString(),
-      items: order.items,
-    };
   }
 
   async findById(id: string): Promise<OrderRow | undefined> {

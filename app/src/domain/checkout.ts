@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { CatalogCache } from '../data/catalog-cache.ts';
 import { type Pool, type PoolClient, withTransaction } from '../data/db.ts';
 import type { OrderItemRow, OrderRepository, OrderRow, StoredResponse } from '../data/order-repo.ts';
@@ -86,9 +86,11 @@ export class Checkout {
 
   async placeOrder(idempotencyKey: string, input: OrderInput): Promise<CheckoutResult> {
     const hash = requestHash(input);
-    // A retry after success must replay even though its cart is gone by now: look before resolving.
-    const earlier = await this.#orders.findIdempotencyRecord(this.#pool, idempotencyKey);
-    if (earlier) return this.#replay(earlier, hash);
+    if (input.cartId) {
+      // A retry after success must replay even though its cart is spent by now: look before resolving.
+      const earlier = await this.#orders.findIdempotencyRecord(this.#pool, idempotencyKey);
+      if (earlier) return this.#replay(earlier, hash);
+    }
 
     const items = await this.#resolveItems(input);
     let outcome: { created: OrderResponse } | { replayOf: StoredResponse | undefined };
@@ -126,8 +128,9 @@ export class Checkout {
 
   /**
    * Ordered so the hot product rows are locked as briefly as possible: everything that does not
-   * need the row lock (key claim, pricing, order rows, stored response) happens first; the stock
-   * UPDATEs come last, so a row is held only for its UPDATE and the COMMIT.
+   * need the row lock happens first (claim + pricing in one statement, order + lines + stored
+   * response in another); the stock UPDATEs come last, so a row is held only for its UPDATE and the
+   * COMMIT. A single-item order is BEGIN + 3 statements + COMMIT.
    */
   async #placeInTransaction(
     tx: PoolClient,
@@ -136,15 +139,17 @@ export class Checkout {
     input: OrderInput,
     items: [string, { productId: number; quantity: number }][],
   ): Promise<{ created: OrderResponse } | { replayOf: StoredResponse | undefined }> {
-    if (!(await this.#orders.claimIdempotencyKey(tx, idempotencyKey, hash))) {
+    const claim = await this.#orders.claimAndPrice(
+      tx,
+      idempotencyKey,
+      hash,
+      items.map(([, i]) => i.productId),
+    );
+    if (!claim.claimed) {
       return { replayOf: await this.#orders.findIdempotencyRecord(tx, idempotencyKey) };
     }
     const fromCart = input.cartId !== undefined;
-    const found = await this.#products.findByIds(
-      items.map(([, i]) => i.productId),
-      tx,
-    );
-    const products = new Map(found.map((p) => [p.id, p]));
+    const products = new Map(claim.products.map((p) => [p.id, p]));
     const lines: OrderItemRow[] = [];
     let currency: string | undefined;
     for (const [where, item] of items) {
@@ -169,14 +174,17 @@ export class Checkout {
       });
     }
     const totalCents = lines.reduce((sum, l) => sum + l.unitPriceCents * l.quantity, 0);
-    const order = await this.#orders.insertOrder(tx, {
+    const order: OrderRow = {
+      id: randomUUID(),
+      status: 'confirmed',
       email: input.email ?? null,
       totalCents,
       currency: currency ?? 'USD',
+      createdAt: new Date().toISOString(),
       items: lines,
-    });
+    };
     const body = presentOrder(order);
-    await this.#orders.recordResponse(tx, idempotencyKey, 201, body, order.id);
+    await this.#orders.insertOrderWithResponse(tx, order, idempotencyKey, body);
     for (const [index, [where, item]] of items.entries()) {
       const pricedAt = lines[index]!.unitPriceCents;
       if (!(await this.#orders.decrementStock(tx, item.productId, item.quantity, pricedAt))) {

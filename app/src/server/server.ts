@@ -269,7 +269,8 @@ export async function startWebServer(config: Config, options: ServerOptions = {}
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   server.requestTimeout = 30_000;
-  server.listen(config.port);
+  // A deep accept queue: bursts of new connections (a rollout, a flash sale) queue instead of being reset.
+  server.listen({ port: config.port, backlog: 4096 });
   await once(server, 'listening');
   const port = (server.address() as AddressInfo).port;
   services.logger.info({ port, redis: services.redis ? 'enabled' : 'disabled' }, 'storefront listening');
