@@ -10,7 +10,7 @@ import { parseAllDocuments } from 'yaml';
 import { CHART_DIR } from '../../scripts/render-manifests.ts';
 import { type AuditEvent, auditWrites } from '../cluster/audit.ts';
 import { writeUserKubeconfig } from '../cluster/harness.ts';
-import { cluster, k, kTry, ROOT } from './support.ts';
+import { cluster, k, kTry, ROOT, waitFor } from './support.ts';
 
 export { CHART_DIR };
 
@@ -204,4 +204,13 @@ export function restoreCrd(): void {
     '-f',
     join(ROOT, 'crds/storefront.dev_storefronts.yaml'),
   ]);
+}
+
+/** Polls the operator's log until `pick` finds something in it. */
+export async function waitForLog(
+  op: LocalOperator,
+  pick: (log: string) => string | undefined,
+  what: string,
+): Promise<string> {
+  return waitFor(what, () => pick(op.log()), 120_000);
 }
