@@ -32,3 +32,26 @@ export async function waitFor<T>(
   }
   throw new Error(`timed out waiting for ${what}${lastError ? `: ${(lastError as Error).message}` : ''}`);
 }
+
+const spawned = new Set<{ kill: (signal: NodeJS.Signals) => boolean; exitCode: number | null }>();
+let hooked = false;
+
+/**
+ * Registers a child (postgres, redis-server) to be killed if this process exits without stopping
+ * it (a crashed test run, a timeout), so no private server outlives its test.
+ */
+export function killOnExit(child: { kill: (signal: NodeJS.Signals) => boolean; exitCode: number | null }) {
+  spawned.add(child);
+  if (hooked) return;
+  hooked = true;
+  const killAll = () => {
+    for (const c of spawned) if (c.exitCode === null) c.kill('SIGKILL');
+  };
+  process.on('exit', killAll);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      killAll();
+      process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : 1));
+    });
+  }
+}

@@ -4,7 +4,7 @@ import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { freePort, waitFor } from './ports.ts';
+import { freePort, killOnExit, waitFor } from './ports.ts';
 
 /**
  * A private Postgres (Debian's binaries) on a free loopback port in a temp dir: never the machine's
@@ -80,6 +80,7 @@ export async function startPostgres(): Promise<TestPostgres> {
       ],
       { ...(user ?? {}), stdio: ['ignore', 'pipe', 'pipe'] },
     );
+    killOnExit(child);
     child.stdout?.on('data', (d) => {
       log += d;
     });

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createConnection } from 'node:net';
-import { freePort, waitFor } from './ports.ts';
+import { freePort, killOnExit, waitFor } from './ports.ts';
 
 /** A private redis-server on a free loopback port, no persistence; stop()/start() on the same port. */
 export interface TestRedis {
@@ -47,6 +47,7 @@ export async function startRedis(options: { password?: string } = {}): Promise<T
     ];
     if (options.password) args.push('--requirepass', options.password);
     child = spawn('redis-server', args, { stdio: 'ignore' });
+    killOnExit(child);
     const c = child;
     await waitFor('redis to answer', async () => {
       if (c.exitCode !== null) throw new Error(`redis-server exited with ${c.exitCode}`);
