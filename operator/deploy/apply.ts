@@ -9,7 +9,7 @@ import { groupOf, type KubeObject, type ObjectRef, refOf } from '../kube/types.t
 import { RETAIN_ANNOTATION } from '../render/credentials.ts';
 import { render } from '../render/render.ts';
 import { DeployError } from './errors.ts';
-import { gatherInputs } from './inputs.ts';
+import { gatherInputs, offlineInputs } from './inputs.ts';
 import { missingApis } from './observe.ts';
 import { adoptionConflict, prepareObjects } from './prepare.ts';
 import { CLI_FIELD_MANAGER, type ManifestObject, RELEASE_ANNOTATION, releaseKey } from './release.ts';
@@ -52,6 +52,14 @@ export async function prepareRevision(
   };
 }
 
+/** Every object a revision would apply, rendered with placeholder credentials (names only matter). */
+export function objectsOf(sf: Storefront, namespace: string): KubeObject[] {
+  const inputs = offlineInputs(sf, namespace);
+  if (sf.spec.ingress.tls.mode === 'selfSigned')
+    inputs.tls = { certificate: '', privateKey: '', caCertificate: '', caPrivateKey: '' };
+  return prepareObjects(render(sf, inputs) as KubeObject[], { namespace, name: sf.metadata.name });
+}
+
 /** Fails naming every live object this release may not take over (unless takeOwnership). */
 export async function checkOwnership(
   client: KubeClient,
@@ -71,7 +79,7 @@ export async function checkOwnership(
         .sort()
         .map((c) => `  - ${c}`)
         .join('\n')}\n` +
-        'Nothing was changed. Pass --take-ownership to adopt them (the operator will fight over objects its Storefront still owns).',
+        'No object was applied. Pass --take-ownership to adopt them (the operator will fight over objects its Storefront still owns).',
     );
   }
 }

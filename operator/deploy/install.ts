@@ -146,7 +146,12 @@ export async function runInstall(
     lockOptions(ctx, deadline),
   );
   const release = await runRevision(ctx, lock, history, sf, options, (revision) =>
-    runRollback(ctx, name, revision, { ...options, rollbackOnFailure: false }),
+    // The restore gets its own wait budget, at least a minute: a recreated database needs its volume again.
+    runRollback(ctx, name, revision, {
+      ...options,
+      timeoutMs: Math.max(options.timeoutMs, 60_000),
+      rollbackOnFailure: false,
+    }),
   );
   ctx.out(
     `release ${namespace}/${name} revision ${release.revision}: ${release.status} (${release.description})`,

@@ -3,7 +3,7 @@
 // failed and, with --rollback-on-failure, the last deployed revision is restored.
 import type { Storefront } from '../api/types.ts';
 import { describeRef } from '../kube/types.ts';
-import { applyObjects, checkOwnership, prepareRevision, pruneRevision } from './apply.ts';
+import { applyObjects, checkOwnership, objectsOf, prepareRevision, pruneRevision } from './apply.ts';
 import type { DeployContext } from './context.ts';
 import { DeployError, exitCodeOf } from './errors.ts';
 import type { HeldLock } from './lock.ts';
@@ -68,6 +68,8 @@ export async function runRevision(
   process.once('SIGTERM', stopOnSignal);
   try {
     try {
+      // Before anything is written (credentials included): refuse objects that are not ours.
+      if (!options.takeOwnership) await checkOwnership(client, objectsOf(sf, namespace), key);
       const prepared = await prepareRevision(client, sf, namespace);
       for (const api of prepared.skipped)
         ctx.err(
@@ -75,7 +77,6 @@ export async function runRevision(
         );
       if (prepared.createdSecrets.length)
         ctx.err(`generated ${prepared.createdSecrets.join(', ')} (created once, never rotated)`);
-      if (!options.takeOwnership) await checkOwnership(client, prepared.objects, key);
       // Recorded before applying, so a revision that dies half-way is still pruned later.
       await lock.update({ ...lock.release, objects: manifestOf(prepared.objects) });
       const applied = await applyObjects(client, prepared.objects);

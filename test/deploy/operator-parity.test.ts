@@ -1,0 +1,116 @@
+// The two delivery modes on the real control plane: the same spec deployed by the operator (in one
+// namespace) and by `storefront install` (in another) yields the same live objects, minus
+// ownership metadata (ownerReferences, release label/annotation, field managers) and values that
+// are random by design (generated passwords, certificates).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  installCrd,
+  k,
+  kJson,
+  kTry,
+  type OperatorProcess,
+  restrictedNamespace,
+  startOperator,
+  storefrontDoc,
+  waitReady,
+} from '../operator/support.ts';
+import { explain, sf, specFile } from './support.ts';
+
+let op: OperatorProcess;
+let opNs: string;
+let cliNs: string;
+const name = 'twin';
+const KINDS = 'deploy,sts,svc,netpol,sa,pdb,job,ingress,secret,configmap,hpa';
+
+beforeAll(() => {
+  installCrd();
+  opNs = restrictedNamespace('sf-twin-op');
+  cliNs = restrictedNamespace('sf-twin-cli');
+  op = startOperator(['--no-leader-elect', '-n', opNs]);
+});
+
+afterAll(async () => {
+  await op?.kill('SIGTERM');
+  for (const ns of [opNs, cliNs]) if (ns) kTry(['delete', 'namespace', ns, '--wait=false']);
+});
+
+type Obj = { kind: string; metadata: Record<string, any>; [k: string]: any };
+
+function comparable(o: Obj, ns: string): Obj {
+  const {
+    uid,
+    resourceVersion,
+    creationTimestamp,
+    managedFields,
+    generation,
+    ownerReferences,
+    namespace,
+    ...metadata
+  } = o.metadata;
+  const labels = { ...metadata.labels };
+  delete labels['storefront.dev/release'];
+  const annotations = { ...metadata.annotations };
+  for (const a of [
+    'storefront.dev/release',
+    'storefront.dev/applied-hash',
+    'deployment.kubernetes.io/revision',
+    'storefront.dev/not-after',
+  ])
+    delete annotations[a];
+  const out: Obj = { ...o, metadata: { ...metadata, labels, annotations } };
+  delete out['status'];
+  // Random by design: generated credentials and certificates. Their keys must still match.
+  if (o.kind === 'Secret') out['data'] = Object.keys(o['data'] ?? {}).sort();
+  // Namespaced references (e.g. the ingress custom-headers annotation) name each side's namespace.
+  return JSON.parse(JSON.stringify(out).replaceAll(ns, '<ns>'));
+}
+
+function liveObjects(ns: string): Map<string, Obj> {
+  const items = kJson(['get', KINDS, '-n', ns, '-l', `storefront.dev/storefront=${name}`]).items as Obj[];
+  return new Map(items.map((o) => [`${o.kind}/${o.metadata.name}`, comparable(o, ns)]));
+}
+
+describe('operator and CLI parity', () => {
+  it('when one spec is deployed by the operator and by storefront install, then the live objects are the same', async () => {
+    const spec = { app: { replicas: 2 } };
+    k(['apply', '--server-side', '-n', opNs, '-f', '-'], storefrontDoc(name, spec));
+    const install = await sf([
+      'install',
+      name,
+      '-f',
+      specFile(name, spec),
+      '-n',
+      cliNs,
+      '--wait',
+      '--timeout',
+      '4m',
+    ]);
+    expect(install.code, explain(install)).toBe(0);
+    await waitReady(opNs, name);
+
+    const byOperator = liveObjects(opNs);
+    const byCli = liveObjects(cliNs);
+    expect([...byCli.keys()].sort()).toEqual([...byOperator.keys()].sort());
+    expect(byCli.size).toBeGreaterThan(15);
+    for (const [key, obj] of byOperator) expect(byCli.get(key), key).toEqual(obj);
+
+    // And the ownership differs exactly as intended.
+    const cliApp = kJson(['get', 'deployment', `${name}-app`, '-n', cliNs]);
+    const opApp = kJson(['get', 'deployment', `${name}-app`, '-n', opNs]);
+    expect(cliApp.metadata.ownerReferences).toBeUndefined();
+    expect(opApp.metadata.ownerReferences[0].kind).toBe('Storefront');
+    expect(
+      cliApp.metadata.managedFields.some((m: { manager: string }) => m.manager === 'storefront-cli'),
+    ).toBe(true);
+    expect(
+      opApp.metadata.managedFields.some((m: { manager: string }) => m.manager === 'storefront-operator'),
+    ).toBe(true);
+
+    // The CLI refuses to take over what the operator owns.
+    const steal = await sf(['upgrade', name, '-f', specFile(name, spec), '-n', opNs, '--install']);
+    expect(steal.code, explain(steal)).toBe(1);
+    expect(steal.stderr).toContain(
+      `Deployment ${opNs}/${name}-app is owned by Storefront ${name} (the operator manages it)`,
+    );
+  });
+});
