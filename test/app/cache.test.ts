@@ -150,6 +150,7 @@ describe('catalog cache', () => {
       expect((await catalog.get(id))?.priceCents).toBe(1000); // cached under the current generation
 
       redis.disconnect(); // unreachable from here; the cached 1000 is still in Redis
+      await vi.waitFor(() => expect(redis.status).toBe('end'));
       expect((await catalog.update(id, { priceCents: 1300 })).priceCents).toBe(1300); // invalidation fails
       expect((await catalog.get(id))?.priceCents).toBe(1300); // bypasses the cache meanwhile
 
