@@ -5,7 +5,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
@@ -86,7 +86,7 @@ async function main() {
   console.log(`# Storefront app benchmark — ${new Date().toISOString()}`);
   console.log(
     `machine: ${cpu[0]?.model ?? 'unknown CPU'} × ${cpu.length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM; Node ${process.version}; ` +
-      `autocannon ${CONNECTIONS} connections, ${DURATION} s per case after ${WARMUP} s warm-up; loopback only; LOG_LEVEL=warn`,
+      `load average at start ${loadavg()[0]!.toFixed(2)}; autocannon ${CONNECTIONS} connections, ${DURATION} s per case after ${WARMUP} s warm-up; loopback only; LOG_LEVEL=warn`,
   );
   const db = await startPostgres();
   const redis = await startRedis();
@@ -161,6 +161,11 @@ async function main() {
     );
     console.log('');
     console.log(table(results));
+    console.log(
+      `\nload average after the run (1/5/15 min): ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' / ')} on ${cpus().length} cores`,
+    );
     // Stop the servers (they drain in-flight requests) before counting, so the check is exact.
     await stopChildren();
     const check = new pg.Client({ connectionString: db.url });
