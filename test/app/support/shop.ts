@@ -25,7 +25,6 @@ export interface TestShop {
 export interface ApiResponse {
   status: number;
   headers: Headers;
-  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON answers
   body: any;
   text: string;
 }
