@@ -58,7 +58,7 @@ export function catalogPage(assets: AssetManifest, products: Product[], nextCurs
 <ul class="grid">
 ${products.map(
   (p) => html`<li class="card">
-  <a href="/products/${p.id}">${image(p, 240)}<h2>${p.name}</h2></a>
+  <a class="card-link" href="/products/${p.id}">${image(p, 240)}<h2>${p.name}</h2></a>
   <p class="price">${formatMoney(p.priceCents, p.currency)}</p>
   ${stockBadge(p.stock)}
 </li>`,
