@@ -204,8 +204,12 @@ export async function ensureBinaries(opts: { log?: Log; force?: boolean } = {}):
     `${clusterDir}.lock`,
     async () => {
       if (!opts.force && complete(binDir)) return { binDir, clusterDir, hash, built: false };
+      // Leftovers of interrupted builds (we hold the lock, so none of them is still running).
+      for (const entry of readdirSync(cacheDir())) {
+        if (entry.startsWith(`cluster-${hash}.tmp-`))
+          rmSync(join(cacheDir(), entry), { recursive: true, force: true });
+      }
       const tmp = `${clusterDir}.tmp-${process.pid}`;
-      rmSync(tmp, { recursive: true, force: true });
       mkdirSync(join(tmp, 'bin'), { recursive: true });
       log(`building the control plane with ${goVer} into ${clusterDir}`);
       log('a cold build downloads ~1 GB of modules and compiles for 15-40 minutes on 2 cores');

@@ -40,6 +40,25 @@ describe('cluster harness', () => {
     expect(version.serverVersion.gitVersion).toMatch(/^v1\.\d+\.\d+$/);
   });
 
+  it('when ensureCluster asks for more pods per node, then the running nodes report that capacity', async () => {
+    const { stateDir } = testCluster();
+    const podsOf = () =>
+      getJson<{
+        items: { status: { capacity: Record<string, string>; allocatable: Record<string, string> } }[];
+      }>(['nodes']).items.map((n) => [n.status.capacity['pods'], n.status.allocatable['pods']]);
+    try {
+      await ensureCluster({ stateDir, podsPerNode: 2000, log: () => {} });
+      expect(podsOf()).toEqual([
+        ['2000', '2000'],
+        ['2000', '2000'],
+        ['2000', '2000'],
+      ]);
+    } finally {
+      await ensureCluster({ stateDir, log: () => {} });
+    }
+    expect(podsOf().every(([c, a]) => c === '110' && a === '110')).toBe(true);
+  });
+
   it('when the API server restarts, then it serves again with the data intact', async () => {
     const ns = createNamespace('restart');
     try {
