@@ -25,7 +25,7 @@ describe('storefront install / upgrade / rollback', () => {
     expect(install.stdout).toContain(`release ${ns}/${name} revision 1: deployed`);
     expect(replicas()).toBe(2);
     const password = kJson(['get', 'secret', `${name}-postgres-credentials`, '-n', ns]).data.password;
-    const app = kJson(['get', 'deployment', `${name}-app`, '-n', ns]);
+    const app = kJson(['get', 'deployment', `${name}-app`, '-n', ns, '--show-managed-fields']);
     expect(app.metadata.labels['storefront.dev/release']).toBe(name);
     expect(app.metadata.annotations['storefront.dev/release']).toBe(`${ns}/${name}`);
     expect(app.metadata.ownerReferences).toBeUndefined();
