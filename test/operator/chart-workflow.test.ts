@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { DEFAULT_APP_IMAGE } from '../../operator/api/storefront-schema.ts';
 import pkg from '../../package.json' with { type: 'json' };
 import { goCommand } from '../cluster/build.ts';
 import { cacheDir } from '../cluster/paths.ts';
@@ -150,6 +151,11 @@ describe('kind CI workflow', () => {
       'wait for Ready',
       expect.stringContaining('steps in order'),
     ]);
+  });
+
+  it('builds the shop image under the name a Storefront uses by default', () => {
+    // The workflow tags ghcr.io/storefront-dev/storefront-shop:<package.json version>.
+    expect(DEFAULT_APP_IMAGE).toBe(`ghcr.io/storefront-dev/storefront-shop:${pkg.version}`);
   });
 
   it('passes actionlint', () => {
