@@ -48,7 +48,7 @@ const operator = await startOperator({
   burst: 100,
   logger: createLogger({ destination: { write: (l: string) => void logLines.push(l) } }),
 });
-say(`storefront: operator running (metrics and health at ${operator.health.url})`);
+say(`storefront: operator running (metrics and health at ${operator.healthUrl})`);
 
 kubectl(cluster, ['apply', '--server-side', '-n', NAMESPACE, '-f', EXAMPLE]);
 const name = /name:\s*(\S+)/.exec(readFileSync(EXAMPLE, 'utf8'))![1]!;

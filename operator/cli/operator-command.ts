@@ -44,7 +44,7 @@ export async function runOperatorCommand(flags: OperatorFlags): Promise<void> {
   };
   const op = await startOperator(options);
   logger.info(
-    { identity: op.identity, health: op.health.url, namespace: flags.namespace ?? '(all)' },
+    { identity: op.identity, health: op.healthUrl, namespace: flags.namespace ?? '(all)' },
     'storefront operator started',
   );
   let stopping = false;
