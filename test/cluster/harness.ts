@@ -684,7 +684,21 @@ export async function ensureCluster(opts: ClusterOptions = {}): Promise<EnsureRe
   return withLock(
     `${stateDir}.lock`,
     async () => {
-      const status = await clusterStatus({ stateDir });
+      let status = await clusterStatus({ stateDir });
+      const state0 = readState(stateDir);
+      const dead = startOrder.filter((name) => !status.components[name]?.running);
+      const storeUp = status.components['etcd']?.running && status.components['kube-apiserver']?.running;
+      if (!status.healthy && state0 && storeUp && dead.length > 0 && state0.binDir === expectedBinDir()) {
+        // Only controllers died (crash, OOM, a test killed one): restart them, keep the data.
+        log(`restarting ${dead.join(', ')} in ${stateDir}`);
+        for (const name of dead) startComponent(stateDir, state0.components.find((c) => c.name === name)!);
+        try {
+          await waitApiServer(state0, 60_000);
+          status = await clusterStatus({ stateDir });
+        } catch {
+          // fall through: replaced below
+        }
+      }
       if (status.healthy && status.info) {
         if (status.info.binDir === expectedBinDir()) {
           await applyClusterObjects(status.info, opts);
