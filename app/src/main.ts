@@ -1,6 +1,5 @@
 import { ConfigError, loadConfig } from './config/config.ts';
-import { createPool } from './data/db.ts';
-import { migrate } from './data/migrate.ts';
+import { migrateDatabase } from './data/migrate.ts';
 import { createLogger } from './server/logger.ts';
 import { startWebServer } from './server/server.ts';
 
@@ -36,13 +35,8 @@ async function main(argv: string[]): Promise<void> {
   const logger = createLogger(config.logLevel);
 
   if (command === 'migrate') {
-    const pool = createPool(config.database, logger, { max: 1 });
-    try {
-      const applied = await migrate(pool, logger);
-      logger.info({ applied }, applied.length ? 'migrations applied' : 'schema up to date');
-    } finally {
-      await pool.end();
-    }
+    const applied = await migrateDatabase(config.database, logger);
+    logger.info({ applied }, applied.length ? 'migrations applied' : 'schema up to date');
     return;
   }
 

@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig } from './config/config.ts';
-import { migrate } from './data/migrate.ts';
+import { migrateDatabase } from './data/migrate.ts';
 import { seedCatalog } from './seed.ts';
 import { createServices } from './server/server.ts';
 
@@ -17,12 +17,13 @@ async function main() {
   }
   const services = await createServices(config);
   try {
-    await migrate(services.pool, services.logger);
+    await migrateDatabase(config.database, services.logger);
     const ids = await seedCatalog(services.products);
     await services.cache.invalidateProducts(ids);
     services.logger.info({ products: ids.length }, 'demo catalog loaded');
   } finally {
     await services.pool.end();
+    await services.healthPool.end();
     services.redis?.disconnect();
   }
 }

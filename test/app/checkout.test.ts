@@ -86,12 +86,15 @@ describe('pricing', () => {
       await other.query('BEGIN');
       await other.query('UPDATE products SET price_cents = 1500 WHERE id = $1', [id]);
       const pending = order('reprice-1', { items: [{ productId: id, quantity: 2 }], email: 'a@example.com' });
-      await vi.waitFor(async () => {
-        const { rows } = await shop.server.services.pool.query(
-          "SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'UPDATE products SET stock%'",
-        );
-        expect(rows[0].n).toBe(1);
-      });
+      await vi.waitFor(
+        async () => {
+          const { rows } = await shop.server.services.pool.query(
+            "SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'UPDATE products SET stock%'",
+          );
+          expect(rows[0].n).toBe(1);
+        },
+        { timeout: 15_000 },
+      );
       await other.query('COMMIT');
       const res = await pending;
       expect(res.status, res.text).toBe(201);

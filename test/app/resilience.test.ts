@@ -93,6 +93,38 @@ describe('when Redis goes away', () => {
   });
 });
 
+describe('when the request pool is saturated', () => {
+  it('when every pooled connection is busy, then /readyz still answers 200 from its reserved connection', async () => {
+    const id = await createProduct('POOL-FULL', 100);
+    const blocker = new pg.Client({ connectionString: shop.pg.url });
+    await blocker.connect();
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('SELECT * FROM products WHERE id = $1 FOR UPDATE', [id]);
+      // 12 checkouts: 10 park on the row lock holding every pooled connection, 2 wait for the pool.
+      const parked = Array.from({ length: 12 }, (_, i) =>
+        order(`pool-full-${i}`, { items: [{ productId: id, quantity: 1 }], email: 'a@example.com' }),
+      );
+      await vi.waitFor(
+        async () => {
+          const [waiting] = await sql<{ n: number }>(
+            "SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND application_name = 'storefront-app'",
+          );
+          expect(waiting!.n).toBe(10);
+        },
+        { timeout: 15_000 },
+      );
+      const ready = await shop.api('/readyz');
+      expect(ready.status, ready.text).toBe(200);
+      expect(ready.body.postgres).toBe('up');
+      await blocker.query('COMMIT');
+      expect((await Promise.all(parked)).map((r) => r.status)).toEqual(Array(12).fill(201));
+    } finally {
+      await blocker.end();
+    }
+  });
+});
+
 describe('when Postgres goes away', () => {
   it('when Postgres stops with checkouts in flight, then /readyz fails, requests get a clear 503, nothing is half-written, and retries succeed once', async () => {
     const id = await createProduct('PG-DOWN', 100, 1000);

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
+import type { DatabaseConfig } from '../config/config.ts';
 import type { Logger } from '../server/logger.ts';
-import type { Pool } from './db.ts';
+import { createPool, type Pool } from './db.ts';
 
 export const MIGRATIONS_DIR = new URL('../../migrations/', import.meta.url);
 
@@ -96,5 +97,22 @@ export async function migrate(pool: Pool, logger: Logger, dir: URL = MIGRATIONS_
     }
   } finally {
     client.release(broken);
+  }
+}
+
+/**
+ * Migrates through a dedicated one-connection pool without statement timeouts: waiting for the
+ * advisory lock while another replica runs a long migration must not time out.
+ */
+export async function migrateDatabase(
+  database: DatabaseConfig,
+  logger: Logger,
+  dir?: URL,
+): Promise<number[]> {
+  const pool = createPool(database, logger, { max: 1, timeouts: false });
+  try {
+    return await migrate(pool, logger, dir);
+  } finally {
+    await pool.end();
   }
 }

@@ -13,7 +13,7 @@ import {
   type Pool,
   type PoolOptions,
 } from '../data/db.ts';
-import { migrate } from '../data/migrate.ts';
+import { migrateDatabase } from '../data/migrate.ts';
 import { OrderRepository } from '../data/order-repo.ts';
 import { ProductRepository } from '../data/product-repo.ts';
 import { createRedis, type Redis } from '../data/redis.ts';
@@ -43,6 +43,8 @@ export interface ServerOptions {
 
 export interface Services {
   pool: Pool;
+  /** One connection reserved for /readyz, so a saturated request pool does not fail readiness. */
+  healthPool: Pool;
   redis: Redis | undefined;
   cache: CatalogCache;
   catalog: Catalog;
@@ -69,6 +71,7 @@ export async function createServices(config: Config, options: ServerOptions = {}
   const metrics = createMetrics();
   const assets = await AssetManifest.load(config.assetBaseUrl);
   const pool = createPool(config.database, logger, options.pool);
+  const healthPool = createPool(config.database, logger, { max: 1, connectionTimeoutMillis: 2_000 });
   const redis = config.redis ? createRedis(config.redis, logger) : undefined;
   const cache = new CatalogCache({ redis, ttlSeconds: options.cacheTtlSeconds ?? 300, metrics, logger });
   const products = new ProductRepository(pool);
@@ -79,6 +82,7 @@ export async function createServices(config: Config, options: ServerOptions = {}
   const checkout = new Checkout({ pool, orders, products, carts, cache, metrics, logger });
   return {
     pool,
+    healthPool,
     redis,
     cache,
     catalog,
@@ -226,7 +230,7 @@ export function createApp(
   app.use(observe(services.metrics, services.logger, isDraining));
   app.use(
     healthRouter({
-      pool: services.pool,
+      pool: services.healthPool,
       redis: services.redis,
       registry: services.metrics.registry,
       isDraining,
@@ -252,7 +256,7 @@ export function createApp(
  */
 export async function startWebServer(config: Config, options: ServerOptions = {}): Promise<WebServer> {
   const services = await createServices(config, options);
-  if (options.migrate) await migrate(services.pool, services.logger);
+  if (options.migrate) await migrateDatabase(config.database, services.logger);
   let draining = false;
   const inFlight = new Set<ServerResponse>();
   const app = createApp(config, services, () => draining, options.bodyLimit);
@@ -287,6 +291,7 @@ export async function startWebServer(config: Config, options: ServerOptions = {}
       await closed;
       clearTimeout(timer);
       await services.pool.end().catch(() => undefined);
+      await services.healthPool.end().catch(() => undefined);
       if (services.redis) await services.redis.quit().catch(() => services.redis?.disconnect());
       services.logger.info('storefront stopped');
     })();
