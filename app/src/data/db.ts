@@ -12,6 +12,8 @@ export interface PoolOptions {
   connectionTimeoutMillis?: number;
   /** Statement/query timeouts (default on). Off for migrations, which may wait on the lock. */
   timeouts?: boolean;
+  /** Client-side bound on one query (default 20 s). */
+  queryTimeoutMillis?: number;
 }
 
 /** libpq's sslmode mapped onto node-postgres (which cannot "try TLS then fall back"). */
@@ -47,7 +49,9 @@ export function createPool(config: DatabaseConfig, logger: Logger, options: Pool
     idleTimeoutMillis: 30_000,
     application_name: 'storefront-app',
     // Bounds a statement stuck behind a lock or a dying server; far above any real query here.
-    ...(options.timeouts === false ? {} : { statement_timeout: 15_000, query_timeout: 20_000 }),
+    ...(options.timeouts === false
+      ? {}
+      : { statement_timeout: 15_000, query_timeout: options.queryTimeoutMillis ?? 20_000 }),
   });
   // An idle client whose server went away emits here; without a listener the process would crash.
   pool.on('error', (err) => logger.warn({ err: err.message }, 'postgres idle client error (will reconnect)'));

@@ -12,7 +12,7 @@ export interface HealthDeps {
 
 async function postgresUp(pool: Pool): Promise<boolean> {
   try {
-    await pool.query({ text: 'SELECT 1', query_timeout: 2_000 } as never);
+    await pool.query('SELECT 1');
     return true;
   } catch {
     return false;

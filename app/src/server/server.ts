@@ -71,7 +71,11 @@ export async function createServices(config: Config, options: ServerOptions = {}
   const metrics = createMetrics();
   const assets = await AssetManifest.load(config.assetBaseUrl);
   const pool = createPool(config.database, logger, options.pool);
-  const healthPool = createPool(config.database, logger, { max: 1, connectionTimeoutMillis: 2_000 });
+  const healthPool = createPool(config.database, logger, {
+    max: 1,
+    connectionTimeoutMillis: 2_000,
+    queryTimeoutMillis: 2_000,
+  });
   const redis = config.redis ? createRedis(config.redis, logger) : undefined;
   const cache = new CatalogCache({ redis, ttlSeconds: options.cacheTtlSeconds ?? 300, metrics, logger });
   const products = new ProductRepository(pool);
