@@ -34,7 +34,8 @@ export function renderApp(scope: Construct, sf: Storefront): void {
           automountServiceAccountToken: false,
           enableServiceLinks: false,
           securityContext: podSecurityContext(APP_UID),
-          terminationGracePeriodSeconds: 30,
+          // preStop sleep (5 s) + the shop's drain (up to 20 s) + headroom.
+          terminationGracePeriodSeconds: 40,
           topologySpreadConstraints: ['topology.kubernetes.io/zone', 'kubernetes.io/hostname'].map(
             (topologyKey) => ({
               maxSkew: 1,
