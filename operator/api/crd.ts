@@ -65,5 +65,6 @@ export function buildCrd(appVersion: string): Record<string, unknown> {
 }
 
 export function crdYaml(appVersion: string): string {
-  return stringify(buildCrd(appVersion), { lineWidth: 0, aliasDuplicateObjects: false });
+  // YAML 1.1 like kubectl and Helm read it: strings such as `no` come out quoted.
+  return stringify(buildCrd(appVersion), { version: '1.1', lineWidth: 0, aliasDuplicateObjects: false });
 }

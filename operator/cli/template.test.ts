@@ -25,6 +25,15 @@ describe('storefront template', () => {
     expect(docs.length).toBeGreaterThan(15);
   });
 
+  it('when the YAML is read as YAML 1.1 (as kubectl does), then it equals the JSON output', () => {
+    const yamlOut = run('template', '-f', 'examples/production.yaml').stdout;
+    const jsonOut = JSON.parse(run('template', '-f', 'examples/production.yaml', '-o', 'json').stdout) as {
+      items: unknown[];
+    };
+    const docs = parseAllDocuments(yamlOut, { version: '1.1' }) as unknown as { toJS(): unknown }[];
+    expect(docs.map((d) => d.toJS())).toEqual(jsonOut.items);
+  });
+
   it('when -n and -o json are given, then a JSON List in that namespace is printed', () => {
     const r = run('template', '-f', 'examples/minimal.yaml', '-n', 'shops', '-o', 'json');
     expect(r.status).toBe(0);

@@ -44,8 +44,14 @@ export function templateObjects(
   return { objects, notes };
 }
 
+/**
+ * kubectl and Helm read YAML 1.1, where bare `no`, `yes`, `on` and `off` are booleans: writing 1.1
+ * quotes such strings (Redis's `--appendonly no` must stay a string).
+ */
+export const YAML_OPTIONS = { version: '1.1', lineWidth: 0, aliasDuplicateObjects: false } as const;
+
 export function formatObjects(objects: KubeObject[], output: 'yaml' | 'json'): string {
   if (output === 'json')
     return `${JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }, null, 2)}\n`;
-  return objects.map((o) => stringify(o, { lineWidth: 0, aliasDuplicateObjects: false })).join('---\n');
+  return objects.map((o) => stringify(o, YAML_OPTIONS)).join('---\n');
 }

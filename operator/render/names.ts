@@ -23,7 +23,8 @@ export function names(sf: Storefront) {
   return {
     app: `${n}-app`,
     appSecrets: `${n}-app-secrets`,
-    migration: `${n}-migrate-${shortHash(sf.spec.app.image)}`,
+    // A Job's pod template is immutable: the name changes with everything the template holds.
+    migration: `${n}-migrate-${shortHash(JSON.stringify(migrationIdentity(sf)))}`,
     postgres: `${n}-postgres`,
     postgresHeadless: `${n}-postgres-headless`,
     postgresCredentials: `${n}-postgres-credentials`,
@@ -41,6 +42,12 @@ export function names(sf: Storefront) {
     tlsCa: `${n}-tls-ca`,
     netpol: (what: string) => `${n}-${what}`,
   };
+}
+
+/** What the migration Job's pod template is made of (render/migration.ts). */
+function migrationIdentity(sf: Storefront) {
+  const { app, database } = sf.spec;
+  return [app.image, app.imagePullPolicy, app.resources, database.mode, database.external ?? null];
 }
 
 export function shortHash(s: string): string {

@@ -103,6 +103,23 @@ describe('render', () => {
     expect(jobs(b)[0]).not.toBe(jobs(a)[0]);
   });
 
+  it('when anything in the migration pod template changes, then the Job gets a new name (templates are immutable)', () => {
+    const sf = loadExample('minimal.yaml');
+    const job = (x: typeof sf) => render(x, fixedInputs(x)).find((o) => o.kind === 'Job')!.metadata.name;
+    const resized = parseStorefront({
+      ...sf,
+      spec: {
+        ...sf.spec,
+        app: { ...sf.spec.app, resources: { ...sf.spec.app.resources, limits: { cpu: '2', memory: '1Gi' } } },
+      },
+    });
+    const external = parseStorefront({
+      ...sf,
+      spec: { ...sf.spec, database: { ...sf.spec.database, mode: 'external', external: { name: 'db' } } },
+    });
+    expect(new Set([job(sf), job(resized), job(external)]).size).toBe(3);
+  });
+
   it('when autoscaling is on, then the Deployment leaves replicas to the HPA', () => {
     const sf = loadExample('production.yaml');
     const objects = render(sf, fixedInputs(sf));

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Storefront } from '../api/types.ts';
 import { parseStorefront } from '../api/validate.ts';
+import { names } from '../render/names.ts';
 import { computeStatus, type ObservedChild, statusChanged } from './conditions.ts';
 
 const sf = (spec: Record<string, unknown> = {}, generation = 3): Storefront => ({
@@ -12,6 +13,8 @@ const sf = (spec: Record<string, unknown> = {}, generation = 3): Storefront => (
   }),
   metadata: { name: 'shop', namespace: 'ns', generation },
 });
+
+const JOB = names(sf()).migration;
 
 const healthy = (): Map<string, ObservedChild> =>
   new Map<string, ObservedChild>([
@@ -42,7 +45,7 @@ const healthy = (): Map<string, ObservedChild> =>
         status: { observedGeneration: 2, updatedReplicas: 2, availableReplicas: 2 },
       },
     ],
-    ['Job/shop-migrate-a21f7e07', { metadata: { name: 'shop-migrate-a21f7e07' }, status: { succeeded: 1 } }],
+    [`Job/${JOB}`, { metadata: { name: JOB }, status: { succeeded: 1 } }],
     ['Ingress/shop', { metadata: { name: 'shop' }, status: {} }],
     ['Secret/shop-tls', { metadata: { name: 'shop-tls' } }],
   ]);
@@ -92,13 +95,13 @@ describe('computeStatus', () => {
 
   it('when the migration failed, then AppReady names the Job', () => {
     const children = healthy();
-    children.set('Job/shop-migrate-a21f7e07', {
-      metadata: { name: 'shop-migrate-a21f7e07' },
+    children.set(`Job/${JOB}`, {
+      metadata: { name: JOB },
       status: { conditions: [{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded' }] },
     });
     const s = computeStatus(sf(), { children, missingApis: [], missingSecrets: [] }, T0);
     expect(cond(s, 'AppReady')).toMatchObject({ status: 'False', reason: 'MigrationFailed' });
-    expect(cond(s, 'AppReady').message).toContain('shop-migrate-a21f7e07');
+    expect(cond(s, 'AppReady').message).toContain(JOB);
   });
 
   it('when cert-manager is missing for tls mode certManager, then TLSReady is MissingAPI', () => {
