@@ -12,10 +12,12 @@ import { RETAIN_ANNOTATION } from '../render/credentials.ts';
 import type { RenderInputs } from '../render/inputs.ts';
 import { names, storefrontSelector } from '../render/names.ts';
 import { render } from '../render/render.ts';
+import { readinessChildren, referencedUserSecrets } from '../status/children.ts';
 import { computeStatus, type Observed, type ObservedChild, statusChanged } from '../status/conditions.ts';
 import type { ChildCache } from './child-cache.ts';
 import type { Clock } from './clock.ts';
 import { ensureCredentials } from './credentials.ts';
+import { missingApis as findMissingApis } from './optional-apis.ts';
 import { FIELD_MANAGER, FINALIZER, OWNED_KINDS, STOREFRONT_KIND } from './owned-kinds.ts';
 import { selfSignedInputs } from './tls-material.ts';
 
@@ -56,7 +58,7 @@ export class StorefrontReconciler {
     if (sf.metadata.deletionTimestamp) return this.finalize(sf, namespace);
     if (!sf.metadata.finalizers?.includes(FINALIZER)) await this.addFinalizer(sf, namespace);
 
-    const missingApis = await this.missingApis(sf);
+    const missingApis = await findMissingApis(this.deps.client, sf);
     let reconcileError: string | undefined;
     let requeueAfterMs: number | undefined;
     try {
@@ -126,19 +128,6 @@ export class StorefrontReconciler {
     return { inputs, renewAt: decision.renewAt };
   }
 
-  private async missingApis(sf: Storefront): Promise<string[]> {
-    const wanted = OWNED_KINDS.filter((k) => {
-      if (k.kind === 'Certificate') return sf.spec.ingress.tls.mode === 'certManager';
-      if (k.kind === 'HTTPRoute') return sf.spec.ingress.provider === 'gatewayAPI';
-      if (k.kind === 'Cluster') return sf.spec.database.mode === 'cloudnativepg';
-      return false;
-    });
-    const missing: string[] = [];
-    for (const k of wanted)
-      if (!(await this.deps.client.resourceFor(k.apiVersion, k.kind))) missing.push(k.optional!);
-    return missing;
-  }
-
   private async prune(sf: Storefront, namespace: string, keep: KubeObject[]): Promise<void> {
     const kinds = OWNED_KINDS.filter((k) => !k.optional || this.deps.cache.has(k.kind));
     const result = await pruneOwned(this.deps.client, {
@@ -193,21 +182,8 @@ export class StorefrontReconciler {
   }
 
   private observeChildren(sf: Storefront, namespace: string): Map<string, ObservedChild> {
-    const n = names(sf);
-    const wanted: [string, string][] = [
-      ['StatefulSet', n.postgres],
-      ['PersistentVolumeClaim', n.postgresDataClaim],
-      ['Deployment', n.redis],
-      ['Deployment', n.app],
-      ['Job', n.migration],
-      ['Ingress', n.frontDoor],
-      ['HTTPRoute', n.frontDoor],
-      ['Certificate', n.certificate],
-      ['Cluster', n.cnpgCluster],
-      ['Secret', n.tlsSecret],
-    ];
     const children = new Map<string, ObservedChild>();
-    for (const [kind, name] of wanted) {
+    for (const [kind, name] of readinessChildren(sf)) {
       const live = this.deps.cache.get(kind, namespace, name);
       if (live) children.set(`${kind}/${name}`, live as unknown as ObservedChild);
     }
@@ -215,13 +191,8 @@ export class StorefrontReconciler {
   }
 
   private async missingUserSecrets(sf: Storefront, namespace: string): Promise<string[]> {
-    const refs = [
-      sf.spec.database.mode === 'external' ? sf.spec.database.external?.name : undefined,
-      sf.spec.cache.mode === 'external' ? sf.spec.cache.external?.name : undefined,
-      sf.spec.ingress.tls.mode === 'secret' ? names(sf).tlsSecret : undefined,
-    ].filter((s): s is string => !!s);
     const missing: string[] = [];
-    for (const name of refs) {
+    for (const name of referencedUserSecrets(sf)) {
       // User Secrets carry no label of ours, so they are not in the cache: a GET (a read, never a write).
       const s = await this.deps.client.tryGet({ apiVersion: 'v1', kind: 'Secret', namespace, name });
       if (!s) missing.push(name);

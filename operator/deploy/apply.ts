@@ -2,6 +2,7 @@
 // metadata -> refuse to adopt what is not ours -> server-side apply in dependency order under the
 // one CLI field manager -> prune what earlier revisions applied and this one does not.
 import type { Storefront } from '../api/types.ts';
+import { missingApis } from '../controller/optional-apis.ts';
 import { type ApplyAllResult, applyAll } from '../kube/apply-all.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { isConflict, isNotFound } from '../kube/errors.ts';
@@ -10,7 +11,6 @@ import { RETAIN_ANNOTATION } from '../render/credentials.ts';
 import { render } from '../render/render.ts';
 import { DeployError } from './errors.ts';
 import { gatherInputs, offlineInputs } from './inputs.ts';
-import { missingApis } from './observe.ts';
 import { adoptionConflict, prepareObjects } from './prepare.ts';
 import { CLI_FIELD_MANAGER, type ManifestObject, RELEASE_ANNOTATION, releaseKey } from './release.ts';
 
