@@ -46,8 +46,21 @@ export function names(sf: Storefront) {
 
 /** What the migration Job's pod template is made of (render/migration.ts). */
 function migrationIdentity(sf: Storefront) {
+  // Flat values, never objects: key order differs between a spec defaulted here and one read back
+  // from the API server, and the name must be the same for both.
   const { app, database } = sf.spec;
-  return [app.image, app.imagePullPolicy, app.resources, database.mode, database.external ?? null];
+  const r = app.resources;
+  return [
+    app.image,
+    app.imagePullPolicy,
+    r.requests.cpu,
+    r.requests.memory,
+    r.limits.cpu,
+    r.limits.memory,
+    database.mode,
+    database.external?.name ?? '',
+    database.external?.key ?? '',
+  ];
 }
 
 export function shortHash(s: string): string {

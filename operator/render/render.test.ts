@@ -118,6 +118,17 @@ describe('render', () => {
       spec: { ...sf.spec, database: { ...sf.spec.database, mode: 'external', external: { name: 'db' } } },
     });
     expect(new Set([job(sf), job(resized), job(external)]).size).toBe(3);
+    // The same spec with its keys in another order (as the API server returns it) keeps the name.
+    const reordered = parseStorefront(
+      JSON.parse(
+        JSON.stringify(sf, (_k, v) =>
+          v && typeof v === 'object' && !Array.isArray(v)
+            ? Object.fromEntries(Object.entries(v).reverse())
+            : v,
+        ),
+      ),
+    );
+    expect(job(reordered)).toBe(job(sf));
   });
 
   it('when autoscaling is on, then the Deployment leaves replicas to the HPA', () => {
