@@ -29,7 +29,10 @@ export interface ReconcilerDeps {
   clock: Clock;
   /** Events on the Storefront; failures to record an event never fail a reconcile. */
   event: (sf: Storefront, type: 'Normal' | 'Warning', reason: string, note: string) => Promise<void>;
-  /** Re-checks child state while not Ready, and resyncs when Ready. */
+  /**
+   * Re-check while not Ready. Child changes already arrive through watches, so this only catches
+   * what is not watched (a user's Secret appearing): short values flood the queue at scale.
+   */
   notReadyRequeueMs?: number;
   resyncMs?: number;
 }
@@ -82,7 +85,7 @@ export class StorefrontReconciler {
       throw e;
     }
     const ready = await this.writeStatus(sf, namespace, { missingApis });
-    const next = ready ? (this.deps.resyncMs ?? 600_000) : (this.deps.notReadyRequeueMs ?? 15_000);
+    const next = ready ? (this.deps.resyncMs ?? 600_000) : (this.deps.notReadyRequeueMs ?? 60_000);
     return { requeueAfterMs: Math.min(next, requeueAfterMs ?? next) };
   }
 
