@@ -100,6 +100,12 @@ export async function withTransaction<T>(pool: Pool, work: (client: PoolClient) 
     throw isDatabaseUnavailable(err) ? databaseUnavailable() : err;
   }
   let broken: Error | undefined;
+  // A checked-out client whose connection dies between queries emits 'error'; without a listener
+  // that is an uncaught exception (the pool only listens on idle clients).
+  const onError = (err: Error) => {
+    broken = err;
+  };
+  client.on('error', onError);
   try {
     await client.query('BEGIN');
     const result = await work(client);
@@ -115,6 +121,7 @@ export async function withTransaction<T>(pool: Pool, work: (client: PoolClient) 
     }
     throw isDatabaseUnavailable(err) && !(err instanceof AppError) ? databaseUnavailable() : err;
   } finally {
+    client.off('error', onError);
     client.release(broken);
   }
 }

@@ -47,6 +47,11 @@ export async function migrate(pool: Pool, logger: Logger, dir: URL = MIGRATIONS_
   const migrations = await readMigrations(dir);
   const client = await pool.connect();
   let broken: Error | undefined;
+  // See withTransaction: a connection lost between queries must not become an uncaught exception.
+  const onError = (err: Error) => {
+    broken = err;
+  };
+  client.on('error', onError);
   try {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
     try {
@@ -96,6 +101,7 @@ export async function migrate(pool: Pool, logger: Logger, dir: URL = MIGRATIONS_
       });
     }
   } finally {
+    client.off('error', onError);
     client.release(broken);
   }
 }
