@@ -1,16 +1,15 @@
 // Helpers for the operator chart's tests: helm against the test cluster, renders parsed into
 // objects, and the operator run locally under the chart's ServiceAccount (a client certificate
 // whose user and groups are exactly what the API server gives that ServiceAccount's token).
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
+import { type ChildProcess, spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { parseAllDocuments } from 'yaml';
 import { CHART_DIR } from '../../scripts/render-manifests.ts';
 import { type AuditEvent, auditWrites } from '../cluster/audit.ts';
 import { writeUserKubeconfig } from '../cluster/harness.ts';
-import { cluster, k, kTry, ROOT, waitFor } from './support.ts';
+import { cluster, k, kTry, ROOT, spawnOperator, waitFor } from './support.ts';
 
 export { CHART_DIR };
 
@@ -142,35 +141,12 @@ export interface LocalOperator {
 
 /** `storefront operator` on this machine, authenticated by `kubeconfig`, Lease in `leaseNamespace`. */
 export function runOperator(kubeconfig: string, args: string[], leaseNamespace: string): LocalOperator {
-  const logFile = join(mkdtempSync(join(tmpdir(), 'sf-chart-operator-')), 'operator.log');
-  const out = openSync(logFile, 'a');
-  const child = spawn(
-    process.execPath,
-    [
-      join(ROOT, 'operator/cli/bin.ts'),
-      'operator',
-      '--kubeconfig',
-      kubeconfig,
-      '--health-port',
-      '0',
-      ...args,
-    ],
-    {
-      stdio: ['ignore', out, out],
-      env: { ...process.env, POD_NAMESPACE: leaseNamespace, LOG_LEVEL: 'debug' },
-    },
-  );
+  const op = spawnOperator(kubeconfig, args, { POD_NAMESPACE: leaseNamespace, LOG_LEVEL: 'debug' });
   return {
-    child,
-    logFile,
-    log: () => readFileSync(logFile, 'utf8'),
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await Promise.race([exited, sleep(40_000)]);
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    },
+    child: op.child,
+    logFile: op.logFile,
+    log: () => readFileSync(op.logFile, 'utf8'),
+    stop: () => op.kill('SIGTERM'),
   };
 }
 

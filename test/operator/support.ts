@@ -116,6 +116,15 @@ export function startOperator(
   env: Record<string, string> = {},
 ): OperatorProcess {
   const kubeconfig = writeUserKubeconfig(user, ['system:masters'], { stateDir: cluster().stateDir });
+  return spawnOperator(kubeconfig, args, env);
+}
+
+/** `storefront operator` as a child process authenticated by `kubeconfig`, its output in a log file. */
+export function spawnOperator(
+  kubeconfig: string,
+  args: string[],
+  env: Record<string, string> = {},
+): OperatorProcess {
   const logFile = join(mkdtempSync(join(tmpdir(), 'sf-operator-')), 'operator.log');
   const out = openSync(logFile, 'a');
   const child = spawn(
