@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLogger } from '../operator/controller/logger.ts';
 import { startOperator } from '../operator/controller/operator.ts';
-import { ensureCluster, kubectl, stopCluster } from '../test/cluster/harness.ts';
+import { ensureCluster, kubectl, kubectlAsync, stopCluster } from '../test/cluster/harness.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const NAMESPACE = 'storefront-demo';
@@ -58,7 +58,10 @@ let last = '';
 let ready = false;
 const deadline = Date.now() + 10 * 60_000;
 while (!ready && Date.now() < deadline) {
-  const sf = JSON.parse(kubectl(cluster, ['get', 'storefront', name, '-n', NAMESPACE, '-o', 'json'])) as {
+  // Asynchronous: the operator runs in this process and must keep reconciling while we poll.
+  const sf = JSON.parse(
+    await kubectlAsync(cluster, ['get', 'storefront', name, '-n', NAMESPACE, '-o', 'json']),
+  ) as {
     status?: { conditions?: { type: string; status: string; reason: string; message: string }[] };
   };
   const conditions = sf.status?.conditions ?? [];

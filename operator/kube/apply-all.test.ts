@@ -9,7 +9,7 @@ const obj = (kind: string, name: string, namespace = 'shop'): KubeObject => ({
 });
 
 describe('sortForApply', () => {
-  it('when objects come in any order, then config goes first, workloads next, entry points last', () => {
+  it('when objects come in any order, then isolation goes first, config next, workloads after, entry points last', () => {
     const sorted = sortForApply([
       obj('Certificate', 'c'),
       obj('Ingress', 'i'),
@@ -24,21 +24,23 @@ describe('sortForApply', () => {
       obj('StatefulSet', 'st'),
       obj('PodDisruptionBudget', 'pdb'),
       obj('HTTPRoute', 'r'),
+      obj('NetworkPolicy', 'np'),
     ]);
     expect(sorted.map((o) => o.metadata.name)).toEqual([
+      'np',
       'sa',
       'b',
       'a',
       's',
       'p',
-      'pg',
       'st',
+      'pg',
       'd',
       'pdb',
       'x',
+      'c',
       'i',
       'r',
-      'c',
     ]);
   });
 });

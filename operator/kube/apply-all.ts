@@ -3,6 +3,7 @@
 
 import { createHash } from 'node:crypto';
 import type { KubeClient, PropagationPolicy } from './client.ts';
+import { applyRank } from '../render/order.ts';
 import { isConflict, isNotFound } from './errors.ts';
 import {
   groupOf,
@@ -13,47 +14,6 @@ import {
   type OwnerReference,
   refOf,
 } from './types.ts';
-
-/**
- * Apply order: what others refer to goes first (accounts, credentials, config, policy, services,
- * storage), workloads next, traffic entry points last so nothing routes to a backend that is not
- * there yet. Kinds not listed go just before the entry points.
- */
-export const APPLY_ORDER: readonly string[] = [
-  'Namespace',
-  'CustomResourceDefinition',
-  'ResourceQuota',
-  'LimitRange',
-  'ServiceAccount',
-  'ClusterRole',
-  'Role',
-  'ClusterRoleBinding',
-  'RoleBinding',
-  'Secret',
-  'ConfigMap',
-  'NetworkPolicy',
-  'Service',
-  'PersistentVolumeClaim',
-  'Issuer',
-  'ClusterIssuer',
-  'Cluster',
-  'StatefulSet',
-  'Deployment',
-  'Job',
-  'CronJob',
-  'HorizontalPodAutoscaler',
-  'PodDisruptionBudget',
-  '*',
-  'Gateway',
-  'Ingress',
-  'HTTPRoute',
-  'Certificate',
-];
-
-export function applyRank(kind: string): number {
-  const i = APPLY_ORDER.indexOf(kind);
-  return i >= 0 ? i : APPLY_ORDER.indexOf('*');
-}
 
 /** Stable sort into apply order (objects of one kind keep their input order). */
 export function sortForApply<T extends { kind: string }>(objects: readonly T[]): T[] {

@@ -1,22 +1,43 @@
-// The order objects are applied in: isolation first (pods never run unprotected), then identity
-// and configuration, then the services and workloads that use them, then the front door.
-export const APPLY_ORDER = [
+// The one order objects are applied in, by `storefront template` output, the operator and the
+// deployer alike: isolation first (pods never run unprotected), then identity, credentials and
+// configuration, then the services, storage and workloads that use them, then the front door, so
+// nothing routes to a backend that is not there yet. Kinds not listed go where '*' is.
+export const APPLY_ORDER: readonly string[] = [
+  'Namespace',
+  'CustomResourceDefinition',
+  'ResourceQuota',
+  'LimitRange',
   'NetworkPolicy',
   'ServiceAccount',
+  'ClusterRole',
+  'Role',
+  'ClusterRoleBinding',
+  'RoleBinding',
   'Secret',
   'ConfigMap',
   'Service',
   'PersistentVolumeClaim',
+  'Issuer',
+  'ClusterIssuer',
   'StatefulSet',
   'Cluster',
   'Deployment',
   'Job',
+  'CronJob',
   'HorizontalPodAutoscaler',
   'PodDisruptionBudget',
+  '*',
   'Certificate',
+  'Gateway',
   'Ingress',
   'HTTPRoute',
-] as const;
+];
+
+/** Position of `kind` in APPLY_ORDER; objects of one rank may be applied in parallel. */
+export function applyRank(kind: string): number {
+  const i = APPLY_ORDER.indexOf(kind);
+  return i >= 0 ? i : APPLY_ORDER.indexOf('*');
+}
 
 export interface KubeObject {
   apiVersion: string;
@@ -31,16 +52,14 @@ export interface KubeObject {
   [key: string]: unknown;
 }
 
-const rank = (kind: string) => {
-  const i = (APPLY_ORDER as readonly string[]).indexOf(kind);
-  return i < 0 ? APPLY_ORDER.length : i;
-};
-
-/** Sorts for apply (dependencies first); deletion order is the reverse. */
+/**
+ * Sorts for apply (dependencies first; deletion order is the reverse), and within a kind by name,
+ * so `storefront template` output is the same for the same spec.
+ */
 export function sortForApply<T extends KubeObject>(objects: T[]): T[] {
   return [...objects].sort(
     (a, b) =>
-      rank(a.kind) - rank(b.kind) ||
+      applyRank(a.kind) - applyRank(b.kind) ||
       a.kind.localeCompare(b.kind) ||
       a.metadata.name.localeCompare(b.metadata.name),
   );

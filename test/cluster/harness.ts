@@ -1,7 +1,7 @@
 // Starts, inspects and stops the local kubelet-less control plane: etcd, kube-apiserver,
 // kube-controller-manager, kube-scheduler, kwok (fake nodes) and a fake PV provisioner, all on
 // loopback ports, detached, with PID files and logs in a state directory.
-import { spawn, spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -430,6 +430,24 @@ export function kubectl(
   if (res.status !== 0)
     throw new Error(`kubectl ${args.join(' ')} failed (exit ${res.status}): ${res.stderr.trim()}`);
   return res.stdout;
+}
+
+/**
+ * kubectl without blocking the event loop: for callers that share their process with something
+ * that must keep running meanwhile (the operator benchmark polls while the operator reconciles).
+ */
+export function kubectlAsync(target: KubectlTarget, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      target.kubectl,
+      [`--kubeconfig=${target.kubeconfig}`, ...args],
+      { encoding: 'utf8', maxBuffer: 256 * 2 ** 20 },
+      (error, stdout, stderr) => {
+        if (error) reject(new Error(`kubectl ${args.join(' ')} failed: ${stderr.trim() || error.message}`));
+        else resolve(stdout);
+      },
+    );
+  });
 }
 
 function nodeManifest(
