@@ -52,6 +52,7 @@ export class Manager {
   private elector: LeaderElector | undefined;
   private server: HealthServer | undefined;
   private controllersStarted = false;
+  private started = false;
   private stopping = false;
 
   constructor(options: ManagerOptions) {
@@ -70,6 +71,8 @@ export class Manager {
       },
     });
     this.informers.push(informer as unknown as Informer<KubeObject>);
+    // One created later (an optional API installed while we run) starts at once.
+    if (this.started && !this.stopping) informer.start();
     return informer;
   }
 
@@ -98,6 +101,7 @@ export class Manager {
       readiness: [informersSynced(() => this.informers)],
     });
     logger.info({ url: this.server.url }, 'health and metrics endpoints listening');
+    this.started = true;
     for (const i of this.informers) i.start();
 
     const le = this.options.leaderElection;

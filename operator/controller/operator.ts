@@ -14,7 +14,7 @@ import { Controller } from './controller.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { Manager } from './manager.ts';
 import { OperatorMetrics } from './metrics.ts';
-import { OWNED_KINDS, STOREFRONT_KIND } from './owned-kinds.ts';
+import { OWNED_KINDS, type OwnedKind, STOREFRONT_KIND } from './owned-kinds.ts';
 import { StorefrontReconciler } from './reconcile-storefront.ts';
 import type { WorkQueue } from './workqueue.ts';
 
@@ -92,18 +92,35 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     ...(ns ? { namespace: ns } : {}),
   });
   const cache = new ChildCache();
+  // Only our objects: the cache stays small however busy the cluster is.
+  const labelSelector = `app.kubernetes.io/managed-by=${MANAGED_BY},${STOREFRONT_LABEL}`;
+  const childInformer = (kind: OwnedKind) =>
+    manager.informer({ ...kind, ...(ns ? { namespace: ns } : {}), labelSelector });
   for (const kind of OWNED_KINDS) {
     if (kind.optional && !(await client.resourceFor(kind.apiVersion, kind.kind))) continue;
-    // Only our objects: the cache stays small however busy the cluster is.
-    const labelSelector = `app.kubernetes.io/managed-by=${MANAGED_BY},${STOREFRONT_LABEL}`;
-    cache.set(kind.kind, manager.informer({ ...kind, ...(ns ? { namespace: ns } : {}), labelSelector }));
+    cache.set(kind.kind, childInformer(kind));
   }
 
+  // Optional APIs installed after start-up get their informer on first need, once per kind.
+  const lateKinds = new Map<string, Promise<void>>();
+  const watchKind = (kind: OwnedKind): Promise<void> => {
+    let started = lateKinds.get(kind.kind);
+    if (!started) {
+      const informer = childInformer(kind);
+      controller.watch(informer, storefrontOf);
+      cache.set(kind.kind, informer);
+      logger.info({ kind: kind.kind, apiVersion: kind.apiVersion }, 'API now served; watching it');
+      started = informer.synced;
+      lateKinds.set(kind.kind, started);
+    }
+    return started;
+  };
   const reconciler = new StorefrontReconciler({
     client,
     cache,
     clock,
     resyncMs: options.resyncMs,
+    watchKind,
     storefront: (namespace, name) => storefronts.get(namespace, name),
     event: async (sf, type, reason, note) => {
       try {

@@ -17,8 +17,8 @@ import { computeStatus, type Observed, type ObservedChild, statusChanged } from 
 import type { ChildCache } from './child-cache.ts';
 import type { Clock } from './clock.ts';
 import { ensureCredentials } from './credentials.ts';
-import { missingApis as findMissingApis } from './optional-apis.ts';
-import { FIELD_MANAGER, FINALIZER, OWNED_KINDS, STOREFRONT_KIND } from './owned-kinds.ts';
+import { missingApis as findMissingApis, wantedOptionalKinds } from './optional-apis.ts';
+import { FIELD_MANAGER, FINALIZER, OWNED_KINDS, type OwnedKind, STOREFRONT_KIND } from './owned-kinds.ts';
 import { selfSignedInputs } from './tls-material.ts';
 
 export interface ReconcilerDeps {
@@ -35,6 +35,11 @@ export interface ReconcilerDeps {
    */
   notReadyRequeueMs?: number;
   resyncMs?: number;
+  /**
+   * Starts watching an optional kind whose API appeared after the operator started (cert-manager
+   * installed later): without it the status would never see those children. Resolves once synced.
+   */
+  watchKind?: (kind: OwnedKind) => Promise<void>;
 }
 
 export interface ReconcileOutcome {
@@ -62,6 +67,10 @@ export class StorefrontReconciler {
     if (!sf.metadata.finalizers?.includes(FINALIZER)) await this.addFinalizer(sf, namespace);
 
     const missingApis = await findMissingApis(this.deps.client, sf);
+    for (const kind of wantedOptionalKinds(sf)) {
+      if (!missingApis.includes(kind.optional!) && !this.deps.cache.has(kind.kind))
+        await this.deps.watchKind?.(kind);
+    }
     let reconcileError: string | undefined;
     let requeueAfterMs: number | undefined;
     try {
@@ -140,7 +149,7 @@ export class StorefrontReconciler {
       keep,
       ...(sf.metadata.uid ? { ownerUid: sf.metadata.uid } : {}),
       deletePersistentVolumeClaims: false,
-      source: (k) => this.deps.cache.list(k.kind, namespace),
+      source: (k) => this.deps.cache.children(k.kind, namespace, sf.metadata.name),
     });
     if (result.deleted.length) {
       await this.deps.event(

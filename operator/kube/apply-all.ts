@@ -2,8 +2,8 @@
 // writes every reconcile and every `storefront upgrade` make.
 
 import { createHash } from 'node:crypto';
-import type { KubeClient, PropagationPolicy } from './client.ts';
 import { applyRank } from '../render/order.ts';
+import type { KubeClient, PropagationPolicy } from './client.ts';
 import { isConflict, isNotFound } from './errors.ts';
 import {
   groupOf,

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { isAlreadyExists, isConflict, isGone, isNotFound, isTransient, KubeApiError } from './errors.ts';
+import {
+  isAlreadyExists,
+  isConflict,
+  isGone,
+  isNotFound,
+  isTooLargeResourceVersion,
+  isTransient,
+  KubeApiError,
+} from './errors.ts';
 
 describe('KubeApiError', () => {
   it('when the API server refuses, then the message names verb, object, status, reason and server text', () => {
@@ -28,5 +36,18 @@ describe('KubeApiError', () => {
     expect(isTransient(e(503))).toBe(true);
     expect(isTransient(e(400))).toBe(false);
     expect(isNotFound(new Error('404'))).toBe(false);
+  });
+
+  it('tells a resourceVersion the server has not reached by its status cause, like client-go', () => {
+    const tooLarge = new KubeApiError({ verb: 'watch', kind: 'ConfigMap' }, 504, {
+      reason: 'Timeout',
+      message: 'Too large resource version: 999, current: 12',
+      details: { causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }] },
+    });
+    expect(isTooLargeResourceVersion(tooLarge)).toBe(true);
+    expect(isTooLargeResourceVersion(new KubeApiError({ verb: 'watch' }, 504, { reason: 'Timeout' }))).toBe(
+      false,
+    );
+    expect(isTooLargeResourceVersion(new Error('Too large resource version'))).toBe(false);
   });
 });

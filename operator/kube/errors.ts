@@ -123,6 +123,17 @@ export function isGone(err: unknown): boolean {
   return statusOf(err) === 410;
 }
 
+/**
+ * The resourceVersion asked for is newer than anything the API server has (an etcd restored from
+ * a backup): relist, as client-go's reflector does.
+ */
+export function isTooLargeResourceVersion(err: unknown): boolean {
+  if (!(err instanceof KubeApiError)) return false;
+  const causes = (err.details as { causes?: { reason?: string }[] } | undefined)?.causes ?? [];
+  if (causes.some((c) => c.reason === 'ResourceVersionTooLarge')) return true;
+  return err.status === 504 && /too large resource version/i.test(err.message);
+}
+
 export function isForbidden(err: unknown): boolean {
   return statusOf(err) === 403;
 }

@@ -2,12 +2,14 @@
 // ListWatch because that one stops for good after any watch or list error other than 410 (it
 // only calls error handlers), never asks for bookmarks, and rides a watch with a fixed 30 s
 // inactivity abort. This one never gives up: list, watch from the list's resourceVersion with
-// bookmarks, relist on 410 Gone, rewatch with capped exponential backoff on errors, and relist
-// when a watch has been silent (no event, no bookmark) for `quietTimeoutMs`, which catches
-// half-open connections and unreachable resourceVersions that would otherwise stall it for good.
+// bookmarks, relist on 410 Gone and on a resourceVersion the server does not have yet, rewatch
+// with capped exponential backoff on errors, and relist when a watch has been silent past the
+// server's own deadline for it, which catches half-open connections that would otherwise stall
+// it for good. Silence alone is normal: the API server sends bookmarks only when the kind's
+// resourceVersion moved, so a kind nobody changes is quiet until the server closes the watch.
 
 import type { KubeClient, WatchEvent } from './client.ts';
-import { isGone, KubeApiError } from './errors.ts';
+import { isGone, isTooLargeResourceVersion, KubeApiError } from './errors.ts';
 import { type KubeObject, keyOf, type LabelSelector } from './types.ts';
 
 export interface InformerLogger {
@@ -23,7 +25,11 @@ export interface InformerOptions<T extends KubeObject> {
   /** Keep only matching objects in memory (a busy cluster has many we do not care about). */
   labelSelector?: LabelSelector;
   fieldSelector?: string;
-  /** A watch with no event and no bookmark for this long is restarted. @default 120_000 */
+  /**
+   * A watch with no event and no bookmark for this long is taken as dead and restarted with a
+   * relist. @default the watch's server-side timeout plus 30 s: a live connection is closed by
+   * the server by then, so only a dead one reaches it, and an idle kind is never relisted.
+   */
   quietTimeoutMs?: number;
   /** Server-side watch length is drawn in [min, 2*min) like client-go. @default 300 */
   watchTimeoutSeconds?: number;
@@ -64,6 +70,9 @@ export interface InformerHealth {
 
 type EventName = keyof InformerHandlers<unknown>;
 
+/** Consecutive full-length watches without a single event after which the informer relists. */
+const SILENT_WATCHES_BEFORE_RELIST = 3;
+
 const stripManagedFields = (obj: KubeObject): KubeObject => {
   if (obj.metadata?.managedFields) delete obj.metadata.managedFields;
   return obj;
@@ -76,11 +85,15 @@ export class Informer<T extends KubeObject = KubeObject> {
 
   private readonly client: KubeClient;
   private readonly options: InformerOptions<T>;
-  private readonly quietTimeoutMs: number;
+  private readonly quietTimeoutMs: number | undefined;
+  private readonly watchTimeoutSeconds: number;
   private readonly minBackoffMs: number;
   private readonly maxBackoffMs: number;
   private readonly transform: (obj: KubeObject) => T;
   private readonly store = new Map<string, T>();
+  /** Secondary indexes, like client-go's Indexers: index name -> value -> store keys. */
+  private readonly indexers = new Map<string, (obj: T) => string | undefined>();
+  private readonly indices = new Map<string, Map<string, Set<string>>>();
   private readonly handlers: { [K in EventName]: Array<NonNullable<InformerHandlers<T>[K]>> } = {
     add: [],
     update: [],
@@ -99,7 +112,8 @@ export class Informer<T extends KubeObject = KubeObject> {
     this.client = client;
     this.options = options;
     this.kind = options.kind;
-    this.quietTimeoutMs = options.quietTimeoutMs ?? 120_000;
+    this.quietTimeoutMs = options.quietTimeoutMs;
+    this.watchTimeoutSeconds = options.watchTimeoutSeconds ?? 300;
     this.minBackoffMs = options.minBackoffMs ?? 500;
     this.maxBackoffMs = options.maxBackoffMs ?? 30_000;
     this.transform = options.transform ?? (stripManagedFields as (obj: KubeObject) => T);
@@ -164,6 +178,57 @@ export class Informer<T extends KubeObject = KubeObject> {
     return namespace === undefined ? all : all.filter((o) => o.metadata.namespace === namespace);
   }
 
+  /**
+   * Adds an index so lookups by `value` cost the size of the answer, not of the cache (a prune of
+   * one Storefront's children in a namespace holding thousands). Objects mapping to undefined are
+   * left out of it.
+   */
+  addIndex(name: string, valueOf: (obj: T) => string | undefined): void {
+    this.indexers.set(name, valueOf);
+    this.indices.set(name, new Map());
+    for (const [key, obj] of this.store) this.indexAdd(name, key, obj);
+  }
+
+  /** Cached objects whose index `name` maps to `value`. */
+  byIndex(name: string, value: string): T[] {
+    const keys = this.indices.get(name)?.get(value);
+    if (!this.indices.has(name)) throw new Error(`${this.kind} informer has no index "${name}"`);
+    return keys ? [...keys].map((k) => this.store.get(k)!) : [];
+  }
+
+  private indexAdd(name: string, key: string, obj: T): void {
+    const value = this.indexers.get(name)!(obj);
+    if (value === undefined) return;
+    const index = this.indices.get(name)!;
+    let keys = index.get(value);
+    if (!keys) index.set(value, (keys = new Set()));
+    keys.add(key);
+  }
+
+  private indexRemove(name: string, key: string, obj: T): void {
+    const value = this.indexers.get(name)!(obj);
+    if (value === undefined) return;
+    const index = this.indices.get(name)!;
+    const keys = index.get(value);
+    keys?.delete(key);
+    if (keys?.size === 0) index.delete(value);
+  }
+
+  private storeSet(key: string, obj: T): void {
+    const old = this.store.get(key);
+    for (const name of this.indexers.keys()) {
+      if (old) this.indexRemove(name, key, old);
+      this.indexAdd(name, key, obj);
+    }
+    this.store.set(key, obj);
+  }
+
+  private storeDelete(key: string): void {
+    const old = this.store.get(key);
+    if (old) for (const name of this.indexers.keys()) this.indexRemove(name, key, old);
+    this.store.delete(key);
+  }
+
   size(): number {
     return this.store.size;
   }
@@ -176,7 +241,10 @@ export class Informer<T extends KubeObject = KubeObject> {
    * True when the supervising loop has done nothing for `staleAfterMs`: the silent stall this
    * class exists to prevent. Feed it to /healthz.
    */
-  isStalled(now = Date.now(), staleAfterMs = this.quietTimeoutMs + this.maxBackoffMs + 60_000): boolean {
+  isStalled(
+    now = Date.now(),
+    staleAfterMs = this.quietWindowMs(2 * this.watchTimeoutSeconds) + this.maxBackoffMs + 60_000,
+  ): boolean {
     return this.running && !this.stopped && now - this.state.lastActivityAt > staleAfterMs;
   }
 
@@ -190,12 +258,18 @@ export class Informer<T extends KubeObject = KubeObject> {
     this.watchAbort?.abort(new Error('watch closed by forceCloseWatch'));
   }
 
+  /** How long a watch that asked the server for `timeoutSeconds` may stay silent while alive. */
+  private quietWindowMs(timeoutSeconds: number): number {
+    return this.quietTimeoutMs ?? timeoutSeconds * 1000 + 30_000;
+  }
+
   private touch(): void {
     this.state.lastActivityAt = Date.now();
   }
 
   private async run(): Promise<void> {
     let needList = true;
+    let silentInARow = 0;
     while (!this.stopped) {
       this.touch();
       try {
@@ -206,6 +280,14 @@ export class Informer<T extends KubeObject = KubeObject> {
         const outcome = await this.watchOnce();
         if (this.stopped) break;
         this.state.restarts++;
+        silentInARow = outcome === 'silent' ? silentInARow + 1 : 0;
+        if (silentInARow >= SILENT_WATCHES_BEFORE_RELIST) {
+          // Whole watches with not one event: a kind nobody changes, or a resourceVersion the
+          // server has not reached (etcd restored from a backup), where a watch waits silently
+          // for good. A relist settles the second and costs little for the first at this pace.
+          silentInARow = 0;
+          needList = true;
+        }
         if (outcome === 'quiet') {
           // Nothing at all came for a whole window: the connection may have been dead, or the
           // server may be waiting for a resourceVersion it will not reach soon (an etcd restored
@@ -217,8 +299,13 @@ export class Informer<T extends KubeObject = KubeObject> {
         if (outcome === 'empty') await this.sleep(this.backoff(++this.state.consecutiveFailures));
       } catch (err) {
         if (this.stopped) break;
-        if (isGone(err)) {
-          this.options.logger?.debug({ kind: this.kind }, 'resourceVersion expired; relisting');
+        if (isGone(err) || isTooLargeResourceVersion(err)) {
+          this.options.logger?.debug(
+            { kind: this.kind, resourceVersion: this.resourceVersion },
+            isGone(err)
+              ? 'resourceVersion expired; relisting'
+              : 'resourceVersion not reached by the server; relisting',
+          );
           this.state.expired++;
           needList = true;
           this.state.restarts++;
@@ -273,7 +360,8 @@ export class Informer<T extends KubeObject = KubeObject> {
     for (const item of items) fresh.set(keyOf(item), this.transform(item));
     const previous = new Map(this.store);
     this.store.clear();
-    for (const [key, obj] of fresh) this.store.set(key, obj);
+    for (const index of this.indices.values()) index.clear();
+    for (const [key, obj] of fresh) this.storeSet(key, obj);
     for (const [key, obj] of fresh) {
       const old = previous.get(key);
       if (!old) this.emit('add', obj);
@@ -290,31 +378,32 @@ export class Informer<T extends KubeObject = KubeObject> {
   }
 
   /** One watch connection. Resolves how it ended; throws on errors (410 included). */
-  private async watchOnce(): Promise<'closed' | 'quiet' | 'empty'> {
+  private async watchOnce(): Promise<'closed' | 'quiet' | 'empty' | 'silent'> {
     if (this.stopped) return 'closed';
     const abort = new AbortController();
     this.watchAbort = abort;
     let quiet = false;
     let events = 0;
     let quietTimer: NodeJS.Timeout | undefined;
+    const timeoutSeconds = Math.floor(this.watchTimeoutSeconds * (1 + Math.random()));
+    const quietMs = this.quietWindowMs(timeoutSeconds);
     const armQuietTimer = () => {
       if (quietTimer) clearTimeout(quietTimer);
       quietTimer = setTimeout(() => {
         quiet = true;
         this.options.logger?.warn(
-          { kind: this.kind, quietMs: this.quietTimeoutMs },
-          'watch silent too long (no event, no bookmark); restarting it',
+          { kind: this.kind, quietMs },
+          'watch silent past its server-side deadline (connection presumed dead); relisting',
         );
         abort.abort(new Error('watch went quiet'));
-      }, this.quietTimeoutMs);
+      }, quietMs);
     };
-    const minTimeout = this.options.watchTimeoutSeconds ?? 300;
     const opts: Parameters<KubeClient['watch']>[0] = {
       apiVersion: this.options.apiVersion,
       kind: this.kind,
       resourceVersion: this.resourceVersion,
       allowWatchBookmarks: true,
-      timeoutSeconds: Math.floor(minTimeout * (1 + Math.random())),
+      timeoutSeconds,
       signal: abort.signal,
     };
     if (this.options.namespace) opts.namespace = this.options.namespace;
@@ -348,7 +437,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     if (quiet) return 'quiet';
     if (events === 0 && !abort.signal.aborted && Date.now() - openedAt < 1000) return 'empty';
     this.state.consecutiveFailures = 0;
-    return 'closed';
+    return events === 0 && !abort.signal.aborted ? 'silent' : 'closed';
   }
 
   private handle(event: WatchEvent): void {
@@ -366,10 +455,10 @@ export class Informer<T extends KubeObject = KubeObject> {
     const key = keyOf(item);
     const old = this.store.get(key);
     if (event.type === 'DELETED') {
-      this.store.delete(key);
+      this.storeDelete(key);
       this.emit('delete', item);
     } else {
-      this.store.set(key, item);
+      this.storeSet(key, item);
       if (old) this.emit('update', old, item);
       else this.emit('add', item);
     }

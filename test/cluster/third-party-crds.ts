@@ -1,6 +1,6 @@
-// CRDs of projects whose controllers cannot run here (cert-manager, Gateway API), vendored from
-// their Go modules so tests can check our objects are accepted by their schemas. Nothing
-// reconciles them.
+// CRDs of projects whose controllers cannot run here (cert-manager, Gateway API, CloudNativePG),
+// vendored from their Go modules so tests can check our objects are accepted by their schemas.
+// Nothing reconciles them.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type KubectlTarget, kubectl } from './harness.ts';
@@ -25,10 +25,13 @@ export function installCrds(target: KubectlTarget, files: string[]): void {
   kubectl(target, ['wait', '--for=condition=Established', '--timeout=120s', ...names]);
 }
 
-/** Installs the vendored cert-manager and Gateway API CRDs (idempotent). */
+/**
+ * Installs the vendored cert-manager and Gateway API CRDs (idempotent). CloudNativePG's is left
+ * out: its test installs it itself, while the operator runs, and removes it first.
+ */
 export function installThirdPartyCrds(target: KubectlTarget): void {
   const files = readdirSync(thirdPartyCrdsDir)
-    .filter((f) => f.endsWith('.yaml'))
+    .filter((f) => f.endsWith('.yaml') && !f.startsWith('postgresql.cnpg.io_'))
     .map((f) => join(thirdPartyCrdsDir, f));
   installCrds(target, files);
 }

@@ -164,6 +164,35 @@ describe('Informer on the real API server', () => {
     await eventually('watching again after relist', () => inf.get(ns, 'b'));
   });
 
+  it('when objects change owner label, are deleted or the cache relists, then an index answers with exactly the matching objects', async () => {
+    const inf = start({ labelSelector: { watched: 'yes', indexed: 'yes' } });
+    inf.addIndex('team', (o) => o.metadata.labels?.['team']);
+    await inf.synced;
+    const names = (team: string) =>
+      inf
+        .byIndex('team', team)
+        .map((o) => o.metadata.name)
+        .sort();
+    const labelled = (team: string) => ({ watched: 'yes', indexed: 'yes', team });
+    await client.apply(cm('i1', '1', labelled('red')), { fieldManager: FM });
+    await client.apply(cm('i2', '1', labelled('red')), { fieldManager: FM });
+    await client.apply(cm('i3', '1', labelled('blue')), { fieldManager: FM });
+    await eventually('three indexed', () => inf.size() === 3);
+    expect(names('red')).toEqual(['i1', 'i2']);
+    expect(names('blue')).toEqual(['i3']);
+    await client.apply(cm('i2', '2', labelled('blue')), { fieldManager: FM });
+    await eventually('i2 moved', () => names('blue').length === 2);
+    expect(names('red')).toEqual(['i1']);
+    await client.delete({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'i1' });
+    await eventually('i1 gone', () => names('red').length === 0);
+    const relists = inf.health().relists;
+    inf.forceCloseWatch('1'); // 410 -> relist rebuilds the index
+    await eventually('relisted', () => inf.health().relists > relists);
+    expect(names('blue')).toEqual(['i2', 'i3']);
+    expect(names('red')).toEqual([]);
+    expect(() => inf.byIndex('colour', 'x')).toThrow(/no index "colour"/);
+  });
+
   it('when the watch stays silent past quietTimeoutMs, then it is restarted and still delivers later events', async () => {
     const quietNs = `${ns}-quiet`;
     await client.apply(
@@ -186,6 +215,34 @@ describe('Informer on the real API server', () => {
       await eventually('event after quiet restart', () => inf.get(quietNs, 'wake'));
     } finally {
       await client.delete({ apiVersion: 'v1', kind: 'Namespace', name: quietNs });
+    }
+  });
+
+  it('when the watch resumes from a resourceVersion the server has not reached, then it relists after a few silent watches and delivers again', async () => {
+    const futureNs = `${ns}-future`;
+    await client.apply(
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: futureNs } },
+      { fieldManager: FM },
+    );
+    try {
+      // The API server holds such a watch open without a word until its timeout (an etcd restored
+      // from an older backup looks like this to every client).
+      const inf = start({ namespace: futureNs, watchTimeoutSeconds: 1 }).start();
+      await inf.synced;
+      const relists = inf.health().relists;
+      inf.forceCloseWatch('999999999999');
+      await eventually('relist after silent watches', () => inf.health().relists > relists, 60_000);
+      await client.apply(
+        {
+          ...cm('back', 'again'),
+          metadata: { name: 'back', namespace: futureNs, labels: { watched: 'yes' } },
+        },
+        { fieldManager: FM },
+      );
+      await eventually('event after the relist', () => inf.get(futureNs, 'back'));
+      expect(inf.health().quietRestarts).toBe(0);
+    } finally {
+      await client.delete({ apiVersion: 'v1', kind: 'Namespace', name: futureNs });
     }
   });
 });
