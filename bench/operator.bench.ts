@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { createLogger } from '../operator/controller/logger.ts';
 import { startOperator } from '../operator/controller/operator.ts';
 import { auditMark, countAuditWrites } from '../test/cluster/audit.ts';
-import { ensureCluster, kubectl, kubectlAsync } from '../test/cluster/harness.ts';
+import { ensureCluster, kubectl, kubectlAsync, waitForCrds } from '../test/cluster/harness.ts';
 import { defaultStateDir } from '../test/cluster/paths.ts';
 import { clusterCpuSeconds, cpuSplit } from './cluster-cpu.ts';
 import { machineLine } from './machine.ts';
@@ -34,7 +34,7 @@ kubectl(cluster, [
   '-f',
   join(ROOT, 'crds/storefront.dev_storefronts.yaml'),
 ]);
-kubectl(cluster, ['wait', '--for=condition=Established', '--timeout=60s', 'crd/storefronts.storefront.dev']);
+waitForCrds(cluster, ['crd/storefronts.storefront.dev']);
 
 const op = await startOperator({
   kubeconfig: cluster.kubeconfig,

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLogger } from '../operator/controller/logger.ts';
 import { startOperator } from '../operator/controller/operator.ts';
-import { ensureCluster, kubectl, kubectlAsync, stopCluster } from '../test/cluster/harness.ts';
+import { ensureCluster, kubectl, kubectlAsync, stopCluster, waitForCrds } from '../test/cluster/harness.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const NAMESPACE = 'storefront-demo';
@@ -27,7 +27,7 @@ kubectl(cluster, [
   '-f',
   join(ROOT, 'crds/storefront.dev_storefronts.yaml'),
 ]);
-kubectl(cluster, ['wait', '--for=condition=Established', '--timeout=60s', 'crd/storefronts.storefront.dev']);
+waitForCrds(cluster, ['crd/storefronts.storefront.dev']);
 kubectl(cluster, ['apply', '--server-side', '-f', '-'], {
   input: JSON.stringify({
     apiVersion: 'v1',

@@ -433,6 +433,21 @@ export function kubectl(
 }
 
 /**
+ * Waits until CustomResourceDefinitions (`crd/NAME` or `customresourcedefinition.…/NAME`) are
+ * Established. Right after a create, `kubectl wait` fails on a CRD whose status has no conditions
+ * yet (".status.conditions accessor error"), so that answer is retried.
+ */
+export function waitForCrds(target: KubectlTarget, crds: string[], timeout = '120s'): void {
+  for (let attempt = 1; ; attempt++) {
+    const res = runKubectl(target, ['wait', '--for=condition=Established', `--timeout=${timeout}`, ...crds]);
+    if (res.status === 0) return;
+    if (attempt >= 40 || !res.stderr.includes('accessor error'))
+      throw new Error(`kubectl wait for ${crds.join(' ')} to be Established failed: ${res.stderr.trim()}`);
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 250);
+  }
+}
+
+/**
  * kubectl without blocking the event loop: for callers that share their process with something
  * that must keep running meanwhile (the operator benchmark polls while the operator reconciles).
  */

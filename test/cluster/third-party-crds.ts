@@ -3,7 +3,7 @@
 // Nothing reconciles them.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type KubectlTarget, kubectl } from './harness.ts';
+import { type KubectlTarget, kubectl, waitForCrds } from './harness.ts';
 import { clusterSourceDir } from './paths.ts';
 
 export const thirdPartyCrdsDir = join(clusterSourceDir, 'third-party-crds');
@@ -22,7 +22,7 @@ export function installCrds(target: KubectlTarget, files: string[]): void {
     'name',
   ]);
   const names = out.split('\n').filter((l) => l.startsWith('customresourcedefinition'));
-  kubectl(target, ['wait', '--for=condition=Established', '--timeout=120s', ...names]);
+  waitForCrds(target, names);
 }
 
 /**

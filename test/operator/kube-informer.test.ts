@@ -165,8 +165,9 @@ describe('Informer on the real API server', () => {
   });
 
   it('when objects change owner label, are deleted or the cache relists, then an index answers with exactly the matching objects', async () => {
-    const inf = start({ labelSelector: { watched: 'yes', indexed: 'yes' } });
+    const inf = start({ labelSelector: { watched: 'yes', indexed: 'yes' }, watchTimeoutSeconds: 1 });
     inf.addIndex('team', (o) => o.metadata.labels?.['team']);
+    inf.start();
     await inf.synced;
     const names = (team: string) =>
       inf
@@ -185,11 +186,19 @@ describe('Informer on the real API server', () => {
     expect(names('red')).toEqual(['i1']);
     await client.delete({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'i1' });
     await eventually('i1 gone', () => names('red').length === 0);
+    // Blind it (a watch from a resourceVersion the server has not reached) while i3 goes: only
+    // the relist that follows can notice, and it must rebuild the index without i3.
     const relists = inf.health().relists;
-    inf.forceCloseWatch('1'); // 410 -> relist rebuilds the index
+    inf.forceCloseWatch('999999999999');
+    await client.delete({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'i3' });
     await eventually('relisted', () => inf.health().relists > relists);
-    expect(names('blue')).toEqual(['i2', 'i3']);
+    expect(names('blue')).toEqual(['i2']);
     expect(names('red')).toEqual([]);
+    // An index added to a synced cache covers what is already there.
+    const late = start({ labelSelector: { watched: 'yes', indexed: 'yes' } }).start();
+    await late.synced;
+    late.addIndex('team', (o) => o.metadata.labels?.['team']);
+    expect(late.byIndex('team', 'blue').map((o) => o.metadata.name)).toEqual(['i2']);
     expect(() => inf.byIndex('colour', 'x')).toThrow(/no index "colour"/);
   });
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type TestCluster, testCluster } from '../cluster/context.ts';
-import { kubectl, runKubectl, writeUserKubeconfig } from '../cluster/harness.ts';
+import { kubectl, runKubectl, waitForCrds, writeUserKubeconfig } from '../cluster/harness.ts';
 
 export const ROOT = join(import.meta.dirname, '../..');
 export const OPERATOR_USER = 'storefront-operator-test';
@@ -35,7 +35,7 @@ export function installCrd(): void {
     '-f',
     join(ROOT, 'crds/storefront.dev_storefronts.yaml'),
   ]);
-  k(['wait', '--for=condition=Established', '--timeout=60s', 'crd/storefronts.storefront.dev']);
+  waitForCrds(cluster(), ['crd/storefronts.storefront.dev']);
 }
 
 /** A fresh namespace that enforces Pod Security `restricted`. */
