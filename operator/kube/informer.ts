@@ -183,8 +183,8 @@ export class Informer<T extends KubeObject = KubeObject> {
    * one Storefront's children in a namespace holding thousands). Objects mapping to undefined are
    * left out of it.
    */
-  addIndex(name: string, valueOf: (obj: T) => string | undefined): void {
-    this.indexers.set(name, valueOf);
+  addIndex(name: string, indexValue: (obj: T) => string | undefined): void {
+    this.indexers.set(name, indexValue);
     this.indices.set(name, new Map());
     for (const [key, obj] of this.store) this.indexAdd(name, key, obj);
   }
@@ -200,8 +200,8 @@ export class Informer<T extends KubeObject = KubeObject> {
     const value = this.indexers.get(name)!(obj);
     if (value === undefined) return;
     const index = this.indices.get(name)!;
-    let keys = index.get(value);
-    if (!keys) index.set(value, (keys = new Set()));
+    const keys = index.get(value) ?? new Set<string>();
+    index.set(value, keys);
     keys.add(key);
   }
 
