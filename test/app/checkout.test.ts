@@ -173,3 +173,40 @@ describe('idempotency', () => {
     expect(fresh.body.error.field).toBe('cartId');
   });
 });
+
+describe('idempotency keys expire', () => {
+  it('when a key is older than IDEMPOTENCY_KEY_TTL_HOURS, then the sweep removes it (not its order) and the key may place a new order; newer and unanswered keys stay', async () => {
+    const id = await createProduct('TTL-1', 10);
+    const body = { items: [{ productId: id, quantity: 1 }], email: 'ttl@example.com' };
+    const old = await order('ttl-old', body);
+    const recent = await order('ttl-recent', body);
+    expect([old.status, recent.status]).toEqual([201, 201]);
+    const pool = shop.server.services.pool;
+    // A day and an hour later (the default TTL is 24 h), and a claim whose request never answered.
+    await pool.query(
+      `UPDATE idempotency_keys SET created_at = now() - interval '25 hours' WHERE key = 'ttl-old'`,
+    );
+    await pool.query(
+      `INSERT INTO idempotency_keys (key, request_hash, created_at) VALUES ('ttl-unanswered', 'h', now() - interval '48 hours')`,
+    );
+
+    expect(await shop.server.sweepIdempotencyKeys()).toBe(1);
+    const { rows } = await pool.query(
+      `SELECT key FROM idempotency_keys WHERE key IN ('ttl-old', 'ttl-recent', 'ttl-unanswered') ORDER BY key`,
+    );
+    expect(rows.map((r) => r.key)).toEqual(['ttl-recent', 'ttl-unanswered']);
+    const orders = await pool.query('SELECT count(*)::int AS n FROM orders WHERE id = $1', [old.body.id]);
+    expect(orders.rows[0].n).toBe(1);
+
+    // The expired key is free again: a different body is a new order, not 422 idempotency_key_reused.
+    const reused = await order('ttl-old', { ...body, items: [{ productId: id, quantity: 2 }] });
+    expect(reused.status, reused.text).toBe(201);
+    expect(reused.body.id).not.toBe(old.body.id);
+    // The recent one still replays its first answer.
+    const replay = await order('ttl-recent', body);
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    expect(replay.body.id).toBe(recent.body.id);
+    expect(await stockOf(id)).toBe(10 - 1 - 1 - 2);
+    await pool.query(`DELETE FROM idempotency_keys WHERE key = 'ttl-unanswered'`);
+  });
+});

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -80,7 +81,17 @@ describe('entry point', () => {
     await client.connect();
     const { rows } = await client.query('SELECT version, name FROM schema_migrations ORDER BY version');
     await client.end();
-    expect(rows).toEqual([{ version: 1, name: 'initial_schema' }]);
+    // Every file in app/migrations, once each, in order.
+    const files = readdirSync(fileURLToPath(new URL('../../app/migrations', import.meta.url)))
+      .filter((f) => f.endsWith('.sql'))
+      .sort();
+    expect(files.length).toBeGreaterThanOrEqual(2);
+    expect(rows).toEqual(
+      files.map((f) => {
+        const [, version, name] = /^(\d+)_(.+)\.sql$/.exec(f)!;
+        return { version: Number(version), name };
+      }),
+    );
     const again = run(['migrate'], env);
     expect(await exitOf(again)).toBe(0);
     expect(again.output()).toContain('schema up to date');

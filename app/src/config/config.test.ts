@@ -21,6 +21,7 @@ describe('loadConfig', () => {
       adminToken: undefined,
       assetBaseUrl: undefined,
       staticMaxAgeSeconds: 31536000,
+      idempotencyKeyTtlHours: 24,
       logLevel: 'info',
     });
   });
@@ -77,6 +78,8 @@ describe('loadConfig', () => {
     [{ ASSET_BASE_URL: 'cdn.example.com' }, 'ASSET_BASE_URL'],
     [{ STATIC_MAX_AGE_SECONDS: 'forever' }, 'STATIC_MAX_AGE_SECONDS'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ IDEMPOTENCY_KEY_TTL_HOURS: '0' }, 'IDEMPOTENCY_KEY_TTL_HOURS'],
+    [{ IDEMPOTENCY_KEY_TTL_HOURS: '1.5' }, 'IDEMPOTENCY_KEY_TTL_HOURS'],
   ])('when %o is set, then the error names %s', (env, variable) => {
     const found = problems({ DATABASE_URL: 'postgres://db/shop', ...env });
     expect(found.map((p) => p.variable)).toContain(variable);

@@ -51,6 +51,13 @@ const envSchema = z
       .regex(/^\d{1,10}$/, 'must be a non-negative integer number of seconds')
       .transform(Number)
       .default(31536000),
+    IDEMPOTENCY_KEY_TTL_HOURS: z
+      .string()
+      .trim()
+      .regex(/^\d{1,4}$/, 'must be a whole number of hours from 1 to 8760')
+      .transform(Number)
+      .refine((h) => h >= 1 && h <= 8760, 'must be a whole number of hours from 1 to 8760')
+      .default(24),
     LOG_LEVEL: z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   })
   .superRefine((env, ctx) => {
@@ -91,6 +98,8 @@ export interface Config {
   /** CDN origin in front of /static, without a trailing slash. */
   assetBaseUrl?: string;
   staticMaxAgeSeconds: number;
+  /** How long an Idempotency-Key replays its first answer; older keys are swept and may be reused. */
+  idempotencyKeyTtlHours: number;
   logLevel: LogLevel;
 }
 
@@ -137,6 +146,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     adminToken: e.ADMIN_TOKEN,
     assetBaseUrl: e.ASSET_BASE_URL,
     staticMaxAgeSeconds: e.STATIC_MAX_AGE_SECONDS,
+    idempotencyKeyTtlHours: e.IDEMPOTENCY_KEY_TTL_HOURS,
     logLevel: e.LOG_LEVEL,
   };
 }

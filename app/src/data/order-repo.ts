@@ -50,6 +50,21 @@ export class OrderRepository {
   }
 
   /**
+   * Deletes answered Idempotency-Keys older than `ttlHours` (their orders stay): after that a
+   * client may reuse the key for a new order, as with payment APIs. Claims still in flight
+   * (no response yet) are never touched. Returns how many were removed.
+   */
+  async deleteExpiredIdempotencyKeys(ttlHours: number): Promise<number> {
+    const { rowCount } = await query(
+      this.#pool,
+      `DELETE FROM idempotency_keys
+       WHERE created_at < now() - make_interval(hours => $1) AND response_status IS NOT NULL`,
+      [ttlHours],
+    );
+    return rowCount ?? 0;
+  }
+
+  /**
    * The only way stock goes down: one conditional UPDATE, so two checkouts can never both take the
    * last unit (the second re-checks `stock >= $2` after the first commits). It also re-checks the
    * price the order was priced at. No row → short, repriced, or gone: the caller finds out which.

@@ -39,6 +39,8 @@ export interface ServerOptions {
   drainTimeoutMs?: number;
   /** Largest accepted JSON body. */
   bodyLimit?: string;
+  /** How often expired Idempotency-Keys are swept (the first sweep runs this long after start). @default 1 h */
+  idempotencySweepMs?: number;
 }
 
 export interface Services {
@@ -63,6 +65,8 @@ export interface WebServer {
   port: number;
   server: Server;
   services: Services;
+  /** Deletes Idempotency-Keys past IDEMPOTENCY_KEY_TTL_HOURS now (it also runs on a timer). */
+  sweepIdempotencyKeys: () => Promise<number>;
   stop: () => Promise<void>;
 }
 
@@ -283,9 +287,30 @@ export async function startWebServer(config: Config, options: ServerOptions = {}
   const port = (server.address() as AddressInfo).port;
   services.logger.info({ port, redis: services.redis ? 'enabled' : 'disabled' }, 'storefront listening');
 
+  // Every replica sweeps; concurrent DELETEs of the same rows are harmless. A failed sweep (the
+  // database away) is logged and tried again next time.
+  const sweepIdempotencyKeys = async () => {
+    const deleted = await services.orders.deleteExpiredIdempotencyKeys(config.idempotencyKeyTtlHours);
+    if (deleted > 0)
+      services.logger.info(
+        { deleted, ttlHours: config.idempotencyKeyTtlHours },
+        'expired idempotency keys swept',
+      );
+    return deleted;
+  };
+  const sweepTimer = setInterval(
+    () =>
+      void sweepIdempotencyKeys().catch((err: Error) =>
+        services.logger.warn({ err: err.message }, 'idempotency key sweep failed; next try in an interval'),
+      ),
+    options.idempotencySweepMs ?? 3_600_000,
+  );
+  sweepTimer.unref();
+
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
+      clearInterval(sweepTimer);
       draining = true;
       for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -301,7 +326,7 @@ export async function startWebServer(config: Config, options: ServerOptions = {}
     })();
     return stopping;
   };
-  return { url: `http://127.0.0.1:${port}`, port, server, services, stop };
+  return { url: `http://127.0.0.1:${port}`, port, server, services, sweepIdempotencyKeys, stop };
 }
 
 export async function stopWebServer(server: WebServer): Promise<void> {
