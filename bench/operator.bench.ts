@@ -60,7 +60,6 @@ const writes = (counts: Record<string, number>) =>
 
 console.log(`bench:operator | ${machineLine()}`);
 console.log(`local control plane: ${nodes} kwok nodes, operator concurrency 8, client QPS 200`);
-const rows: string[] = [];
 
 /** One line on stderr every 30 s while converging: how many are Ready and why the rest are not. */
 function progress(
@@ -149,8 +148,6 @@ for (const n of sizes) {
   const writeLine = `       API writes while converging: ${clusterWrites} in all, ${writes(diff)} by the operator (${((100 * writes(diff)) / clusterWrites).toFixed(0)} %); the rest by the controllers, scheduler, kwok, the provisioner and kubectl apply`;
   console.log(cpuLine);
   console.log(writeLine);
-  rows.push(cpuLine, writeLine);
-  rows.push(row);
 }
 clearInterval(sampler);
 console.log(

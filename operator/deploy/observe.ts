@@ -2,28 +2,17 @@
 // needs, user Secrets it references — with plain GETs (the CLI has no informer caches).
 import type { Storefront } from '../api/types.ts';
 import { missingApis } from '../controller/optional-apis.ts';
+import { OWNED_KINDS } from '../controller/owned-kinds.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { readinessChildren, referencedUserSecrets } from '../status/children.ts';
 import type { Observed, ObservedChild } from '../status/conditions.ts';
-
-const API_OF: Record<string, string> = {
-  StatefulSet: 'apps/v1',
-  PersistentVolumeClaim: 'v1',
-  Deployment: 'apps/v1',
-  Job: 'batch/v1',
-  Ingress: 'networking.k8s.io/v1',
-  HTTPRoute: 'gateway.networking.k8s.io/v1',
-  Certificate: 'cert-manager.io/v1',
-  Cluster: 'postgresql.cnpg.io/v1',
-  Secret: 'v1',
-};
 
 export async function observe(client: KubeClient, sf: Storefront, namespace: string): Promise<Observed> {
   const apis = await missingApis(client, sf);
   const children = new Map<string, ObservedChild>();
   await Promise.all(
     readinessChildren(sf).map(async ([kind, name]) => {
-      const apiVersion = API_OF[kind]!;
+      const { apiVersion } = OWNED_KINDS.find((k) => k.kind === kind)!;
       if (!(await client.resourceFor(apiVersion, kind))) return;
       const live = await client.tryGet({ apiVersion, kind, namespace, name });
       if (live) children.set(`${kind}/${name}`, live as unknown as ObservedChild);

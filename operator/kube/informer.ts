@@ -191,9 +191,9 @@ export class Informer<T extends KubeObject = KubeObject> {
 
   /** Cached objects whose index `name` maps to `value`. */
   byIndex(name: string, value: string): T[] {
-    const keys = this.indices.get(name)?.get(value);
-    if (!this.indices.has(name)) throw new Error(`${this.kind} informer has no index "${name}"`);
-    return keys ? [...keys].map((k) => this.store.get(k)!) : [];
+    const index = this.indices.get(name);
+    if (!index) throw new Error(`${this.kind} informer has no index "${name}"`);
+    return [...(index.get(value) ?? [])].map((k) => this.store.get(k)!);
   }
 
   private indexAdd(name: string, key: string, obj: T): void {
