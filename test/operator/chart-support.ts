@@ -9,7 +9,7 @@ import { parseAllDocuments } from 'yaml';
 import { CHART_DIR } from '../../scripts/render-manifests.ts';
 import { type AuditEvent, auditWrites } from '../cluster/audit.ts';
 import { writeUserKubeconfig } from '../cluster/harness.ts';
-import { cluster, k, kTry, ROOT, spawnOperator, waitFor } from './support.ts';
+import { cluster, installCrd, kTry, spawnOperator, waitFor } from './support.ts';
 
 export { CHART_DIR };
 
@@ -173,13 +173,7 @@ export function cleanupNamespaces(namespaces: string[]): void {
 
 /** The CRD back to crds/ (the shared cluster's other tests expect exactly that). */
 export function restoreCrd(): void {
-  k([
-    'apply',
-    '--server-side',
-    '--force-conflicts',
-    '-f',
-    join(ROOT, 'crds/storefront.dev_storefronts.yaml'),
-  ]);
+  installCrd();
 }
 
 /** Polls the operator's log until `pick` finds something in it. */

@@ -72,6 +72,17 @@ describe('Informer on the real API server', () => {
     return inf;
   };
 
+  /** Runs `body` in a namespace of its own (a watch nothing else touches), deleted afterwards. */
+  const inOwnNamespace = async (suffix: string, body: (name: string) => Promise<void>) => {
+    const name = `${ns}-${suffix}`;
+    await client.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, { fieldManager: FM });
+    try {
+      await body(name);
+    } finally {
+      await client.delete({ apiVersion: 'v1', kind: 'Namespace', name });
+    }
+  };
+
   beforeAll(async () => {
     client = createKubeClient({ kubeconfig: testCluster().kubeconfig });
     ns = `kube-informer-${randomBytes(3).toString('hex')}`;
@@ -203,12 +214,7 @@ describe('Informer on the real API server', () => {
   });
 
   it('when the watch stays silent past quietTimeoutMs, then it is restarted and still delivers later events', async () => {
-    const quietNs = `${ns}-quiet`;
-    await client.apply(
-      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: quietNs } },
-      { fieldManager: FM },
-    );
-    try {
+    await inOwnNamespace('quiet', async (quietNs) => {
       const inf = start({ namespace: quietNs, quietTimeoutMs: 1_500 }).start();
       await inf.synced;
       await eventually('a quiet restart', () => inf.health().quietRestarts >= 1, 30_000);
@@ -222,18 +228,11 @@ describe('Informer on the real API server', () => {
         },
       );
       await eventually('event after quiet restart', () => inf.get(quietNs, 'wake'));
-    } finally {
-      await client.delete({ apiVersion: 'v1', kind: 'Namespace', name: quietNs });
-    }
+    });
   });
 
   it('when the watch resumes from a resourceVersion the server has not reached, then it relists after a few silent watches and delivers again', async () => {
-    const futureNs = `${ns}-future`;
-    await client.apply(
-      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: futureNs } },
-      { fieldManager: FM },
-    );
-    try {
+    await inOwnNamespace('future', async (futureNs) => {
       // The API server holds such a watch open without a word until its timeout (an etcd restored
       // from an older backup looks like this to every client).
       const inf = start({ namespace: futureNs, watchTimeoutSeconds: 1 }).start();
@@ -250,8 +249,6 @@ describe('Informer on the real API server', () => {
       );
       await eventually('event after the relist', () => inf.get(futureNs, 'back'));
       expect(inf.health().quietRestarts).toBe(0);
-    } finally {
-      await client.delete({ apiVersion: 'v1', kind: 'Namespace', name: futureNs });
-    }
+    });
   });
 });
