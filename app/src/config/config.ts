@@ -70,6 +70,9 @@ const envSchema = z
     }
   });
 
+/** Every variable the shop reads: the contract the operator's renderer is checked against. */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
+
 export type SslMode = (typeof SSL_MODES)[number];
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
