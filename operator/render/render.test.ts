@@ -22,12 +22,18 @@ describe('render', () => {
     const sf = loadExample(file);
     const out = formatObjects(render(sf, fixedInputs(sf)), 'yaml');
     const golden = join(GOLDEN_DIR, file.replace('.yaml', '.golden.yaml'));
-    if (update) writeFileSync(golden, out);
+    // Read before any update: an UPDATE_GOLDEN run compares with the reviewed file, never with the
+    // file it has just written, so it fails whenever the output changed (review the diff, rerun).
+    const reviewed = existsSync(golden) ? readFileSync(golden, 'utf8') : undefined;
+    if (update && out !== reviewed) writeFileSync(golden, out);
     expect(
-      existsSync(golden),
-      `${golden} is missing: run UPDATE_GOLDEN=1 npx vitest run operator/render and review it`,
-    ).toBe(true);
-    expect(out).toBe(readFileSync(golden, 'utf8'));
+      reviewed,
+      `${golden} ${update ? 'was written' : 'is missing'}: review it, then run npx vitest run operator/render`,
+    ).toBeDefined();
+    expect(
+      out,
+      update ? `${golden} was rewritten: review the diff and rerun without UPDATE_GOLDEN` : golden,
+    ).toBe(reviewed);
   });
 
   it.each(exampleFiles())('when %s is rendered twice, then the bytes are identical', (file) => {
