@@ -49,12 +49,41 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end }}
 {{- end }}
 
+{{/*
+Repository with global.imageRegistry in place of its registry host. The first path component is
+a registry host when it holds a dot or a colon or is localhost (the rule docker and containerd
+use); otherwise the repository has none and the registry is prefixed.
+*/}}
+{{- define "storefront-operator.repository" -}}
+{{- $repository := .Values.image.repository }}
+{{- with (.Values.global | default dict).imageRegistry }}
+{{- $parts := splitList "/" $repository }}
+{{- $first := first $parts }}
+{{- if and (gt (len $parts) 1) (or (contains "." $first) (contains ":" $first) (eq $first "localhost")) }}
+{{- $repository = join "/" (rest $parts) }}
+{{- end }}
+{{- $repository = printf "%s/%s" (trimSuffix "/" .) $repository }}
+{{- end }}
+{{- $repository }}
+{{- end }}
+
 {{/* Image reference: repository@digest when a digest is set, else repository:tag (tag defaults to appVersion). */}}
 {{- define "storefront-operator.image" -}}
 {{- if .Values.image.digest }}
-{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- printf "%s@%s" (include "storefront-operator.repository" .) .Values.image.digest }}
 {{- else }}
-{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- printf "%s:%s" (include "storefront-operator.repository" .) (default .Chart.AppVersion .Values.image.tag) }}
+{{- end }}
+{{- end }}
+
+{{/* imagePullSecrets in the Pod spec's form; bare names (the chart's older form) are accepted. */}}
+{{- define "storefront-operator.imagePullSecrets" -}}
+{{- range .Values.imagePullSecrets }}
+{{- if kindIs "string" . }}
+- name: {{ . }}
+{{- else }}
+- name: {{ .name }}
+{{- end }}
 {{- end }}
 {{- end }}
 
@@ -70,6 +99,15 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end }}
 {{- if and .Values.podDisruptionBudget.enabled (gt (int .Values.replicaCount) 1) (ge (int .Values.podDisruptionBudget.minAvailable) (int .Values.replicaCount)) }}
 {{- fail (printf "podDisruptionBudget.minAvailable=%d must be below replicaCount=%d, or no node could ever be drained" (int .Values.podDisruptionBudget.minAvailable) (int .Values.replicaCount)) }}
+{{- end }}
+{{- /* Helm does not check `global` against values.schema.json, so the registry is checked here. */}}
+{{- with (.Values.global | default dict).imageRegistry }}
+{{- if not (regexMatch "^[a-zA-Z0-9]([-a-zA-Z0-9.]*[a-zA-Z0-9])?(:[0-9]{1,5})?(/[a-z0-9]+([._-][a-z0-9]+)*)*$" .) }}
+{{- fail (printf "global.imageRegistry=%q is not a registry host (host[:port][/path], e.g. mirror.local:5000)" .) }}
+{{- end }}
+{{- end }}
+{{- if and .Values.serviceMonitor.enabled (not (.Capabilities.APIVersions.Has "monitoring.coreos.com/v1/ServiceMonitor")) }}
+{{- fail "serviceMonitor.enabled=true but this cluster does not serve monitoring.coreos.com/v1 ServiceMonitor: install the Prometheus Operator (its CRDs) first, or set serviceMonitor.enabled=false" }}
 {{- end }}
 {{- end }}
 
@@ -130,4 +168,21 @@ Leases are in their own Role, in the release namespace only.
 - apiGroups: ["events.k8s.io"]
   resources: ["events"]
   verbs: ["create"]
+{{- end }}
+
+{{/*
+A container securityContext from values, capabilities written as flow lists (drop: ["ALL"]) the
+way the rest of the chart and its YAML formatter write them.
+*/}}
+{{- define "storefront-operator.containerSecurityContext" -}}
+{{- $rest := omit . "capabilities" }}
+{{- if $rest }}
+{{ toYaml $rest }}
+{{- end }}
+{{- with .capabilities }}
+capabilities:
+  {{- range $key, $list := . }}
+  {{ $key }}: {{ toJson $list }}
+  {{- end }}
+{{- end }}
 {{- end }}
