@@ -234,7 +234,6 @@ describe('operator chart: NOTES', () => {
     expect(notes).toContain('global-allowed-response-headers');
     expect(notes).toContain('Strict-Transport-Security');
     expect(notes).toContain('default StorageClass');
-    expect(notes).toContain('storefront doctor');
     expect(notes).not.toMatch(/examples\/|crds\/|\.yaml/);
     expect(notes).toContain('kind: Storefront');
   });
