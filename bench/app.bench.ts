@@ -37,13 +37,21 @@ async function runToEnd(script: string, args: string[], env: Record<string, stri
   if (code !== 0) throw new Error(`${script} ${args.join(' ')} exited with ${code}`);
 }
 
-async function startServer(script: string, env: Record<string, string>, probe: string): Promise<string> {
+/** Starts `script` on a free port; `probe` is fetched on METRICS_PORT when `ops` (the shop), else on PORT. */
+async function startServer(
+  script: string,
+  env: Record<string, string>,
+  probe: string,
+  ops = false,
+): Promise<string> {
   const port = await freePort();
-  const child = spawnNode(script, [], { ...env, PORT: String(port) });
+  const metricsPort = await freePort();
+  const child = spawnNode(script, [], { ...env, PORT: String(port), METRICS_PORT: String(metricsPort) });
   const url = `http://127.0.0.1:${port}`;
+  const probeUrl = `http://127.0.0.1:${ops ? metricsPort : port}${probe}`;
   await waitFor(`${script} on ${port}`, async () => {
     if (child.exitCode !== null) throw new Error(`${script} exited with ${child.exitCode}`);
-    return (await fetch(url + probe)).ok || undefined;
+    return (await fetch(probeUrl)).ok || undefined;
   });
   return url;
 }
@@ -109,8 +117,8 @@ async function main() {
     await client.end();
 
     const hello = await startServer(HELLO, {}, '/');
-    const cached = await startServer(MAIN, { ...base, REDIS_URL: redis.url }, '/readyz');
-    const uncached = await startServer(MAIN, base, '/readyz');
+    const cached = await startServer(MAIN, { ...base, REDIS_URL: redis.url }, '/readyz', true);
+    const uncached = await startServer(MAIN, base, '/readyz', true);
 
     const results: Row[] = [];
     results.push(await measure('bare node:http hello world', { url: `${hello}/` }));

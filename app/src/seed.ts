@@ -1,3 +1,4 @@
+import type { PoolClient } from './data/db.ts';
 import type { NewProduct, ProductRepository } from './data/product-repo.ts';
 
 /** The demo catalog: a dozen products whose images are local static SVGs. Re-runnable (by SKU). */
@@ -116,4 +117,53 @@ export async function seedCatalog(products: ProductRepository): Promise<number[]
   const ids: number[] = [];
   for (const product of DEMO_PRODUCTS) ids.push((await products.upsertBySku(product)).id);
   return ids;
+}
+
+/** The marker row that records the one-time decision (seeded or not), so it is never taken again. */
+const DEMO_MARKER = 'demo_catalog';
+
+/**
+ * DEMO_CATALOG=true: seeds the demo catalog if, and only if, this database has never decided it
+ * before and holds no product. Runs under the migration lock (replicas starting together take
+ * turns), in one transaction with the marker: a catalog is seeded at most once, and never over real
+ * products (a shop that already has products gets the marker and nothing else). Returns the new ids.
+ */
+export async function seedDemoCatalogOnce(client: PoolClient): Promise<number[]> {
+  await client.query('BEGIN');
+  try {
+    const marked = await client.query(
+      'INSERT INTO app_markers (name) VALUES ($1) ON CONFLICT (name) DO NOTHING RETURNING name',
+      [DEMO_MARKER],
+    );
+    const empty = (await client.query('SELECT NOT EXISTS (SELECT 1 FROM products) AS empty')).rows[0].empty;
+    const ids: number[] = [];
+    if (marked.rowCount === 1 && empty) {
+      const { rows } = await client.query<{ id: number }>(
+        `INSERT INTO products (sku, name, description, price_cents, currency, stock, image_path)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[], $6::int[], $7::text[])
+         RETURNING id`,
+        [
+          DEMO_PRODUCTS.map((p) => p.sku),
+          DEMO_PRODUCTS.map((p) => p.name),
+          DEMO_PRODUCTS.map((p) => p.description),
+          DEMO_PRODUCTS.map((p) => p.priceCents),
+          DEMO_PRODUCTS.map((p) => p.currency),
+          DEMO_PRODUCTS.map((p) => p.stock),
+          DEMO_PRODUCTS.map((p) => p.imagePath),
+        ],
+      );
+      ids.push(...rows.map((r) => r.id));
+      await client.query("UPDATE app_markers SET note = 'seeded' WHERE name = $1", [DEMO_MARKER]);
+    } else if (marked.rowCount === 1) {
+      await client.query(
+        "UPDATE app_markers SET note = 'skipped: the catalog had products' WHERE name = $1",
+        [DEMO_MARKER],
+      );
+    }
+    await client.query('COMMIT');
+    return ids;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
 }

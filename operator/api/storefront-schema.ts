@@ -38,6 +38,8 @@ export const RESERVED_ENV = [
   'ADMIN_TOKEN',
   'ASSET_BASE_URL',
   'STATIC_MAX_AGE_SECONDS',
+  'METRICS_PORT',
+  'DEMO_CATALOG',
 ] as const;
 
 const quantity = (description: string) =>
@@ -199,6 +201,13 @@ const app = obj(
       }),
     ),
     adminTokenSecret: optional(secretRef('shop admin API token', 'token')),
+    demoCatalog: defaulted(
+      bool({
+        description:
+          'Seed the bundled demo catalog at start-up when the catalog is empty (once, under the migration lock; never over real products).',
+      }),
+      false,
+    ),
   },
   { description: 'The application servers (the bundled reference shop by default).' },
 );
@@ -495,7 +504,9 @@ const cache = obj(
     ),
     image: defaulted(image('Redis image (managed).'), DEFAULT_REDIS_IMAGE),
     maxMemory: defaulted(
-      quantity('Redis maxmemory (evicting with allkeys-lru); keep it below limits.memory.'),
+      quantity(
+        'Redis maxmemory (evicting cache entries only, volatile-lru: carts are never evicted); keep it below limits.memory.',
+      ),
       '256Mi',
     ),
     resources: defaulted(
@@ -539,6 +550,14 @@ const networkPolicy = obj(
     dnsNamespace: defaulted(
       str({ description: 'Namespace of the cluster DNS pods.', pattern: DNS_LABEL, maxLength: 63 }),
       'kube-system',
+    ),
+    monitoringNamespace: optional(
+      str({
+        description:
+          "Namespace whose pods (e.g. Prometheus) may scrape the app's metrics port (9090: /metrics, /readyz); unset: no one. The Ingress never routes that port.",
+        pattern: DNS_LABEL,
+        maxLength: 63,
+      }),
     ),
     externalEgressCIDRs: optional(
       arr(str({ description: 'A CIDR.', pattern: '^[0-9a-fA-F.:]+/[0-9]{1,3}$', maxLength: 64 }), {

@@ -6,6 +6,8 @@ import { POSTGRES_DB, POSTGRES_USER } from './credentials.ts';
 import { names } from './names.ts';
 
 export const APP_PORT = 8080;
+/** The shop's management port (/metrics, /readyz): probed by the kubelet, never routed by the front door. */
+export const METRICS_PORT = 9090;
 export const APP_UID = 10001;
 
 const fromSecret = (name: string, key: string): k8s.EnvVar['valueFrom'] => ({ secretKeyRef: { name, key } });
@@ -55,12 +57,14 @@ export function appEnv(sf: Storefront): k8s.EnvVar[] {
   const admin = sf.spec.app.adminTokenSecret ?? { name: n.appSecrets, key: 'admin-token' };
   const env: k8s.EnvVar[] = [
     { name: 'PORT', value: String(APP_PORT) },
+    { name: 'METRICS_PORT', value: String(METRICS_PORT) },
     ...databaseEnv(sf),
     ...cacheEnv(sf),
     { name: 'ADMIN_TOKEN', valueFrom: fromSecret(admin.name, admin.key) },
     { name: 'STATIC_MAX_AGE_SECONDS', value: String(sf.spec.cdn.staticMaxAgeSeconds) },
   ];
   if (sf.spec.cdn.assetBaseUrl) env.push({ name: 'ASSET_BASE_URL', value: sf.spec.cdn.assetBaseUrl });
+  if (sf.spec.app.demoCatalog) env.push({ name: 'DEMO_CATALOG', value: 'true' });
   for (const e of sf.spec.app.env ?? []) {
     env.push(
       e.secretKeyRef

@@ -2,7 +2,7 @@
 import { k8s } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
 import type { Storefront } from '../api/types.ts';
-import { APP_PORT, APP_UID, appEnv } from './app-env.ts';
+import { APP_PORT, APP_UID, appEnv, METRICS_PORT } from './app-env.ts';
 import { imageVersion, labels, names, selectorLabels } from './names.ts';
 import type { KubeObject } from './order.ts';
 import { containerSecurityContext, podSecurityContext, port, resources, scratchVolume } from './security.ts';
@@ -49,7 +49,10 @@ export function renderApp(scope: Construct, sf: Storefront): void {
               name: 'app',
               image: app.image,
               imagePullPolicy: app.imagePullPolicy,
-              ports: [{ name: 'http', containerPort: APP_PORT, protocol: 'TCP' }],
+              ports: [
+                { name: 'http', containerPort: APP_PORT, protocol: 'TCP' },
+                { name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' },
+              ],
               env: appEnv(sf),
               resources: resources(app.resources),
               securityContext: containerSecurityContext(APP_UID),
@@ -65,7 +68,8 @@ export function renderApp(scope: Construct, sf: Storefront): void {
                 timeoutSeconds: 2,
               },
               readinessProbe: {
-                httpGet: { path: '/readyz', port: port('http') },
+                // The management port: /readyz is not served on the public one.
+                httpGet: { path: '/readyz', port: port('metrics') },
                 periodSeconds: 5,
                 failureThreshold: 2,
                 timeoutSeconds: 2,

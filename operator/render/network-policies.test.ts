@@ -103,6 +103,13 @@ describe('network policies', () => {
     );
   });
 
+  it('when a monitoring namespace is set, then it (and only it) may reach the metrics port, and the app port is unchanged', () => {
+    const sf = loadExample('minimal.yaml');
+    sf.spec.networkPolicy.monitoringNamespace = 'monitoring';
+    const app = flows(render(sf, fixedInputs(sf))).filter((f) => f.startsWith('app <-'));
+    expect(app).toEqual(['app <- ns:ingress-nginx TCP/8080', 'app <- ns:monitoring TCP/9090']);
+  });
+
   it('when network policies are disabled, then none is rendered', () => {
     const sf = loadExample('minimal.yaml');
     sf.spec.networkPolicy.enabled = false;

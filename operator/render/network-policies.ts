@@ -1,10 +1,10 @@
 // Network isolation: deny all ingress and egress for every pod of the Storefront, then allow
-// exactly: ingress controller -> app:8080; app -> Postgres:5432 and Redis:6379; migration ->
+// exactly: ingress controller -> app:8080; the monitoring namespace (if set) -> app:9090; app -> Postgres:5432 and Redis:6379; migration ->
 // Postgres:5432; every pod -> cluster DNS:53; external databases/caches -> their CIDRs.
 import { k8s } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
 import type { Storefront } from '../api/types.ts';
-import { APP_PORT } from './app-env.ts';
+import { APP_PORT, METRICS_PORT } from './app-env.ts';
 import { labels, names, STOREFRONT_LABEL, selectorLabels } from './names.ts';
 import { port } from './security.ts';
 
@@ -103,6 +103,20 @@ export function renderNetworkPolicies(scope: Construct, sf: Storefront): void {
         ],
         ports: [{ port: APP_PORT }],
       },
+      ...(np.monitoringNamespace
+        ? [
+            {
+              peers: [
+                {
+                  namespaceSelector: {
+                    matchLabels: { 'kubernetes.io/metadata.name': np.monitoringNamespace },
+                  },
+                },
+              ],
+              ports: [{ port: METRICS_PORT }],
+            },
+          ]
+        : []),
     ],
     [...toDatabase, ...toCache],
   );

@@ -1,4 +1,4 @@
-// The managed cache: a single Redis with a password, maxmemory and LRU eviction, no persistence
+// The managed cache: a single Redis with a password, maxmemory and LRU eviction of cache entries, no persistence
 // (a cache is rebuilt from Postgres; the shop keeps working, slower, while it is down).
 import { k8s } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
@@ -10,6 +10,8 @@ import { containerSecurityContext, podSecurityContext, port, resources, scratchV
 const NAME = 'redis';
 /** The official image's redis user. */
 export const REDIS_UID = 999;
+/** The shop's carts rely on it (app/src/data/cart-store.ts). */
+export const REDIS_EVICTION_POLICY = 'volatile-lru';
 
 export function renderRedis(scope: Construct, sf: Storefront): void {
   const n = names(sf);
@@ -49,7 +51,9 @@ export function renderRedis(scope: Construct, sf: Storefront): void {
                 '--maxmemory',
                 String(Math.floor(parseQuantity(cache.maxMemory))),
                 '--maxmemory-policy',
-                'allkeys-lru',
+                // Only keys with a TTL (the catalog cache) may be evicted: carts carry none, so a
+                // flood of cached reads can never push a shopper's cart out.
+                REDIS_EVICTION_POLICY,
                 '--save',
                 '',
                 '--appendonly',

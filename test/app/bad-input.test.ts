@@ -522,7 +522,7 @@ describe('bad input', () => {
 
   it('when all the bad requests are done, then the shop still serves and nothing was dropped or changed', async () => {
     expect((await shop.api('/healthz')).status).toBe(200);
-    expect((await shop.api('/readyz')).status).toBe(200);
+    expect((await shop.ops('/readyz')).status).toBe(200);
     const product = await shop.api(`/api/products/${productId}`);
     expect(product.body).toMatchObject({ sku: 'BAD-INPUT', stock: 5, priceCents: 100 });
     const { rows } = await shop.server.services.pool.query(
@@ -536,7 +536,7 @@ describe('bad input', () => {
     const { loadConfig } = await import('../../app/src/config/config.ts');
     const { createLogger } = await import('../../app/src/server/logger.ts');
     const server = await startWebServer(
-      loadConfig({ PORT: '0', DATABASE_URL: shop.pg.url, LOG_LEVEL: 'silent' }),
+      loadConfig({ PORT: '0', METRICS_PORT: '0', DATABASE_URL: shop.pg.url, LOG_LEVEL: 'silent' }),
       {
         logger: createLogger('silent'),
       },

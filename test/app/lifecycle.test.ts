@@ -99,8 +99,10 @@ describe('entry point', () => {
 
   it('when SIGTERM arrives during a request, then the server stops accepting, finishes that request and exits 0', async () => {
     const port = await freePort();
+    const metricsPort = await freePort();
     const server = run(['serve'], {
       PORT: String(port),
+      METRICS_PORT: String(metricsPort),
       DATABASE_URL: db.url,
       REDIS_URL: `redis://:wrong-password@127.0.0.1:${redis.port}`,
       REDIS_PASSWORD: 'redis-secret', // overrides the URL's password
@@ -108,7 +110,7 @@ describe('entry point', () => {
     try {
       // Ready, with Redis reached through REDIS_PASSWORD (the URL's own password is wrong).
       await waitFor('the shop to become ready with Redis up', async () => {
-        const res = await fetch(`http://127.0.0.1:${port}/readyz`);
+        const res = await fetch(`http://127.0.0.1:${metricsPort}/readyz`);
         const body = (await res.json()) as { redis: string };
         return res.status === 200 && body.redis === 'up' ? true : undefined;
       });

@@ -145,6 +145,7 @@ describe('pages and static assets', () => {
     const server = await startWebServer(
       loadConfig({
         PORT: '0',
+        METRICS_PORT: '0',
         DATABASE_URL: shop.pg.url,
         ASSET_BASE_URL: 'https://cdn.example.com/',
         STATIC_MAX_AGE_SECONDS: '600',
@@ -170,13 +171,42 @@ describe('pages and static assets', () => {
     }
   });
 
-  it('when /metrics is scraped, then it has request histograms by route and cache counters', async () => {
+  it('when /metrics is scraped on the management port, then it has request histograms by route and cache counters', async () => {
     await fetch(`${shop.url}/api/products`);
-    const text = await (await fetch(`${shop.url}/metrics`)).text();
+    const text = (await shop.ops('/metrics')).text;
     expect(text).toMatch(
       /http_request_duration_seconds_count\{method="GET",route="\/api\/products",status_code="200"\} \d+/,
     );
     expect(text).toContain('storefront_cache_requests_total');
     expect(text).toContain('process_cpu_user_seconds_total');
+    expect((await shop.ops('/readyz')).body).toMatchObject({ status: 'ready', postgres: 'up' });
+  });
+
+  it('when the public port is asked for /metrics or /readyz, then it answers 404 (the internals stay on the management port)', async () => {
+    for (const path of ['/metrics', '/readyz']) {
+      const res = await fetch(shop.url + path);
+      expect(res.status, path).toBe(404);
+      expect(await res.text(), path).not.toMatch(/process_cpu|postgres/);
+    }
+    expect((await fetch(`${shop.url}/healthz`)).status).toBe(200);
+    expect((await shop.ops('/api/products')).status).toBe(404);
+  });
+
+  it("when any page is served, then the app sends no Strict-Transport-Security (HSTS is the front door's, and can be off)", async () => {
+    for (const path of ['/', '/api/products', '/cart', '/nowhere']) {
+      const res = await fetch(shop.url + path);
+      expect(res.headers.get('strict-transport-security'), path).toBeNull();
+    }
+  });
+
+  it('when the sf_cart cookie is not valid percent-encoding, then pages treat it as no cart (not a 500)', async () => {
+    for (const cookie of ['sf_cart=%E0%A4%A', 'sf_cart=%', 'sf_cart=%zz; other=1']) {
+      const cart = await fetch(`${shop.url}/cart`, { headers: { cookie } });
+      expect(cart.status, cookie).toBe(200);
+      expect(await cart.text()).toContain('Your cart is empty');
+      const add = await post('/cart/items', { productId: String(ids[0]), quantity: '1' }, { cookie });
+      expect(add.status, cookie).toBe(303);
+      expect(add.headers.get('set-cookie')).toMatch(/^sf_cart=[0-9a-f-]{36};/);
+    }
   });
 });

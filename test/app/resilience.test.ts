@@ -38,7 +38,7 @@ describe('when Redis goes away', () => {
 
     await shop.redis!.stop();
 
-    const ready = await shop.api('/readyz');
+    const ready = await shop.ops('/readyz');
     expect(ready.status).toBe(200);
     expect(ready.body).toMatchObject({ status: 'degraded', postgres: 'up', redis: 'down' });
     expect((await shop.api('/api/products?limit=100')).status).toBe(200);
@@ -67,7 +67,7 @@ describe('when Redis goes away', () => {
     expect(lost.status).toBe(404);
 
     await shop.redis!.start();
-    await vi.waitFor(async () => expect((await shop.api('/readyz')).body.redis).toBe('up'), {
+    await vi.waitFor(async () => expect((await shop.ops('/readyz')).body.redis).toBe('up'), {
       timeout: 15_000,
     });
     expect((await shop.api(`/api/products/${id}`)).body).toMatchObject({ stock: 47, priceCents: 1700 });
@@ -85,7 +85,7 @@ describe('when Redis goes away', () => {
     const patch = await shop.admin(`/api/products/${id}`, 'PATCH', { priceCents: 1100 });
     expect(patch.status).toBe(200); // committed; the invalidation could not reach Redis
     shop.redis!.resume();
-    await vi.waitFor(async () => expect((await shop.api('/readyz')).body.redis).toBe('up'), {
+    await vi.waitFor(async () => expect((await shop.ops('/readyz')).body.redis).toBe('up'), {
       timeout: 15_000,
     });
 
@@ -114,7 +114,7 @@ describe('when the request pool is saturated', () => {
         },
         { timeout: 15_000 },
       );
-      const ready = await shop.api('/readyz');
+      const ready = await shop.ops('/readyz');
       expect(ready.status, ready.text).toBe(200);
       expect(ready.body.postgres).toBe('up');
       await blocker.query('COMMIT');
@@ -162,7 +162,7 @@ describe('when Postgres goes away', () => {
       expect(r.body.error.code).toBe('database_unavailable');
       expect(r.headers.get('retry-after')).toBe('5');
     }
-    const ready = await shop.api('/readyz');
+    const ready = await shop.ops('/readyz');
     expect(ready.status).toBe(503);
     expect(ready.body).toMatchObject({ status: 'unavailable', postgres: 'down' });
     expect((await shop.api('/healthz')).status).toBe(200); // alive: do not restart the pod for this
@@ -175,7 +175,7 @@ describe('when Postgres goes away', () => {
     expect(page.status).toBe(503);
 
     await shop.pg.start();
-    await vi.waitFor(async () => expect((await shop.api('/readyz')).status).toBe(200), { timeout: 20_000 });
+    await vi.waitFor(async () => expect((await shop.ops('/readyz')).status).toBe(200), { timeout: 20_000 });
 
     // Nothing half-written: the aborted transactions left no key, no order, no stock change.
     const [keys] = await sql<{ n: number }>(

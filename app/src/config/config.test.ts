@@ -16,6 +16,7 @@ describe('loadConfig', () => {
     const config = loadConfig({ DATABASE_URL: 'postgres://u:p@db:5432/shop' });
     expect(config).toEqual({
       port: 8080,
+      metricsPort: 9090,
       database: { connectionString: 'postgres://u:p@db:5432/shop', sslMode: undefined },
       redis: undefined,
       adminToken: undefined,
@@ -23,6 +24,12 @@ describe('loadConfig', () => {
       staticMaxAgeSeconds: 31536000,
       idempotencyKeyTtlHours: 24,
       logLevel: 'info',
+      demoCatalog: false,
+      shippingRates: [
+        { id: 'standard', cents: 495, label: 'Standard delivery (3-5 business days)' },
+        { id: 'express', cents: 1495, label: 'Express delivery (next business day)' },
+      ],
+      taxRateBasisPoints: 0,
     });
   });
 
@@ -80,9 +87,30 @@ describe('loadConfig', () => {
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ IDEMPOTENCY_KEY_TTL_HOURS: '0' }, 'IDEMPOTENCY_KEY_TTL_HOURS'],
     [{ IDEMPOTENCY_KEY_TTL_HOURS: '1.5' }, 'IDEMPOTENCY_KEY_TTL_HOURS'],
+    [{ METRICS_PORT: 'x' }, 'METRICS_PORT'],
+    [{ DEMO_CATALOG: 'yes' }, 'DEMO_CATALOG'],
+    [{ SHIPPING_RATES: 'standard:4.95:Standard' }, 'SHIPPING_RATES'],
+    [{ SHIPPING_RATES: 'a:1:A,a:2:B' }, 'SHIPPING_RATES'],
+    [{ TAX_RATE_PERCENT: '8.255' }, 'TAX_RATE_PERCENT'],
+    [{ TAX_RATE_PERCENT: '-1' }, 'TAX_RATE_PERCENT'],
   ])('when %o is set, then the error names %s', (env, variable) => {
     const found = problems({ DATABASE_URL: 'postgres://db/shop', ...env });
     expect(found.map((p) => p.variable)).toContain(variable);
+  });
+
+  it('when checkout settings are given, then rates and tax are read in integer units', () => {
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://db/shop',
+      SHIPPING_RATES: 'ground:0:Free ground shipping, air:2500:Air freight',
+      TAX_RATE_PERCENT: '8.25',
+      DEMO_CATALOG: 'true',
+      METRICS_PORT: '9102',
+    });
+    expect(config.shippingRates).toEqual([
+      { id: 'ground', cents: 0, label: 'Free ground shipping' },
+      { id: 'air', cents: 2500, label: 'Air freight' },
+    ]);
+    expect(config).toMatchObject({ taxRateBasisPoints: 825, demoCatalog: true, metricsPort: 9102 });
   });
 
   it('when no database is configured, then the message says what to set', () => {

@@ -23,9 +23,41 @@ const httpOrigin = z
   .refine((value) => /^https?:\/\//i.test(value) && URL.canParse(value), 'must be an absolute http(s) URL')
   .transform((value) => value.replace(/\/+$/, ''));
 
+/**
+ * SHIPPING_RATES: `id:cents:label` entries separated by commas, e.g.
+ * `standard:495:Standard (3-5 business days),express:1495:Express (next business day)`.
+ * Flat rates in the smallest unit of the order's currency; the first one is preselected.
+ */
+export const DEFAULT_SHIPPING_RATES =
+  'standard:495:Standard delivery (3-5 business days),express:1495:Express delivery (next business day)';
+
+const shippingRates = z
+  .string()
+  .trim()
+  .transform((text, ctx) => {
+    const rates: ShippingRate[] = [];
+    for (const entry of text.split(',')) {
+      const match = /^\s*([a-z][a-z0-9-]{0,31}):(\d{1,7}):([^,:]{1,80})\s*$/.exec(entry);
+      if (!match) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `entry "${entry.slice(0, 40)}" must look like id:cents:label (id lower-case, cents an integer, label without , or :)`,
+        });
+        return z.NEVER;
+      }
+      if (rates.some((r) => r.id === match[1])) {
+        ctx.addIssue({ code: 'custom', message: `shipping method ${match[1]} is listed twice` });
+        return z.NEVER;
+      }
+      rates.push({ id: match[1]!, cents: Number(match[2]), label: match[3]!.trim() });
+    }
+    return rates;
+  });
+
 const envSchema = z
   .object({
     PORT: portNumber().default(8080),
+    METRICS_PORT: portNumber().default(9090),
     DATABASE_URL: z
       .string()
       .trim()
@@ -59,6 +91,20 @@ const envSchema = z
       .refine((h) => h >= 1 && h <= 8760, 'must be a whole number of hours from 1 to 8760')
       .default(24),
     LOG_LEVEL: z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+    DEMO_CATALOG: z
+      .enum(['true', 'false'], { message: 'must be true or false' })
+      .transform((v) => v === 'true')
+      .default(false),
+    SHIPPING_RATES: shippingRates.prefault(DEFAULT_SHIPPING_RATES),
+    TAX_RATE_PERCENT: z
+      .string()
+      .trim()
+      .regex(
+        /^\d{1,2}(\.\d{1,2})?$/,
+        'must be a percentage from 0 to 99.99 with at most two decimals, e.g. 8.25',
+      )
+      .transform((v) => Math.round(Number(v) * 100))
+      .default(0),
   })
   .superRefine((env, ctx) => {
     if (!env.DATABASE_URL && !env.PGHOST) {
@@ -86,6 +132,12 @@ export interface DatabaseConfig {
   sslMode?: SslMode;
 }
 
+export interface ShippingRate {
+  id: string;
+  label: string;
+  cents: number;
+}
+
 export interface RedisConfig {
   url: string;
   password?: string;
@@ -93,6 +145,8 @@ export interface RedisConfig {
 
 export interface Config {
   port: number;
+  /** Port of /metrics, /readyz and /healthz for the kubelet and Prometheus; the front door never routes it. */
+  metricsPort: number;
   database: DatabaseConfig;
   /** undefined: run without a cache (carts in Postgres, catalog read straight from Postgres). */
   redis?: RedisConfig;
@@ -104,6 +158,12 @@ export interface Config {
   /** How long an Idempotency-Key replays its first answer; older keys are swept and may be reused. */
   idempotencyKeyTtlHours: number;
   logLevel: LogLevel;
+  /** Seed the demo catalog at start-up when the catalog is empty. */
+  demoCatalog: boolean;
+  /** Flat shipping rates offered at checkout, in the order's currency. */
+  shippingRates: ShippingRate[];
+  /** Sales tax on the goods subtotal, in basis points (825 = 8.25 %). */
+  taxRateBasisPoints: number;
 }
 
 export class ConfigError extends Error {
@@ -144,6 +204,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       };
   return {
     port: e.PORT,
+    metricsPort: e.METRICS_PORT,
     database,
     redis: e.REDIS_URL ? { url: e.REDIS_URL, password: e.REDIS_PASSWORD } : undefined,
     adminToken: e.ADMIN_TOKEN,
@@ -151,5 +212,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     staticMaxAgeSeconds: e.STATIC_MAX_AGE_SECONDS,
     idempotencyKeyTtlHours: e.IDEMPOTENCY_KEY_TTL_HOURS,
     logLevel: e.LOG_LEVEL,
+    demoCatalog: e.DEMO_CATALOG,
+    shippingRates: e.SHIPPING_RATES as ShippingRate[],
+    taxRateBasisPoints: e.TAX_RATE_PERCENT,
   };
 }

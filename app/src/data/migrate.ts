@@ -2,7 +2,10 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import type { DatabaseConfig } from '../config/config.ts';
 import type { Logger } from '../server/logger.ts';
-import { createPool, type Pool } from './db.ts';
+import { createPool, type Pool, type PoolClient } from './db.ts';
+
+/** Work that must run once across replicas, right after the migrations, still under their lock. */
+export type UnderLock = (client: PoolClient) => Promise<void>;
 
 export const MIGRATIONS_DIR = new URL('../../migrations/', import.meta.url);
 
@@ -43,7 +46,12 @@ export async function readMigrations(dir: URL = MIGRATIONS_DIR): Promise<Migrati
  * lock: when many replicas (or a migration Job and replicas) start at once, one applies and the
  * others wait, then find nothing left to do. An applied migration whose file changed is an error.
  */
-export async function migrate(pool: Pool, logger: Logger, dir: URL = MIGRATIONS_DIR): Promise<number[]> {
+export async function migrate(
+  pool: Pool,
+  logger: Logger,
+  dir: URL = MIGRATIONS_DIR,
+  underLock?: UnderLock,
+): Promise<number[]> {
   const migrations = await readMigrations(dir);
   const client = await pool.connect();
   let broken: Error | undefined;
@@ -94,6 +102,7 @@ export async function migrate(pool: Pool, logger: Logger, dir: URL = MIGRATIONS_
         logger.info({ version: m.version, name: m.name }, 'migration applied');
         done.push(m.version);
       }
+      if (underLock) await underLock(client);
       return done;
     } finally {
       await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch((err: Error) => {
@@ -114,10 +123,11 @@ export async function migrateDatabase(
   database: DatabaseConfig,
   logger: Logger,
   dir?: URL,
+  underLock?: UnderLock,
 ): Promise<number[]> {
   const pool = createPool(database, logger, { max: 1, timeouts: false });
   try {
-    return await migrate(pool, logger, dir);
+    return await migrate(pool, logger, dir, underLock);
   } finally {
     await pool.end();
   }

@@ -1,8 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { CartStore } from '../data/cart-store.ts';
-import type { ProductRepository } from '../data/product-repo.ts';
-import type { AssetManifest } from '../server/static-assets.ts';
+import {
+  CART_RULES,
+  type CartChange,
+  type CartLines,
+  type CartRules,
+  type CartStorage,
+} from './cart-rules.ts';
 import { AppError, notFound } from './errors.ts';
+import type { Images, ProductReader } from './ports.ts';
 
 export interface CartLine {
   productId: number;
@@ -19,30 +24,46 @@ export interface CartLine {
 export interface CartView {
   id: string;
   items: CartLine[];
+  /** Goods only; shipping and tax are added at checkout. */
   totalCents: number;
   currency: string;
 }
 
 /** Cart use cases; prices shown in a cart are today's prices, the order fixes them at checkout. */
 export class Carts {
-  readonly #store: CartStore;
-  readonly #products: ProductRepository;
-  readonly #assets: AssetManifest;
+  readonly #store: CartStorage;
+  readonly #products: ProductReader;
+  readonly #images: Images;
+  readonly #rules: CartRules;
 
-  constructor(deps: { store: CartStore; products: ProductRepository; assets: AssetManifest }) {
+  constructor(deps: { store: CartStorage; products: ProductReader; images: Images; rules?: CartRules }) {
     this.#store = deps.store;
     this.#products = deps.products;
-    this.#assets = deps.assets;
+    this.#images = deps.images;
+    this.#rules = deps.rules ?? CART_RULES;
   }
 
-  async create(): Promise<{ id: string }> {
+  /**
+   * A new cart, holding `first` when given (the shop's pages create a cart only at the first add).
+   * An empty cart lives an hour unless something is added (see cart-rules.ts).
+   */
+  async create(first?: { productId: number; quantity: number }[]): Promise<CartView> {
+    const lines: CartLines = new Map();
+    for (const [i, item] of (first ?? []).entries()) {
+      await this.#requireProduct(item.productId, `items.${i}.productId`);
+      lines.set(
+        item.productId,
+        Math.min((lines.get(item.productId) ?? 0) + item.quantity, this.#rules.maxLineQuantity),
+      );
+    }
+    if (lines.size > this.#rules.maxLines) throw this.#full('items');
     const id = randomUUID();
-    await this.#store.create(id);
-    return { id };
+    await this.#store.create(id, lines, this.#rules);
+    return this.#present(id, lines);
   }
 
   /** Lines of a cart as { productId, quantity }, or undefined when the cart is unknown/expired. */
-  async lines(id: string): Promise<Map<number, number> | undefined> {
+  async lines(id: string): Promise<CartLines | undefined> {
     return this.#store.get(id);
   }
 
@@ -52,29 +73,61 @@ export class Carts {
     return this.#present(id, lines);
   }
 
+  /** Adds units (a line stops at the per-line maximum). */
   async addItem(id: string, productId: number, quantity: number): Promise<CartView> {
-    const product = (await this.#products.findByIds([productId]))[0];
-    if (!product)
-      throw new AppError(404, 'not_found', `product ${productId} not found`, { field: 'productId' });
-    const result = await this.#store.add(id, productId, quantity);
-    if (!result.ok) {
-      if (result.reason === 'not_found') throw notFound('cart', 'id');
-      throw new AppError(422, 'cart_full', 'a cart holds at most 50 different products', {
-        field: 'productId',
-      });
+    await this.#requireProduct(productId, 'productId');
+    return this.#applied(id, await this.#store.add(id, productId, quantity, this.#rules));
+  }
+
+  /** Sets a line's quantity; 0 removes it. */
+  async setQuantity(id: string, productId: number, quantity: number): Promise<CartView> {
+    if (!Number.isInteger(quantity) || quantity < 0 || quantity > this.#rules.maxLineQuantity) {
+      throw new AppError(
+        400,
+        'invalid_input',
+        `quantity must be an integer between 0 and ${this.#rules.maxLineQuantity}`,
+        {
+          field: 'quantity',
+        },
+      );
     }
-    return this.#present(id, result.lines);
+    if (quantity > 0) await this.#requireProduct(productId, 'productId');
+    return this.#applied(id, await this.#store.setQuantity(id, productId, quantity, this.#rules));
   }
 
   async removeItem(id: string, productId: number): Promise<void> {
-    if (!(await this.#store.remove(id, productId))) throw notFound('cart', 'id');
+    await this.setQuantity(id, productId, 0);
   }
 
   async forget(id: string): Promise<void> {
     await this.#store.delete(id);
   }
 
-  async #present(id: string, lines: Map<number, number>): Promise<CartView> {
+  /** Deletes expired carts from storage; returns how many. */
+  sweepExpired(): Promise<number> {
+    return this.#store.sweepExpired();
+  }
+
+  async #requireProduct(productId: number, field: string) {
+    if ((await this.#products.findByIds([productId])).length === 0)
+      throw new AppError(404, 'not_found', `product ${productId} not found`, { field });
+  }
+
+  #full(field: string) {
+    return new AppError(422, 'cart_full', `a cart holds at most ${this.#rules.maxLines} different products`, {
+      field,
+    });
+  }
+
+  async #applied(id: string, change: CartChange): Promise<CartView> {
+    if (!change.ok) {
+      if (change.reason === 'not_found') throw notFound('cart', 'id');
+      throw this.#full('productId');
+    }
+    return this.#present(id, change.lines);
+  }
+
+  async #present(id: string, lines: CartLines): Promise<CartView> {
     const products = new Map((await this.#products.findByIds([...lines.keys()])).map((p) => [p.id, p]));
     const items: CartLine[] = [];
     for (const [productId, quantity] of lines) {
@@ -88,7 +141,7 @@ export class Carts {
         currency: p.currency,
         quantity,
         lineTotalCents: p.priceCents * quantity,
-        imageUrl: this.#assets.imageUrl(p.imagePath),
+        imageUrl: this.#images.imageUrl(p.imagePath),
         inStock: p.stock,
       });
     }

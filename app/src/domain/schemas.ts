@@ -98,6 +98,28 @@ export type UpdateProductInput = z.infer<typeof updateProductBody>;
 
 export const addItemBody = z.strictObject({ productId, quantity });
 
+/** POST /api/carts: an optional first set of lines (no body: an empty cart that lives an hour). */
+export const createCartBody = z
+  .strictObject({
+    items: z
+      .array(z.strictObject({ productId, quantity }), {
+        error: 'must be an array of { productId, quantity }',
+      })
+      .min(1, 'must contain at least one item')
+      .max(50, 'must contain at most 50 items')
+      .optional(),
+  })
+  .optional();
+
+/** PATCH /api/carts/:id/items/:productId: the line's new quantity; 0 removes it. */
+export const setQuantityBody = z.strictObject({
+  quantity: z
+    .number({ error: 'must be an integer between 0 and 99' })
+    .int('must be an integer between 0 and 99')
+    .min(0, 'must not be negative')
+    .max(99, 'must be at most 99'),
+});
+
 const orderItem = z.strictObject({ productId, quantity });
 
 export const orderBody = z

@@ -7,12 +7,14 @@ import { presentOrder } from '../domain/checkout.ts';
 import { AppError, notFound } from '../domain/errors.ts';
 import {
   addItemBody,
+  createCartBody,
   createProductBody,
   idempotencyKey,
   listQuery,
   orderBody,
   parse,
   productIdParam,
+  setQuantityBody,
   updateProductBody,
   uuid,
 } from '../domain/schemas.ts';
@@ -56,9 +58,10 @@ export function apiRouter(deps: ApiDeps): Router {
     res.json(await deps.catalog.update(id, input));
   });
 
-  router.post('/carts', async (_req, res) => {
-    const cart = await deps.carts.create();
-    res.status(201).location(`/api/carts/${cart.id}`).json(cart);
+  router.post('/carts', async (req, res) => {
+    const body = parse(createCartBody, req.body);
+    const cart = await deps.carts.create(body?.items);
+    res.status(201).location(`/api/carts/${cart.id}`).set('Cache-Control', 'no-store').json(cart);
   });
 
   router.get('/carts/:id', async (req, res) => {
@@ -70,6 +73,13 @@ export function apiRouter(deps: ApiDeps): Router {
     const id = parse(uuid, req.params.id, 'id');
     const item = parse(addItemBody, req.body);
     res.set('Cache-Control', 'no-store').json(await deps.carts.addItem(id, item.productId, item.quantity));
+  });
+
+  router.patch('/carts/:id/items/:productId', async (req, res) => {
+    const id = parse(uuid, req.params.id, 'id');
+    const productId = parse(productIdParam, req.params.productId, 'productId');
+    const { quantity } = parse(setQuantityBody, req.body);
+    res.set('Cache-Control', 'no-store').json(await deps.carts.setQuantity(id, productId, quantity));
   });
 
   router.delete('/carts/:id/items/:productId', async (req, res) => {

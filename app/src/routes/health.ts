@@ -31,14 +31,24 @@ async function redisState(redis: Redis | undefined): Promise<'up' | 'down' | 'di
 
 /**
  * /healthz: the process is alive (never touches dependencies, so a database outage does not get
- * pods restarted). /readyz: Postgres answers and we are not draining; Redis down is "degraded",
- * still ready, because every path falls back to Postgres. /metrics: Prometheus text format.
+ * pods restarted). Served on both ports: it says nothing an outsider could use.
  */
-export function healthRouter(deps: HealthDeps): Router {
+export function livenessRouter(): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
     res.set('Cache-Control', 'no-store').json({ status: 'ok' });
   });
+  return router;
+}
+
+/**
+ * The management port only (METRICS_PORT, never routed by the front door): /readyz says whether
+ * Postgres answers and we are not draining (Redis down is "degraded", still ready, because every
+ * path falls back to Postgres); /metrics is the Prometheus text format. Both describe the
+ * internals (dependency state, routes, traffic), so the public port answers 404 for them.
+ */
+export function opsRouter(deps: HealthDeps): Router {
+  const router = livenessRouter();
   router.get('/readyz', async (_req, res) => {
     const [postgres, redis] = await Promise.all([postgresUp(deps.pool), redisState(deps.redis)]);
     const draining = deps.isDraining();

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { type Request, type RequestHandler, type Response, Router } from 'express';
 import { z } from 'zod';
-import { CART_TTL_SECONDS } from '../data/cart-store.ts';
 import type { OrderRepository } from '../data/order-repo.ts';
+import { CART_TTL_SECONDS } from '../domain/cart-rules.ts';
 import type { Carts } from '../domain/carts.ts';
 import type { Catalog } from '../domain/catalog.ts';
 import type { Checkout } from '../domain/checkout.ts';
@@ -22,10 +22,17 @@ export interface PageDeps {
 
 const CART_COOKIE = 'sf_cart';
 
+/** A cookie's value, or undefined when absent or not valid percent-encoding (anyone can send one). */
 export function readCookie(req: Request, name: string): string | undefined {
   for (const part of (req.get('cookie') ?? '').split(';')) {
     const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+    if (eq > 0 && part.slice(0, eq).trim() === name) {
+      try {
+        return decodeURIComponent(part.slice(eq + 1).trim());
+      } catch {
+        return undefined;
+      }
+    }
   }
   return undefined;
 }
@@ -68,6 +75,14 @@ const addForm = z.object({
     .transform(Number)
     .pipe(z.number().min(1, 'must be at least 1')),
 });
+/** The cart page's per-line quantity form: 0 removes the line. */
+const quantityForm = z.object({
+  quantity: z
+    .string()
+    .trim()
+    .regex(/^\d{1,2}$/, 'must be an integer between 0 and 99')
+    .transform(Number),
+});
 const checkoutForm = z.object({ email, idempotencyKey });
 
 /** Server-rendered shop pages; every form works without JavaScript and redirects after POST. */
@@ -106,12 +121,26 @@ export function pageRouter(deps: PageDeps): Router {
 
   router.post('/cart/items', sameOriginOnly, async (req, res) => {
     const form = parse(addForm, { ...req.body });
-    let id = cartIdFrom(req);
-    if (!id || !(await deps.carts.lines(id))) {
-      id = (await deps.carts.create()).id;
-      setCartCookie(req, res, id);
+    const id = cartIdFrom(req);
+    if (id && (await deps.carts.lines(id))) {
+      await deps.carts.addItem(id, form.productId, form.quantity);
+    } else {
+      // A cart exists only from its first add: visiting pages stores nothing.
+      const cart = await deps.carts.create([{ productId: form.productId, quantity: form.quantity }]);
+      setCartCookie(req, res, cart.id);
     }
-    await deps.carts.addItem(id, form.productId, form.quantity);
+    res.redirect(303, '/cart');
+  });
+
+  router.post('/cart/items/:productId', sameOriginOnly, async (req, res) => {
+    const productId = parse(productIdParam, req.params.productId, 'productId');
+    const form = parse(quantityForm, { ...req.body });
+    const id = cartIdFrom(req);
+    if (id) {
+      await deps.carts.setQuantity(id, productId, form.quantity).catch((err: unknown) => {
+        if (!(err instanceof AppError && err.code === 'not_found')) throw err;
+      });
+    }
     res.redirect(303, '/cart');
   });
 

@@ -22,8 +22,9 @@ import { Catalog } from '../domain/catalog.ts';
 import { Checkout } from '../domain/checkout.ts';
 import { AppError, errorBody } from '../domain/errors.ts';
 import { apiRouter } from '../routes/api.ts';
-import { healthRouter } from '../routes/health.ts';
+import { livenessRouter, opsRouter } from '../routes/health.ts';
 import { pageRouter } from '../routes/pages.ts';
+import { seedDemoCatalogOnce } from '../seed.ts';
 import { errorPage } from '../views/pages.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
@@ -39,7 +40,7 @@ export interface ServerOptions {
   drainTimeoutMs?: number;
   /** Largest accepted JSON body. */
   bodyLimit?: string;
-  /** How often expired Idempotency-Keys are swept (the first sweep runs this long after start). @default 1 h */
+  /** How often expired Idempotency-Keys and carts are swept (the first sweep runs this long after start). @default 1 h */
   idempotencySweepMs?: number;
 }
 
@@ -63,10 +64,14 @@ export interface Services {
 export interface WebServer {
   url: string;
   port: number;
+  /** The management port's base URL (/healthz, /readyz, /metrics). */
+  opsUrl: string;
   server: Server;
   services: Services;
   /** Deletes Idempotency-Keys past IDEMPOTENCY_KEY_TTL_HOURS now (it also runs on a timer). */
   sweepIdempotencyKeys: () => Promise<number>;
+  /** Deletes expired carts from Redis and Postgres now (it also runs on the same timer). */
+  sweepCarts: () => Promise<number>;
   stop: () => Promise<void>;
 }
 
@@ -86,7 +91,7 @@ export async function createServices(config: Config, options: ServerOptions = {}
   const orders = new OrderRepository(pool);
   const cartStore = new CartStore({ redis, pool, metrics });
   const catalog = new Catalog({ products, cache, assets });
-  const carts = new Carts({ store: cartStore, products, assets });
+  const carts = new Carts({ store: cartStore, products, images: assets });
   const checkout = new Checkout({ pool, orders, products, carts, cache, metrics, logger });
   return {
     pool,
@@ -122,6 +127,9 @@ function securityHeaders(config: Config): RequestHandler {
         fontSrc: ["'self'", ...assetOrigin],
       },
     },
+    // HSTS belongs to the front door (spec.ingress), where it can be switched off; the app sending
+    // its own would pin browsers to HTTPS whatever the spec says.
+    strictTransportSecurity: false,
     // Assets may be fetched through a CDN on another origin.
     crossOriginResourcePolicy: { policy: 'same-site' },
     referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
@@ -236,14 +244,7 @@ export function createApp(
   app.set('etag', false);
   app.set('trust proxy', 'loopback, linklocal, uniquelocal');
   app.use(observe(services.metrics, services.logger, isDraining));
-  app.use(
-    healthRouter({
-      pool: services.healthPool,
-      redis: services.redis,
-      registry: services.metrics.registry,
-      isDraining,
-    }),
-  );
+  app.use(livenessRouter());
   app.use('/static', staticAssets(services.assets, config.staticMaxAgeSeconds));
   app.use(securityHeaders(config));
   app.use('/api', express.json({ limit: bodyLimit, strict: true }));
@@ -257,6 +258,25 @@ export function createApp(
   return app;
 }
 
+/** The management app on METRICS_PORT: /healthz, /readyz, /metrics and nothing else. */
+export function createOpsApp(services: Services, isDraining: () => boolean): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(
+    opsRouter({
+      pool: services.healthPool,
+      redis: services.redis,
+      registry: services.metrics.registry,
+      isDraining,
+    }),
+  );
+  app.use((_req, res) => {
+    res.status(404).set('Cache-Control', 'no-store').type('text/plain').send('not found');
+  });
+  return app;
+}
+
 /**
  * Starts the shop on `config.port` (0 picks a free port). The returned stop() drains: it stops
  * accepting, lets in-flight requests finish (closing keep-alive connections as they go idle), then
@@ -264,7 +284,23 @@ export function createApp(
  */
 export async function startWebServer(config: Config, options: ServerOptions = {}): Promise<WebServer> {
   const services = await createServices(config, options);
-  if (options.migrate) await migrateDatabase(config.database, services.logger);
+  if (options.migrate) {
+    let seeded: number[] = [];
+    await migrateDatabase(
+      config.database,
+      services.logger,
+      undefined,
+      config.demoCatalog
+        ? async (client) => {
+            seeded = await seedDemoCatalogOnce(client);
+          }
+        : undefined,
+    );
+    if (seeded.length > 0) {
+      services.logger.info({ products: seeded.length }, 'demo catalog seeded (the catalog was empty)');
+      await services.cache.invalidateProducts(seeded);
+    }
+  }
   let draining = false;
   const inFlight = new Set<ServerResponse>();
   const app = createApp(config, services, () => draining, options.bodyLimit);
@@ -285,7 +321,14 @@ export async function startWebServer(config: Config, options: ServerOptions = {}
   server.listen({ port: config.port, backlog: 4096 });
   await once(server, 'listening');
   const port = (server.address() as AddressInfo).port;
-  services.logger.info({ port, redis: services.redis ? 'enabled' : 'disabled' }, 'storefront listening');
+  const opsServer = createServer(createOpsApp(services, () => draining));
+  opsServer.listen({ port: config.metricsPort });
+  await once(opsServer, 'listening');
+  const opsPort = (opsServer.address() as AddressInfo).port;
+  services.logger.info(
+    { port, metricsPort: opsPort, redis: services.redis ? 'enabled' : 'disabled' },
+    'storefront listening',
+  );
 
   // Every replica sweeps; concurrent DELETEs of the same rows are harmless. A failed sweep (the
   // database away) is logged and tried again next time.
@@ -298,13 +341,19 @@ export async function startWebServer(config: Config, options: ServerOptions = {}
       );
     return deleted;
   };
-  const sweepTimer = setInterval(
-    () =>
-      void sweepIdempotencyKeys().catch((err: Error) =>
-        services.logger.warn({ err: err.message }, 'idempotency key sweep failed; next try in an interval'),
-      ),
-    options.idempotencySweepMs ?? 3_600_000,
-  );
+  const sweepCarts = async () => {
+    const deleted = await services.carts.sweepExpired();
+    if (deleted > 0) services.logger.info({ deleted }, 'expired carts swept');
+    return deleted;
+  };
+  const sweepTimer = setInterval(() => {
+    void sweepIdempotencyKeys().catch((err: Error) =>
+      services.logger.warn({ err: err.message }, 'idempotency key sweep failed; next try in an interval'),
+    );
+    void sweepCarts().catch((err: Error) =>
+      services.logger.warn({ err: err.message }, 'cart sweep failed; next try in an interval'),
+    );
+  }, options.idempotencySweepMs ?? 3_600_000);
   sweepTimer.unref();
 
   let stopping: Promise<void> | undefined;
@@ -319,6 +368,11 @@ export async function startWebServer(config: Config, options: ServerOptions = {}
       // Keep-alive sockets that become idle after their last response are closed by `Connection: close`.
       await closed;
       clearTimeout(timer);
+      // The management port answers until the end, so the kubelet sees "draining" on /readyz.
+      await new Promise<void>((resolve) => {
+        opsServer.close(() => resolve());
+        opsServer.closeAllConnections();
+      });
       await services.pool.end().catch(() => undefined);
       await services.healthPool.end().catch(() => undefined);
       if (services.redis) await services.redis.quit().catch(() => services.redis?.disconnect());
@@ -326,7 +380,16 @@ export async function startWebServer(config: Config, options: ServerOptions = {}
     })();
     return stopping;
   };
-  return { url: `http://127.0.0.1:${port}`, port, server, services, sweepIdempotencyKeys, stop };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    opsUrl: `http://127.0.0.1:${opsPort}`,
+    server,
+    services,
+    sweepIdempotencyKeys,
+    sweepCarts,
+    stop,
+  };
 }
 
 export async function stopWebServer(server: WebServer): Promise<void> {

@@ -108,9 +108,12 @@ ${items.map(
   (i) => html`<tr>
   <td class="line-product">${image(i, 56)}<a href="/products/${i.productId}">${i.name}</a></td>
   <td>${formatMoney(i.unitPriceCents, i.currency)}</td>
-  <td>${i.quantity}</td>
+  <td><form method="post" action="/cart/items/${i.productId}" class="qty-form">
+    <label><span class="visually-hidden">Quantity of ${i.name}</span><input type="number" name="quantity" value="${i.quantity}" min="0" max="99" inputmode="numeric" required></label>
+    <button class="secondary small" type="submit" aria-label="Update quantity of ${i.name}">Update</button>
+  </form></td>
   <td>${formatMoney(i.lineTotalCents, i.currency)}</td>
-  <td><form method="post" action="/cart/items/${i.productId}/delete"><button class="link" type="submit">Remove</button></form></td>
+  <td><form method="post" action="/cart/items/${i.productId}/delete"><button class="link" type="submit" aria-label="Remove ${i.name}">Remove</button></form></td>
 </tr>`,
 )}
 </tbody>

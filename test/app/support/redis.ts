@@ -29,7 +29,7 @@ function ping(port: number): Promise<boolean> {
   });
 }
 
-export async function startRedis(options: { password?: string } = {}): Promise<TestRedis> {
+export async function startRedis(options: { password?: string; args?: string[] } = {}): Promise<TestRedis> {
   const port = await freePort();
   let child: ChildProcess | undefined;
   const start = async () => {
@@ -46,6 +46,7 @@ export async function startRedis(options: { password?: string } = {}): Promise<T
       'no',
     ];
     if (options.password) args.push('--requirepass', options.password);
+    args.push(...(options.args ?? []));
     child = spawn('redis-server', args, { stdio: 'ignore' });
     killOnExit(child);
     const c = child;

@@ -19,6 +19,8 @@ export interface TestShop {
     init?: { method?: string; body?: unknown; headers?: Record<string, string> },
   ) => Promise<ApiResponse>;
   admin: (path: string, method: string, body: unknown) => Promise<ApiResponse>;
+  /** GET on the management port (/readyz, /metrics, /healthz). */
+  ops: (path: string) => Promise<ApiResponse>;
   close: () => Promise<void>;
 }
 
@@ -59,6 +61,7 @@ export async function startShop(
   const redis = options.redis === false ? undefined : await startRedis();
   const config = loadConfig({
     PORT: '0',
+    METRICS_PORT: '0',
     DATABASE_URL: pg.url,
     ...(redis ? { REDIS_URL: redis.url } : {}),
     ADMIN_TOKEN,
@@ -87,6 +90,7 @@ export async function startShop(
     api,
     admin: (path, method, body) =>
       api(path, { method, body, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }),
+    ops: (path) => request(server.opsUrl, path),
     close: async () => {
       await server.stop();
       await redis?.destroy();
