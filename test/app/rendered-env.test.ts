@@ -72,12 +72,14 @@ describe('the shop on the rendered environment', () => {
     const config = loadConfig(env);
     const containerPort = app.ports.find((p: { name: string }) => p.name === 'http').containerPort;
     expect(config.port).toBe(containerPort);
-    // Only the listening port differs from the pod: tests share the machine, so never a fixed port.
-    server = await startWebServer({ ...config, port: 0 }, { logger: createLogger('silent') });
+    const metricsPort = app.ports.find((p: { name: string }) => p.name === 'metrics').containerPort;
+    expect(config.metricsPort).toBe(metricsPort);
+    // Only the listening ports differ from the pod: tests share the machine, so never a fixed port.
+    server = await startWebServer({ ...config, port: 0, metricsPort: 0 }, { logger: createLogger('silent') });
     // The Redis client connects in the background; wait for that event rather than sleeping.
-    const url = server.url;
+    const opsUrl = server.opsUrl;
     const ready = await waitFor('the shop to report Redis up', async () => {
-      const r = await request(url, '/readyz');
+      const r = await request(opsUrl, '/readyz');
       return r.body?.redis === 'up' ? r : undefined;
     });
     expect(ready.body).toEqual({ status: 'ready', postgres: 'up', redis: 'up' });

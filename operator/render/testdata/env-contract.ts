@@ -116,9 +116,13 @@ export function envContractProblems(sf: Storefront, objects: KubeObject[]): stri
   };
   const httpPort = (app.ports ?? []).find((p: { name: string }) => p.name === 'http')?.containerPort;
   expect('port', config.port, httpPort);
+  // Readiness is served on the management port only (the public port answers 404 for /readyz).
+  const metricsPort = (app.ports ?? []).find((p: { name: string }) => p.name === 'metrics')?.containerPort;
+  expect('metrics port', config.metricsPort, metricsPort);
   const probePort = app.readinessProbe?.httpGet?.port;
-  if (probePort !== 'http' && probePort !== config.port)
-    problems.push(`readiness probe port ${probePort} is not the shop's port`);
+  if (probePort !== 'metrics' && probePort !== config.metricsPort)
+    problems.push(`readiness probe port ${probePort} is not the shop's management port`);
+  expect('demo catalog', config.demoCatalog, sf.spec.app.demoCatalog);
   expect('migration database', migrateConfig.database, config.database);
 
   const service = (name: string) =>
