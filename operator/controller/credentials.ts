@@ -2,9 +2,9 @@
 // A Secret missing from the cache is looked up on the server before anything is generated, and
 // created with POST (not apply), so two reconciles racing can never overwrite a password.
 import type { Storefront } from '../api/types.ts';
+import type { KubeObject } from '../core/object.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { isAlreadyExists } from '../kube/errors.ts';
-import type { KubeObject } from '../kube/types.ts';
 import { type CredentialKey, generateCredential, requiredCredentials } from '../render/inputs.ts';
 import { names } from '../render/names.ts';
 import { render } from '../render/render.ts';

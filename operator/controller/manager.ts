@@ -4,10 +4,10 @@
 // Losing leadership is fatal (`onFatal`, default exit 1): a replica that might be reconciling
 // next to a new leader must not continue.
 
+import type { KubeObject } from '../core/object.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { Informer, type InformerOptions } from '../kube/informer.ts';
 import { KubeLeaseStore } from '../kube/lease.ts';
-import type { KubeObject } from '../kube/types.ts';
 import type { Controller } from './controller.ts';
 import {
   type HealthServer,

@@ -5,11 +5,11 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Storefront } from '../api/types.ts';
+import { type Clock, realClock } from '../core/clock.ts';
+import type { KubeObject } from '../core/object.ts';
 import { createKubeClient, type KubeClient } from '../kube/client.ts';
-import type { KubeObject } from '../kube/types.ts';
 import { MANAGED_BY, STOREFRONT_LABEL } from '../render/names.ts';
 import { ChildCache } from './child-cache.ts';
-import { type Clock, realClock } from './clock.ts';
 import { Controller } from './controller.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { Manager } from './manager.ts';

@@ -1,6 +1,6 @@
 // The kinds a Storefront owns, which API group each needs, and which of them are optional (only
 // served when cert-manager, the Gateway API or CloudNativePG is installed).
-import type { KindRef } from '../kube/types.ts';
+import type { KindRef } from '../core/object.ts';
 
 export interface OwnedKind extends KindRef {
   /** Set for kinds of optional APIs: the condition message names this. */

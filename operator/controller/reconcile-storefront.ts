@@ -4,10 +4,11 @@
 // A failing step stops there: nothing is pruned or deleted after a failed apply.
 import type { Storefront } from '../api/types.ts';
 import { withDefaults } from '../api/validate.ts';
+import type { Clock } from '../core/clock.ts';
+import type { KubeObject } from '../core/object.ts';
 import { type ApplyAllResult, applyAll, pruneOwned, withOwner } from '../kube/apply-all.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { isNotFound } from '../kube/errors.ts';
-import type { KubeObject } from '../kube/types.ts';
 import { RETAIN_ANNOTATION } from '../render/credentials.ts';
 import type { RenderInputs } from '../render/inputs.ts';
 import { names, storefrontSelector } from '../render/names.ts';
@@ -15,7 +16,6 @@ import { render } from '../render/render.ts';
 import { readinessChildren, referencedUserSecrets } from '../status/children.ts';
 import { computeStatus, type Observed, type ObservedChild, statusChanged } from '../status/conditions.ts';
 import type { ChildCache } from './child-cache.ts';
-import type { Clock } from './clock.ts';
 import { ensureCredentials } from './credentials.ts';
 import { missingApis as findMissingApis, wantedOptionalKinds } from './optional-apis.ts';
 import { FIELD_MANAGER, FINALIZER, OWNED_KINDS, type OwnedKind, STOREFRONT_KIND } from './owned-kinds.ts';
@@ -78,13 +78,13 @@ export class StorefrontReconciler {
       const objects = render(sf, inputs).filter(
         (o) => !missingApis.some((api) => api.endsWith(` ${o.kind}`)),
       );
-      const result = await applyAll(this.deps.client, objects as KubeObject[], {
+      const result = await applyAll(this.deps.client, objects, {
         fieldManager: FIELD_MANAGER,
         owner: sf as unknown as KubeObject,
         keepWithoutOwner,
         live: this.deps.cache.live,
       });
-      await this.prune(sf, namespace, objects as KubeObject[]);
+      await this.prune(sf, namespace, objects);
       if (result.applied.length) await this.reportApplied(sf, result);
       if (renewAt) requeueAfterMs = Math.max(1000, renewAt.getTime() - this.deps.clock.now());
     } catch (e) {

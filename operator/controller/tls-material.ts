@@ -1,7 +1,7 @@
 // selfSigned TLS: read the live CA and leaf, renew or issue when needed, hand the result to render.
 import type { Storefront } from '../api/types.ts';
+import type { KubeObject } from '../core/object.ts';
 import type { KubeClient } from '../kube/client.ts';
-import type { KubeObject } from '../kube/types.ts';
 import { frontDoorHosts } from '../render/front-door.ts';
 import type { RenderInputs } from '../render/inputs.ts';
 import { names } from '../render/names.ts';

@@ -3,29 +3,16 @@
 // one CLI field manager -> prune what earlier revisions applied and this one does not.
 import type { Storefront } from '../api/types.ts';
 import { missingApis } from '../controller/optional-apis.ts';
+import { identity, type KubeObject, type ObjectRef, refOf } from '../core/object.ts';
 import { type ApplyAllResult, applyAll } from '../kube/apply-all.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { isConflict, isNotFound } from '../kube/errors.ts';
-import { groupOf, type KubeObject, type ObjectRef, refOf } from '../kube/types.ts';
 import { RETAIN_ANNOTATION } from '../render/credentials.ts';
 import { render } from '../render/render.ts';
 import { DeployError } from './errors.ts';
 import { gatherInputs, offlineInputs } from './inputs.ts';
 import { adoptionConflict, prepareObjects } from './prepare.ts';
 import { CLI_FIELD_MANAGER, type ManifestObject, RELEASE_ANNOTATION, releaseKey } from './release.ts';
-
-/** Group-qualified, version-free identity of an object. */
-export function identity(o: {
-  apiVersion: string;
-  kind: string;
-  metadata?: { namespace?: string; name?: string };
-  namespace?: string;
-  name?: string;
-}): string {
-  const ns = o.metadata?.namespace ?? o.namespace ?? '';
-  const name = o.metadata?.name ?? o.name ?? '';
-  return `${groupOf(o.apiVersion)}|${o.kind}|${ns}|${name}`;
-}
 
 export interface PreparedRevision {
   objects: KubeObject[];
@@ -46,7 +33,7 @@ export async function prepareRevision(
   const { inputs, created } = await gatherInputs(client, sf, namespace, options);
   const rendered = render(sf, inputs).filter((o) => !skipped.some((api) => api.endsWith(` ${o.kind}`)));
   return {
-    objects: prepareObjects(rendered as KubeObject[], { namespace, name: sf.metadata.name }),
+    objects: prepareObjects(rendered, { namespace, name: sf.metadata.name }),
     skipped,
     createdSecrets: created,
   };
@@ -57,7 +44,7 @@ export function objectsOf(sf: Storefront, namespace: string): KubeObject[] {
   const inputs = offlineInputs(sf, namespace);
   if (sf.spec.ingress.tls.mode === 'selfSigned')
     inputs.tls = { certificate: '', privateKey: '', caCertificate: '', caPrivateKey: '' };
-  return prepareObjects(render(sf, inputs) as KubeObject[], { namespace, name: sf.metadata.name });
+  return prepareObjects(render(sf, inputs), { namespace, name: sf.metadata.name });
 }
 
 /** Fails naming every live object this release may not take over (unless takeOwnership). */

@@ -5,7 +5,6 @@
 import { stringify } from 'yaml';
 import type { Storefront } from '../api/types.ts';
 import { isNotFound } from '../kube/errors.ts';
-import type { KubeObject } from '../kube/types.ts';
 import { render } from '../render/render.ts';
 import { applyObjects, prepareRevision } from './apply.ts';
 import { type DeployContext, lockOptions } from './context.ts';
@@ -90,7 +89,7 @@ function installable(
 
 /** `--dry-run=client`: the objects as YAML (Secret values left out), without a cluster. */
 export function clientDryRun(sf: Storefront, namespace: string): { yaml: string; count: number } {
-  const objects = prepareObjects(render(sf, offlineInputs(sf, namespace)) as KubeObject[], {
+  const objects = prepareObjects(render(sf, offlineInputs(sf, namespace)), {
     namespace,
     name: sf.metadata.name,
   });

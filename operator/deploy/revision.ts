@@ -2,7 +2,7 @@
 // apply, prune, optionally wait, then record the outcome. On failure the revision is marked
 // failed and, with --rollback-on-failure, the last deployed revision is restored.
 import type { Storefront } from '../api/types.ts';
-import { describeRef } from '../kube/types.ts';
+import { describeRef } from '../core/object.ts';
 import { applyObjects, checkOwnership, objectsOf, prepareRevision, pruneRevision } from './apply.ts';
 import type { DeployContext } from './context.ts';
 import { DeployError, exitCodeOf } from './errors.ts';

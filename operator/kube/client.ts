@@ -1,18 +1,12 @@
 // The one client the operator and the deployer CLI use to talk to Kubernetes: server-side apply,
 // reads, deletes, status patches, events, discovery and raw watches, all on plain JSON objects.
 
+import { type KindRef, type KubeObject, type ObjectRef, refOf } from '../core/object.ts';
 import { type KubeConnectOptions, loadKubeConfig } from './config.ts';
 import { type ApiResource, apiVersionPath, Discovery } from './discovery.ts';
 import { isNotFound, KubeApiError, type KubeApiErrorContext, type KubeStatus, type Verb } from './errors.ts';
+import { formatLabelSelector, type LabelSelector } from './label-selector.ts';
 import { type RequestInfo, Transport, type TransportOptions } from './transport.ts';
-import {
-  formatLabelSelector,
-  type KindRef,
-  type KubeObject,
-  type LabelSelector,
-  type ObjectRef,
-  refOf,
-} from './types.ts';
 
 export type { RequestInfo, TransportOptions };
 

@@ -8,9 +8,10 @@
 // it for good. Silence alone is normal: the API server sends bookmarks only when the kind's
 // resourceVersion moved, so a kind nobody changes is quiet until the server closes the watch.
 
+import { type KubeObject, keyOf } from '../core/object.ts';
 import type { KubeClient, WatchEvent } from './client.ts';
 import { isGone, isTooLargeResourceVersion, KubeApiError } from './errors.ts';
-import { type KubeObject, keyOf, type LabelSelector } from './types.ts';
+import type { LabelSelector } from './label-selector.ts';
 
 export interface InformerLogger {
   debug(obj: object, msg: string): void;

@@ -1,8 +1,8 @@
 // Waiting for an object to reach a state (a rollout to finish, a CRD to be served), by polling
 // with a deadline. Used by the deployer CLI (`--wait`) and tests; the operator uses informers.
 
+import type { KubeObject, ObjectRef } from '../core/object.ts';
 import type { KubeClient } from './client.ts';
-import type { KubeObject, ObjectRef } from './types.ts';
 
 export interface WaitOptions {
   /** @default 300_000 */

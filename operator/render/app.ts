@@ -2,9 +2,9 @@
 import { k8s } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
 import type { Storefront } from '../api/types.ts';
+import type { KubeObject } from '../core/object.ts';
 import { APP_PORT, APP_UID, appEnv, METRICS_PORT } from './app-env.ts';
 import { imageVersion, labels, names, selectorLabels } from './names.ts';
-import type { KubeObject } from './order.ts';
 import { containerSecurityContext, podSecurityContext, port, resources, scratchVolume } from './security.ts';
 
 const NAME = 'storefront-shop';

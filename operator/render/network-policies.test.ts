@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { KubeObject } from './order.ts';
+import type { KubeObject } from '../core/object.ts';
 import { render } from './render.ts';
 import { exampleFiles, fixedInputs, loadExample } from './testdata/fixtures.ts';
 import { podTemplates } from './testdata/pod-templates.ts';

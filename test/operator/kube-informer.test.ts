@@ -3,9 +3,9 @@
 // resourceVersion has expired (410 → relist) and when the watch goes silent.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KubeObject } from '../../operator/core/object.ts';
 import { createKubeClient, type KubeClient } from '../../operator/kube/client.ts';
 import { Informer } from '../../operator/kube/informer.ts';
-import type { KubeObject } from '../../operator/kube/types.ts';
 import { testCluster } from '../cluster/context.ts';
 
 const FM = 'kube-informer-test';
