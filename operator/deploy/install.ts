@@ -5,11 +5,11 @@
 import { stringify } from 'yaml';
 import type { Storefront } from '../api/types.ts';
 import { isNotFound } from '../kube/errors.ts';
+import { offlineInputs } from '../observe/inputs.ts';
 import { render } from '../render/render.ts';
 import { applyObjects, prepareRevision } from './apply.ts';
 import { type DeployContext, lockOptions } from './context.ts';
 import { DeployError } from './errors.ts';
-import { offlineInputs } from './inputs.ts';
 import { lockNewRevision } from './lock.ts';
 import { prepareObjects } from './prepare.ts';
 import { manifestOf, type Release } from './release.ts';

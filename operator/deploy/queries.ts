@@ -1,11 +1,12 @@
 // Read-only views of releases: `history`, `status` (with live readiness from computeStatus) and
 // `list`, as aligned tables or `-o json`.
 import type { StorefrontStatus } from '../api/types.ts';
+import { observe } from '../observe/children.ts';
+import { getReader } from '../observe/reader.ts';
 import { computeStatus } from '../status/conditions.ts';
 import type { DeployContext } from './context.ts';
 import { DeployError } from './errors.ts';
 import { lockState } from './lock.ts';
-import { observe } from './observe.ts';
 import type { Release } from './release.ts';
 import type { StoredRelease } from './release-store.ts';
 
@@ -64,7 +65,7 @@ export async function status(ctx: DeployContext, name: string, json: boolean): P
   if (!latest) throw new DeployError(`release ${ctx.namespace}/${name} not found`);
   const live: StorefrontStatus = computeStatus(
     latest.release.spec,
-    await observe(ctx.client, latest.release.spec, ctx.namespace),
+    await observe(getReader(ctx.client), latest.release.spec, ctx.namespace),
     new Date(),
   );
   const s = summary(latest);

@@ -3,6 +3,7 @@
 // failed and, with --rollback-on-failure, the last deployed revision is restored.
 import type { Storefront } from '../api/types.ts';
 import { describeRef } from '../core/object.ts';
+import { apiName } from '../observe/owned-kinds.ts';
 import { applyObjects, checkOwnership, objectsOf, prepareRevision, pruneRevision } from './apply.ts';
 import type { DeployContext } from './context.ts';
 import { DeployError, exitCodeOf } from './errors.ts';
@@ -71,9 +72,9 @@ export async function runRevision(
       // Before anything is written (credentials included): refuse objects that are not ours.
       if (!options.takeOwnership) await checkOwnership(client, objectsOf(sf, namespace), key);
       const prepared = await prepareRevision(client, sf, namespace);
-      for (const api of prepared.skipped)
+      for (const kind of prepared.skipped)
         ctx.err(
-          `warning: this cluster does not serve ${api}; its objects are left out (the operator does the same)`,
+          `warning: this cluster does not serve ${apiName(kind)}; its objects are left out (the operator does the same)`,
         );
       if (prepared.createdSecrets.length)
         ctx.err(`generated ${prepared.createdSecrets.join(', ')} (created once, never rotated)`);

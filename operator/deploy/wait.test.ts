@@ -8,7 +8,7 @@ describe('wait output', () => {
     const sf = loadExample('external-services.yaml');
     const status = computeStatus(
       sf,
-      { children: new Map(), missingApis: [], missingSecrets: ['shop-tls'] },
+      { children: new Map(), missingApis: new Set(), missingSecrets: ['shop-tls'] },
       new Date(),
     );
     const summary = notReadySummary(status);

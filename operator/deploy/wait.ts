@@ -3,9 +3,10 @@
 // component is redrawn in place on a TTY and printed as plain lines (on change only) otherwise.
 import type { Condition, Storefront, StorefrontStatus } from '../api/types.ts';
 import type { KubeClient } from '../kube/client.ts';
+import { observe } from '../observe/children.ts';
+import { getReader } from '../observe/reader.ts';
 import { COMPONENT_CONDITIONS, computeStatus } from '../status/conditions.ts';
 import { DeployError, EXIT } from './errors.ts';
-import { observe } from './observe.ts';
 
 export interface WaitOptions {
   timeoutMs: number;
@@ -54,7 +55,7 @@ export async function waitForReady(
   let drawn = 0;
   const lastLine = new Map<string, string>();
   for (;;) {
-    const status = computeStatus(current, await observe(client, sf, namespace), new Date());
+    const status = computeStatus(current, await observe(getReader(client), sf, namespace), new Date());
     current = { ...current, status };
     const lines = progressLines(status, options.tty);
     if (options.tty) {
