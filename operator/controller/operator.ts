@@ -72,12 +72,14 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     qps: options.qps,
     burst: options.burst,
     onRequest: metrics.onApiRequest,
+    clock,
   });
   const ns = options.namespace;
   const manager = new Manager({
     client,
     logger,
     metrics,
+    clock,
     healthPort: options.healthPort,
     leaderElection: options.leaderElection
       ? {

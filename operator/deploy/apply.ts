@@ -2,6 +2,7 @@
 // metadata -> refuse to adopt what is not ours -> server-side apply in dependency order under the
 // one CLI field manager -> prune what earlier revisions applied and this one does not.
 import type { Storefront } from '../api/types.ts';
+import { dateOf } from '../core/clock.ts';
 import { identity, type KubeObject, type ObjectRef, refOf } from '../core/object.ts';
 import { type ApplyAllResult, applyAll } from '../kube/apply-all.ts';
 import type { KubeClient } from '../kube/client.ts';
@@ -36,7 +37,7 @@ export async function prepareRevision(
     owner: (o) => withReleaseMetadata(o, release),
     fieldManager: CLI_FIELD_MANAGER,
     ...(options.dryRun ? { dryRun: true } : {}),
-    now: new Date(),
+    now: dateOf(client.clock),
   });
   const rendered = render(sf, inputs).filter((o) => !skipped.has(o.kind as OptionalKind));
   return { objects: prepareObjects(rendered, release), skipped, createdSecrets };

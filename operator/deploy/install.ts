@@ -8,7 +8,7 @@ import { isNotFound } from '../kube/errors.ts';
 import { offlineInputs } from '../observe/inputs.ts';
 import { render } from '../render/render.ts';
 import { applyObjects, prepareRevision } from './apply.ts';
-import { type DeployContext, lockOptions } from './context.ts';
+import { type DeployContext, lockOptions, revisionClock } from './context.ts';
 import { DeployError } from './errors.ts';
 import { lockNewRevision } from './lock.ts';
 import { prepareObjects } from './prepare.ts';
@@ -122,8 +122,7 @@ export async function runInstall(
     }
     return undefined;
   }
-  const now = new Date().toISOString();
-  const deadline = new Date(Date.now() + (options.wait ? options.timeoutMs : 0) + 10 * 60_000);
+  const { startedAt: now, deadline } = revisionClock(ctx, options);
   const { lock, history } = await lockNewRevision(
     ctx.store,
     namespace,

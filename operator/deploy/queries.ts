@@ -1,6 +1,7 @@
 // Read-only views of releases: `history`, `status` (with live readiness from computeStatus) and
 // `list`, as aligned tables or `-o json`.
 import type { StorefrontStatus } from '../api/types.ts';
+import { dateOf } from '../core/clock.ts';
 import { observe } from '../observe/children.ts';
 import { getReader } from '../observe/reader.ts';
 import { computeStatus } from '../status/conditions.ts';
@@ -18,7 +19,7 @@ export function table(header: string[], rows: string[][]): string {
 }
 
 /** What `-o json` shows of a revision: the record minus the bulky manifest (object refs only). */
-export function summary(s: StoredRelease, now = new Date()) {
+export function summary(s: StoredRelease, now: Date) {
   const r = s.release;
   const lock = lockState(r.status, s.secret.metadata.annotations, now);
   return {
@@ -46,7 +47,7 @@ export async function history(ctx: DeployContext, name: string, json: boolean): 
   if (json)
     return ctx.out(
       JSON.stringify(
-        all.map((s) => summary(s)),
+        all.map((s) => summary(s, dateOf(ctx.clock))),
         null,
         2,
       ),
@@ -66,9 +67,9 @@ export async function status(ctx: DeployContext, name: string, json: boolean): P
   const live: StorefrontStatus = computeStatus(
     latest.release.spec,
     await observe(getReader(ctx.client), latest.release.spec, ctx.namespace),
-    new Date(),
+    dateOf(ctx.clock),
   );
-  const s = summary(latest);
+  const s = summary(latest, dateOf(ctx.clock));
   if (json) return ctx.out(JSON.stringify({ ...s, live }, null, 2));
   const lines = [
     `NAME: ${s.name}`,
@@ -93,7 +94,7 @@ export async function list(ctx: DeployContext, allNamespaces: boolean, json: boo
   if (json)
     return ctx.out(
       JSON.stringify(
-        all.map((s) => summary(s)),
+        all.map((s) => summary(s, dateOf(ctx.clock))),
         null,
         2,
       ),

@@ -2,6 +2,7 @@
 // apply, prune, optionally wait, then record the outcome. On failure the revision is marked
 // failed and, with --rollback-on-failure, the last deployed revision is restored.
 import type { Storefront } from '../api/types.ts';
+import { dateOf } from '../core/clock.ts';
 import { describeRef } from '../core/object.ts';
 import { apiName } from '../observe/owned-kinds.ts';
 import { applyObjects, checkOwnership, objectsOf, prepareRevision, pruneRevision } from './apply.ts';
@@ -61,7 +62,7 @@ export async function runRevision(
         ...lock.release,
         status: 'failed',
         description: `${verb} interrupted by ${signal}`,
-        lastDeployed: new Date().toISOString(),
+        lastDeployed: dateOf(ctx.clock).toISOString(),
       })
       .finally(() => process.exit(130));
   };
@@ -97,6 +98,7 @@ export async function runRevision(
           timeoutMs: options.timeoutMs,
           write: ctx.progress.write,
           tty: ctx.progress.tty,
+          clock: ctx.clock,
         });
       }
     } catch (e) {
@@ -105,7 +107,7 @@ export async function runRevision(
         ...lock.release,
         status: 'failed',
         description: `${verb} failed: ${message}`.slice(0, 1000),
-        lastDeployed: new Date().toISOString(),
+        lastDeployed: dateOf(ctx.clock).toISOString(),
       });
       let outcome = `release ${key} revision ${revision}: ${verb.toLowerCase()} failed: ${message}`;
       if (options.rollbackOnFailure) {
@@ -127,7 +129,7 @@ export async function runRevision(
       ...lock.release,
       status: 'deployed',
       description: lock.release.rollbackOf ? `Rollback to ${lock.release.rollbackOf}` : `${verb} complete`,
-      lastDeployed: new Date().toISOString(),
+      lastDeployed: dateOf(ctx.clock).toISOString(),
     };
     await lock.finish(done);
     for (const h of history) {

@@ -1,7 +1,7 @@
 // `storefront rollback NAME [REVISION]`: a new revision that re-applies an earlier revision's
 // spec. Objects are rendered again from that spec with the live credentials (never rotated), so
 // the result is what that revision applied; objects later revisions added are pruned.
-import { type DeployContext, lockOptions } from './context.ts';
+import { type DeployContext, lockOptions, revisionClock } from './context.ts';
 import { DeployError } from './errors.ts';
 import { lockNewRevision } from './lock.ts';
 import type { Release } from './release.ts';
@@ -45,8 +45,7 @@ export async function runRollback(
   options: RevisionOptions,
 ): Promise<Release> {
   const namespace = ctx.namespace;
-  const now = new Date().toISOString();
-  const deadline = new Date(Date.now() + (options.wait ? options.timeoutMs : 0) + 10 * 60_000);
+  const { startedAt: now, deadline } = revisionClock(ctx, options);
   const { lock, history } = await lockNewRevision(
     ctx.store,
     namespace,

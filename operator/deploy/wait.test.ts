@@ -9,7 +9,7 @@ describe('wait output', () => {
     const status = computeStatus(
       sf,
       { children: new Map(), missingApis: new Set(), missingSecrets: ['shop-tls'] },
-      new Date(),
+      new Date('2026-01-01T00:00:00Z'),
     );
     const summary = notReadySummary(status);
     expect(summary).toContain('TLS not ready (SecretMissing): TLS Secret shop-tls does not exist');

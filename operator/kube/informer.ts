@@ -8,6 +8,7 @@
 // it for good. Silence alone is normal: the API server sends bookmarks only when the kind's
 // resourceVersion moved, so a kind nobody changes is quiet until the server closes the watch.
 
+import { type Clock, realClock } from '../core/clock.ts';
 import { type KubeObject, keyOf } from '../core/object.ts';
 import type { KubeClient, WatchEvent } from './client.ts';
 import { isGone, isTooLargeResourceVersion, KubeApiError } from './errors.ts';
@@ -38,6 +39,8 @@ export interface InformerOptions<T extends KubeObject> {
   minBackoffMs?: number;
   /** @default 30_000 */
   maxBackoffMs?: number;
+  /** Where activity times come from. @default realClock */
+  clock?: Clock;
   /** Shapes each object before it is cached. @default drops metadata.managedFields */
   transform?: (obj: KubeObject) => T;
   logger?: InformerLogger;
@@ -91,6 +94,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   private readonly minBackoffMs: number;
   private readonly maxBackoffMs: number;
   private readonly transform: (obj: KubeObject) => T;
+  private readonly clock: Clock;
   private readonly store = new Map<string, T>();
   /** Secondary indexes, like client-go's Indexers: index name -> value -> store keys. */
   private readonly indexers = new Map<string, (obj: T) => string | undefined>();
@@ -117,6 +121,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     this.watchTimeoutSeconds = options.watchTimeoutSeconds ?? 300;
     this.minBackoffMs = options.minBackoffMs ?? 500;
     this.maxBackoffMs = options.maxBackoffMs ?? 30_000;
+    this.clock = options.clock ?? realClock;
     this.transform = options.transform ?? (stripManagedFields as (obj: KubeObject) => T);
     this.synced = new Promise((resolve) => {
       this.resolveSynced = resolve;
@@ -126,7 +131,7 @@ export class Informer<T extends KubeObject = KubeObject> {
       synced: false,
       watching: false,
       lastEventAt: undefined,
-      lastActivityAt: Date.now(),
+      lastActivityAt: this.clock.now(),
       restarts: 0,
       quietRestarts: 0,
       expired: 0,
@@ -243,7 +248,7 @@ export class Informer<T extends KubeObject = KubeObject> {
    * class exists to prevent. Feed it to /healthz.
    */
   isStalled(
-    now = Date.now(),
+    now = this.clock.now(),
     staleAfterMs = this.quietWindowMs(2 * this.watchTimeoutSeconds) + this.maxBackoffMs + 60_000,
   ): boolean {
     return this.running && !this.stopped && now - this.state.lastActivityAt > staleAfterMs;
@@ -265,7 +270,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   }
 
   private touch(): void {
-    this.state.lastActivityAt = Date.now();
+    this.state.lastActivityAt = this.clock.now();
   }
 
   private async run(): Promise<void> {
@@ -356,7 +361,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     if (this.options.fieldSelector) listOptions.fieldSelector = this.options.fieldSelector;
     const { items, resourceVersion } = await this.client.list(listOptions);
     this.state.relists++;
-    this.state.lastEventAt = Date.now();
+    this.state.lastEventAt = this.clock.now();
     const fresh = new Map<string, T>();
     for (const item of items) fresh.set(keyOf(item), this.transform(item));
     const previous = new Map(this.store);
@@ -411,7 +416,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     if (this.options.labelSelector) opts.labelSelector = this.options.labelSelector;
     if (this.options.fieldSelector) opts.fieldSelector = this.options.fieldSelector;
     let failure: unknown;
-    const openedAt = Date.now();
+    const openedAt = this.clock.now();
     armQuietTimer();
     this.state.watching = true;
     try {
@@ -419,7 +424,7 @@ export class Informer<T extends KubeObject = KubeObject> {
         if (failure) return;
         armQuietTimer();
         this.touch();
-        this.state.lastEventAt = Date.now();
+        this.state.lastEventAt = this.clock.now();
         events++;
         try {
           this.handle(event);
@@ -436,7 +441,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     }
     if (failure) throw failure;
     if (quiet) return 'quiet';
-    if (events === 0 && !abort.signal.aborted && Date.now() - openedAt < 1000) return 'empty';
+    if (events === 0 && !abort.signal.aborted && this.clock.now() - openedAt < 1000) return 'empty';
     this.state.consecutiveFailures = 0;
     return events === 0 && !abort.signal.aborted ? 'silent' : 'closed';
   }
