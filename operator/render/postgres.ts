@@ -5,7 +5,7 @@ import { compareQuantities } from '../api/quantity.ts';
 import type { Storefront } from '../api/types.ts';
 import { POSTGRES_DB, POSTGRES_USER } from './credentials.ts';
 import type { RenderInputs } from './inputs.ts';
-import { labels, names, selectorLabels } from './names.ts';
+import { names, workloadLabels, workloadSelector } from './names.ts';
 import {
   containerSecurityContext,
   podSecurityContext,
@@ -15,7 +15,6 @@ import {
   scratchVolume,
 } from './security.ts';
 
-const NAME = 'postgres';
 /** The official image's postgres user. */
 export const POSTGRES_UID = 999;
 const DATA_DIR = '/var/lib/postgresql/data';
@@ -27,8 +26,8 @@ export function postgresImage(sf: Storefront): string {
 export function renderPostgres(scope: Construct, sf: Storefront, inputs: RenderInputs): void {
   const n = names(sf);
   const db = sf.spec.database;
-  const meta = (name: string) => ({ name, labels: labels(sf, 'database', NAME, db.version) });
-  const selector = selectorLabels(sf, 'database', NAME);
+  const meta = (name: string) => ({ name, labels: workloadLabels(sf, 'database', db.version) });
+  const selector = workloadSelector(sf, 'database');
   const ready = ['pg_isready', '-h', '127.0.0.1', '-p', '5432', '-U', POSTGRES_USER, '-d', POSTGRES_DB];
 
   // volumeClaimTemplates cannot change on a live StatefulSet: keep the size it was created with and
