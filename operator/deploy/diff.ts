@@ -11,8 +11,8 @@ import { describeRef, type KubeObject, type ObjectRef, refOf } from '../core/obj
 import { dryRunDiff } from '../kube/diff.ts';
 import { prepareRevision, pruneCandidates } from './apply.ts';
 import type { DeployContext } from './context.ts';
+import { pruneSources } from './history.ts';
 import { CLI_FIELD_MANAGER, RELEASE_ANNOTATION, releaseKey } from './release.ts';
-import { pruneSources } from './revision.ts';
 import { diffLines, hunks } from './text-diff.ts';
 
 export type ChangeAction = 'create' | 'update' | 'delete';

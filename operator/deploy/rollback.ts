@@ -3,40 +3,10 @@
 // the result is what that revision applied; objects later revisions added are pruned.
 import { type DeployContext, lockOptions, revisionClock } from './context.ts';
 import { DeployError } from './errors.ts';
+import { rollbackTarget } from './history.ts';
 import { lockNewRevision } from './lock.ts';
 import type { Release } from './release.ts';
-import type { StoredRelease } from './release-store.ts';
 import { type RevisionOptions, runRevision } from './revision.ts';
-
-/** Pure: the revision to restore — the one named, else the newest good one before the deployed one. */
-export function rollbackTarget(
-  history: readonly StoredRelease[],
-  revision: number | undefined,
-  key: string,
-): Release {
-  const all = history.map((h) => h.release);
-  if (!all.length) throw new DeployError(`release ${key} not found`);
-  if (revision !== undefined) {
-    const r = all.find((x) => x.revision === revision);
-    if (!r)
-      throw new DeployError(
-        `release ${key} has no revision ${revision} (kept: ${all.map((x) => x.revision).join(', ')})`,
-      );
-    return r;
-  }
-  const current = all.filter((x) => x.status === 'deployed').at(-1);
-  const before = all.filter(
-    (x) =>
-      (current ? x.revision < current.revision : true) &&
-      (x.status === 'superseded' || x.status === 'deployed'),
-  );
-  const target = before.at(-1);
-  if (!target)
-    throw new DeployError(
-      `release ${key} has no earlier good revision to roll back to; name one: storefront rollback NAME REVISION`,
-    );
-  return target;
-}
 
 export async function runRollback(
   ctx: DeployContext,

@@ -7,9 +7,9 @@ import { identity, type KubeObject, refOf } from '../core/object.ts';
 import { RETAIN_ANNOTATION } from '../render/credentials.ts';
 import { storefrontSelector } from '../render/names.ts';
 import { type DeployContext, lockOptions } from './context.ts';
+import { pruneSources } from './history.ts';
 import { lockLatest } from './lock.ts';
 import { RELEASE_ANNOTATION, releaseKey } from './release.ts';
-import { pruneSources } from './revision.ts';
 
 export interface UninstallOptions {
   keepData: boolean;
