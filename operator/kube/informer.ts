@@ -62,17 +62,30 @@ export interface InformerHealth {
   /** Last time the supervising loop did anything (attempt, event, retry). */
   lastActivityAt: number;
   /** Watches started again after an error, a server close or silence. */
-  restarts: number;
-  /** Of those, restarts because the watch was silent too long. */
-  quietRestarts: number;
-  /** Watches the API server refused with 410 Gone (resourceVersion too old), each followed by a relist. */
-  expired: number;
+  watchRestarts: number;
+  /** Of those, restarts because nothing at all arrived for the quiet window (connection presumed dead). */
+  quietTimeouts: number;
+  /**
+   * Watches the API server refused because of their resourceVersion (410 Gone: too old; or not
+   * reached yet), each followed by a relist.
+   */
+  resourceVersionResets: number;
+  /** Lists, the first one included. */
   relists: number;
   consecutiveFailures: number;
   lastError: string | undefined;
 }
 
 type EventName = keyof InformerHandlers<unknown>;
+
+/**
+ * How a watch connection ended without an error:
+ * - `closedAfterEvents`: the server closed it (its timeout) after delivering something;
+ * - `closedWithoutEvents`: it ran its whole length and not one event or bookmark came;
+ * - `closedAtOnce`: the server closed it within a second, empty (treated as a failure: back off);
+ * - `quietTimeout`: our quiet timer fired first: nothing at all for a whole window.
+ */
+type WatchEnd = 'closedAfterEvents' | 'closedWithoutEvents' | 'closedAtOnce' | 'quietTimeout';
 
 /** Consecutive full-length watches without a single event after which the informer relists. */
 const SILENT_WATCHES_BEFORE_RELIST = 3;
@@ -132,9 +145,9 @@ export class Informer<T extends KubeObject = KubeObject> {
       watching: false,
       lastEventAt: undefined,
       lastActivityAt: this.clock.now(),
-      restarts: 0,
-      quietRestarts: 0,
-      expired: 0,
+      watchRestarts: 0,
+      quietTimeouts: 0,
+      resourceVersionResets: 0,
       relists: 0,
       consecutiveFailures: 0,
       lastError: undefined,
@@ -285,8 +298,8 @@ export class Informer<T extends KubeObject = KubeObject> {
         }
         const outcome = await this.watchOnce();
         if (this.stopped) break;
-        this.state.restarts++;
-        silentInARow = outcome === 'silent' ? silentInARow + 1 : 0;
+        this.state.watchRestarts++;
+        silentInARow = outcome === 'closedWithoutEvents' ? silentInARow + 1 : 0;
         if (silentInARow >= SILENT_WATCHES_BEFORE_RELIST) {
           // Whole watches with not one event: a kind nobody changes, or a resourceVersion the
           // server has not reached (etcd restored from a backup), where a watch waits silently
@@ -294,15 +307,15 @@ export class Informer<T extends KubeObject = KubeObject> {
           silentInARow = 0;
           needList = true;
         }
-        if (outcome === 'quiet') {
+        if (outcome === 'quietTimeout') {
           // Nothing at all came for a whole window: the connection may have been dead, or the
           // server may be waiting for a resourceVersion it will not reach soon (an etcd restored
           // from backup). Rewatching from the same version could hang again; a relist cannot.
-          this.state.quietRestarts++;
+          this.state.quietTimeouts++;
           needList = true;
         }
         // A server that closes watches at once must not make us spin.
-        if (outcome === 'empty') await this.sleep(this.backoff(++this.state.consecutiveFailures));
+        if (outcome === 'closedAtOnce') await this.sleep(this.backoff(++this.state.consecutiveFailures));
       } catch (err) {
         if (this.stopped) break;
         if (isGone(err) || isTooLargeResourceVersion(err)) {
@@ -312,9 +325,9 @@ export class Informer<T extends KubeObject = KubeObject> {
               ? 'resourceVersion expired; relisting'
               : 'resourceVersion not reached by the server; relisting',
           );
-          this.state.expired++;
+          this.state.resourceVersionResets++;
           needList = true;
-          this.state.restarts++;
+          this.state.watchRestarts++;
           continue;
         }
         const failures = ++this.state.consecutiveFailures;
@@ -324,7 +337,7 @@ export class Informer<T extends KubeObject = KubeObject> {
           { kind: this.kind, err: this.state.lastError, retryInMs: delay, failures },
           'informer list/watch failed; retrying',
         );
-        if (!needList) this.state.restarts++;
+        if (!needList) this.state.watchRestarts++;
         await this.sleep(delay);
       }
     }
@@ -384,8 +397,8 @@ export class Informer<T extends KubeObject = KubeObject> {
   }
 
   /** One watch connection. Resolves how it ended; throws on errors (410 included). */
-  private async watchOnce(): Promise<'closed' | 'quiet' | 'empty' | 'silent'> {
-    if (this.stopped) return 'closed';
+  private async watchOnce(): Promise<WatchEnd> {
+    if (this.stopped) return 'closedAfterEvents';
     const abort = new AbortController();
     this.watchAbort = abort;
     let quiet = false;
@@ -440,10 +453,10 @@ export class Informer<T extends KubeObject = KubeObject> {
       if (this.watchAbort === abort) this.watchAbort = undefined;
     }
     if (failure) throw failure;
-    if (quiet) return 'quiet';
-    if (events === 0 && !abort.signal.aborted && this.clock.now() - openedAt < 1000) return 'empty';
+    if (quiet) return 'quietTimeout';
+    if (events === 0 && !abort.signal.aborted && this.clock.now() - openedAt < 1000) return 'closedAtOnce';
     this.state.consecutiveFailures = 0;
-    return events === 0 && !abort.signal.aborted ? 'silent' : 'closed';
+    return events === 0 && !abort.signal.aborted ? 'closedWithoutEvents' : 'closedAfterEvents';
   }
 
   private handle(event: WatchEvent): void {
