@@ -33,6 +33,13 @@ export function renderPostgres(scope: Construct, sf: Storefront, inputs: RenderI
   // volumeClaimTemplates cannot change on a live StatefulSet: keep the size it was created with and
   // grow the claim itself (below) when the spec asks for more.
   const templateSize = inputs.observedPostgresVolumeSize ?? db.storage.size;
+  // One claim spec for the template and for the live claim it grows: only the size differs.
+  const claimSpec = (size: string): k8s.PersistentVolumeClaimSpec => ({
+    accessModes: ['ReadWriteOnce'],
+    ...(db.storage.storageClassName ? { storageClassName: db.storage.storageClassName } : {}),
+    resources: { requests: { storage: q(size) } },
+  });
+  const servicePorts = [{ name: 'postgres', port: 5432, targetPort: port('postgres'), protocol: 'TCP' }];
 
   new k8s.KubeService(scope, `${n.postgresHeadless}-service`, {
     metadata: meta(n.postgresHeadless),
@@ -40,7 +47,7 @@ export function renderPostgres(scope: Construct, sf: Storefront, inputs: RenderI
       clusterIp: 'None',
       publishNotReadyAddresses: true,
       selector,
-      ports: [{ name: 'postgres', port: 5432, targetPort: port('postgres'), protocol: 'TCP' }],
+      ports: servicePorts,
     },
   });
   new k8s.KubeService(scope, `${n.postgres}-service`, {
@@ -48,7 +55,7 @@ export function renderPostgres(scope: Construct, sf: Storefront, inputs: RenderI
     spec: {
       type: 'ClusterIP',
       selector,
-      ports: [{ name: 'postgres', port: 5432, targetPort: port('postgres'), protocol: 'TCP' }],
+      ports: servicePorts,
     },
   });
 
@@ -118,11 +125,7 @@ export function renderPostgres(scope: Construct, sf: Storefront, inputs: RenderI
       volumeClaimTemplates: [
         {
           metadata: { name: 'data', labels: meta('data').labels },
-          spec: {
-            accessModes: ['ReadWriteOnce'],
-            ...(db.storage.storageClassName ? { storageClassName: db.storage.storageClassName } : {}),
-            resources: { requests: { storage: q(templateSize) } },
-          },
+          spec: claimSpec(templateSize),
         },
       ],
     },
@@ -132,11 +135,7 @@ export function renderPostgres(scope: Construct, sf: Storefront, inputs: RenderI
     // Volume expansion: ask for more on the live claim (needs a StorageClass that allows expansion).
     new k8s.KubePersistentVolumeClaim(scope, `${n.postgresDataClaim}-pvc`, {
       metadata: { name: n.postgresDataClaim, labels: meta('data').labels },
-      spec: {
-        accessModes: ['ReadWriteOnce'],
-        ...(db.storage.storageClassName ? { storageClassName: db.storage.storageClassName } : {}),
-        resources: { requests: { storage: q(db.storage.size) } },
-      },
+      spec: claimSpec(db.storage.size),
     });
   }
 
