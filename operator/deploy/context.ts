@@ -1,6 +1,6 @@
 // What every deployer command works with: the client, the release store, the namespace, who is
 // acting, and where messages go (stdout for results, stderr for progress and notices).
-import { type Clock, dateOf } from '../core/clock.ts';
+import type { Clock } from '../core/clock.ts';
 import { createKubeClient, type KubeClient } from '../kube/client.ts';
 import { appliedBy, contextNamespace, holderOf } from './identity.ts';
 import { DEFAULT_HEARTBEAT_MS, type LockOptions } from './lock.ts';
@@ -61,17 +61,5 @@ export function lockOptions(ctx: DeployContext, deadline?: Date): LockOptions {
     heartbeatMs: ctx.heartbeatMs,
     ...(deadline ? { deadline } : {}),
     notice: (m) => ctx.err(`warning: ${m}`),
-  };
-}
-
-/**
- * When a new revision starts, and the latest moment its command may still hold the lock: its
- * --wait budget plus ten minutes for the writes themselves.
- */
-export function revisionClock(ctx: DeployContext, options: { wait: boolean; timeoutMs: number }) {
-  const now = ctx.clock.now();
-  return {
-    startedAt: dateOf(ctx.clock).toISOString(),
-    deadline: new Date(now + (options.wait ? options.timeoutMs : 0) + 10 * 60_000),
   };
 }

@@ -8,13 +8,12 @@ import { isNotFound } from '../kube/errors.ts';
 import { offlineInputs } from '../observe/inputs.ts';
 import { render } from '../render/render.ts';
 import { applyObjects, prepareRevision } from './apply.ts';
-import { type DeployContext, lockOptions, revisionClock } from './context.ts';
+import type { DeployContext } from './context.ts';
 import { DeployError } from './errors.ts';
-import { lockNewRevision } from './lock.ts';
 import { prepareObjects } from './prepare.ts';
 import { manifestOf, type Release } from './release.ts';
 import type { StoredRelease } from './release-store.ts';
-import { type RevisionOptions, runRevision } from './revision.ts';
+import { lockRevision, type RevisionOptions, runRevision } from './revision.ts';
 import { runRollback } from './rollback.ts';
 
 export interface InstallOptions extends RevisionOptions {
@@ -122,27 +121,14 @@ export async function runInstall(
     }
     return undefined;
   }
-  const { startedAt: now, deadline } = revisionClock(ctx, options);
-  const { lock, history } = await lockNewRevision(
-    ctx.store,
-    namespace,
-    name,
-    (h) => {
-      const kind = installable(h, name, namespace, options);
-      return {
-        name,
-        namespace,
-        status: kind === 'install' ? 'pending-install' : 'pending-upgrade',
-        description: kind === 'install' ? 'Install in progress' : 'Upgrade in progress',
-        spec: sf,
-        objects: [],
-        firstDeployed: h[0]?.release.firstDeployed ?? now,
-        lastDeployed: now,
-        appliedBy: ctx.by,
-      };
-    },
-    lockOptions(ctx, deadline),
-  );
+  const { lock, history } = await lockRevision(ctx, name, options, (h) => {
+    const kind = installable(h, name, namespace, options);
+    return {
+      status: kind === 'install' ? 'pending-install' : 'pending-upgrade',
+      description: kind === 'install' ? 'Install in progress' : 'Upgrade in progress',
+      spec: sf,
+    };
+  });
   const release = await runRevision(ctx, lock, history, sf, options, (revision) =>
     // The restore gets its own wait budget, at least a minute: a recreated database needs its volume again.
     runRollback(ctx, name, revision, {

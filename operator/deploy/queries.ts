@@ -39,19 +39,24 @@ export function summary(s: StoredRelease, now: Date) {
   };
 }
 
+/** `-o json` of history and list. */
+function printSummaries(ctx: DeployContext, all: readonly StoredRelease[]): void {
+  const now = dateOf(ctx.clock);
+  ctx.out(
+    JSON.stringify(
+      all.map((s) => summary(s, now)),
+      null,
+      2,
+    ),
+  );
+}
+
 const by = (r: Release) => `${r.appliedBy.user}@${r.appliedBy.host}`;
 
 export async function history(ctx: DeployContext, name: string, json: boolean): Promise<void> {
   const all = await ctx.store.history(ctx.namespace, name);
   if (!all.length) throw new DeployError(`release ${ctx.namespace}/${name} not found`);
-  if (json)
-    return ctx.out(
-      JSON.stringify(
-        all.map((s) => summary(s, dateOf(ctx.clock))),
-        null,
-        2,
-      ),
-    );
+  if (json) return printSummaries(ctx, all);
   ctx.out(
     table(
       ['REVISION', 'UPDATED', 'STATUS', 'BY', 'DESCRIPTION'],
@@ -91,14 +96,7 @@ export async function status(ctx: DeployContext, name: string, json: boolean): P
 
 export async function list(ctx: DeployContext, allNamespaces: boolean, json: boolean): Promise<void> {
   const all = await ctx.store.list(allNamespaces ? undefined : ctx.namespace);
-  if (json)
-    return ctx.out(
-      JSON.stringify(
-        all.map((s) => summary(s, dateOf(ctx.clock))),
-        null,
-        2,
-      ),
-    );
+  if (json) return printSummaries(ctx, all);
   ctx.out(
     table(
       ['NAMESPACE', 'NAME', 'REVISION', 'STATUS', 'UPDATED', 'HOST'],

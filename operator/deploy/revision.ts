@@ -7,10 +7,10 @@ import { dateOf } from '../core/clock.ts';
 import { describeRef } from '../core/object.ts';
 import { apiName } from '../observe/owned-kinds.ts';
 import { applyObjects, checkOwnership, objectsOf, prepareRevision, pruneRevision } from './apply.ts';
-import type { DeployContext } from './context.ts';
+import { type DeployContext, lockOptions } from './context.ts';
 import { DeployError, exitCodeOf } from './errors.ts';
 import { deployedRevision, pruneSources } from './history.ts';
-import type { HeldLock } from './lock.ts';
+import { type HeldLock, lockNewRevision } from './lock.ts';
 import { manifestOf, type Release, releaseKey } from './release.ts';
 import type { StoredRelease } from './release-store.ts';
 import { waitForReady } from './wait.ts';
@@ -33,6 +33,45 @@ interface RevisionRun {
   key: string;
   revision: number;
   verb: string;
+}
+
+/** What a new revision says of itself; who, when and which release are filled in by lockRevision. */
+export type PendingRevision = Pick<Release, 'status' | 'description' | 'spec'> & { rollbackOf?: number };
+
+/**
+ * Locks release `name` by creating its next revision, as `pending` describes it from the history.
+ * The lock may be held for the --wait budget plus ten minutes for the writes themselves.
+ */
+export function lockRevision(
+  ctx: DeployContext,
+  name: string,
+  options: Pick<RevisionOptions, 'wait' | 'timeoutMs'>,
+  pending: (history: StoredRelease[]) => PendingRevision,
+): Promise<{ lock: HeldLock; history: StoredRelease[] }> {
+  const now = dateOf(ctx.clock);
+  const startedAt = now.toISOString();
+  const deadline = new Date(now.getTime() + (options.wait ? options.timeoutMs : 0) + 10 * 60_000);
+  return lockNewRevision(
+    ctx.store,
+    ctx.namespace,
+    name,
+    (h) => {
+      const { status, description, spec, rollbackOf } = pending(h);
+      return {
+        name,
+        namespace: ctx.namespace,
+        status,
+        description,
+        spec,
+        objects: [],
+        firstDeployed: h[0]?.release.firstDeployed ?? startedAt,
+        lastDeployed: startedAt,
+        appliedBy: ctx.by,
+        ...(rollbackOf !== undefined ? { rollbackOf } : {}),
+      };
+    },
+    lockOptions(ctx, deadline),
+  );
 }
 
 const VERB: Record<string, string> = {

@@ -1,12 +1,11 @@
 // `storefront rollback NAME [REVISION]`: a new revision that re-applies an earlier revision's
 // spec. Objects are rendered again from that spec with the live credentials (never rotated), so
 // the result is what that revision applied; objects later revisions added are pruned.
-import { type DeployContext, lockOptions, revisionClock } from './context.ts';
+import type { DeployContext } from './context.ts';
 import { DeployError } from './errors.ts';
 import { rollbackTarget } from './history.ts';
-import { lockNewRevision } from './lock.ts';
 import type { Release } from './release.ts';
-import { type RevisionOptions, runRevision } from './revision.ts';
+import { lockRevision, type RevisionOptions, runRevision } from './revision.ts';
 
 export async function runRollback(
   ctx: DeployContext,
@@ -14,29 +13,15 @@ export async function runRollback(
   revision: number | undefined,
   options: RevisionOptions,
 ): Promise<Release> {
-  const namespace = ctx.namespace;
-  const { startedAt: now, deadline } = revisionClock(ctx, options);
-  const { lock, history } = await lockNewRevision(
-    ctx.store,
-    namespace,
-    name,
-    (h) => {
-      const target = rollbackTarget(h, revision, `${namespace}/${name}`);
-      return {
-        name,
-        namespace,
-        status: 'pending-rollback',
-        description: `Rollback to ${target.revision}`,
-        spec: target.spec,
-        objects: [],
-        firstDeployed: h[0]?.release.firstDeployed ?? now,
-        lastDeployed: now,
-        appliedBy: ctx.by,
-        rollbackOf: target.revision,
-      };
-    },
-    lockOptions(ctx, deadline),
-  );
+  const { lock, history } = await lockRevision(ctx, name, options, (h) => {
+    const target = rollbackTarget(h, revision, `${ctx.namespace}/${name}`);
+    return {
+      status: 'pending-rollback',
+      description: `Rollback to ${target.revision}`,
+      spec: target.spec,
+      rollbackOf: target.revision,
+    };
+  });
   return runRevision(ctx, lock, history, lock.release.spec, options, () => {
     throw new DeployError('a rollback does not roll itself back');
   });
