@@ -1,9 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
-// Three projects, one `vitest run`:
+// Four projects, one `vitest run`:
 // - unit: pure functions (render, status, validation, app domain) — no servers;
 // - app: the reference shop against real Postgres, Redis and Chromium started by the tests;
-// - cluster: everything that needs the real local control plane (brought up once per run).
+// - cluster: everything that needs the real local control plane (brought up once per run);
+// - node: the product on a real node (real containers, NetworkPolicies enforced), its own cluster.
 export default defineConfig({
   test: {
     projects: [
@@ -30,6 +31,16 @@ export default defineConfig({
           globalSetup: ['test/cluster/global-setup.ts'],
           testTimeout: 300_000,
           hookTimeout: 600_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'node',
+          include: ['test/node/**/*.test.ts'],
+          globalSetup: ['test/node/global-setup.ts'],
+          testTimeout: 600_000,
+          hookTimeout: 1_200_000,
           fileParallelism: false,
         },
       },

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { KubeObject } from '../kube/types.ts';
 import { render } from '../render/render.ts';
 import { fixedInputs, loadExample } from '../render/testdata/fixtures.ts';
 import {
@@ -13,7 +14,7 @@ import {
 } from './release.ts';
 
 const sf = loadExample('minimal.yaml');
-const objects = render(sf, fixedInputs(sf));
+const objects = render(sf, fixedInputs(sf)) as KubeObject[];
 const release: Release = {
   name: 'shop',
   namespace: 'prod',

@@ -1,21 +1,24 @@
 // The one client the operator and the deployer CLI use to talk to Kubernetes: server-side apply,
 // reads, deletes, status patches, events, discovery and raw watches, all on plain JSON objects.
 
-import { type Clock, realClock } from '../core/clock.ts';
-import { type KindRef, type KubeObject, type ObjectRef, refOf } from '../core/object.ts';
 import { type KubeConnectOptions, loadKubeConfig } from './config.ts';
 import { type ApiResource, apiVersionPath, Discovery } from './discovery.ts';
 import { isNotFound, KubeApiError, type KubeApiErrorContext, type KubeStatus, type Verb } from './errors.ts';
-import { formatLabelSelector, type LabelSelector } from './label-selector.ts';
 import { type RequestInfo, Transport, type TransportOptions } from './transport.ts';
+import {
+  formatLabelSelector,
+  type KindRef,
+  type KubeObject,
+  type LabelSelector,
+  type ObjectRef,
+  refOf,
+} from './types.ts';
 
 export type { RequestInfo, TransportOptions };
 
 export interface KubeClientOptions extends KubeConnectOptions, TransportOptions {
   /** How long discovery remembers that a kind is not served. @default 30_000 */
   discoveryMissTtlMs?: number;
-  /** Where event times come from. @default realClock */
-  clock?: Clock;
 }
 
 export interface ApplyOptions {
@@ -111,12 +114,10 @@ const MICROTIME_PAD = '000Z';
 export class KubeClient {
   readonly transport: Transport;
   readonly discovery: Discovery;
-  readonly clock: Clock;
 
-  constructor(transport: Transport, discovery?: Discovery, clock: Clock = realClock) {
+  constructor(transport: Transport, discovery?: Discovery) {
     this.transport = transport;
-    this.clock = clock;
-    this.discovery = discovery ?? new Discovery(transport, undefined, clock);
+    this.discovery = discovery ?? new Discovery(transport);
   }
 
   /** Requests sent so far, by verb. */
@@ -322,7 +323,7 @@ export class KubeClient {
   async createEvent(options: EventOptions): Promise<KubeObject> {
     const r = options.regarding;
     const namespace = r.metadata.namespace || 'default';
-    const now = new Date(this.clock.now());
+    const now = new Date();
     const event: KubeObject = {
       apiVersion: 'events.k8s.io/v1',
       kind: 'Event',
@@ -449,8 +450,7 @@ export class KubeClient {
 export function createKubeClient(options: KubeClientOptions = {}): KubeClient {
   const kc = loadKubeConfig(options);
   const transport = new Transport(kc, options);
-  const clock = options.clock ?? realClock;
-  return new KubeClient(transport, new Discovery(transport, options.discoveryMissTtlMs, clock), clock);
+  return new KubeClient(transport, new Discovery(transport, options.discoveryMissTtlMs));
 }
 
 function ctx(verb: Verb, ref: { kind: string; namespace?: string; name?: string }): KubeApiErrorContext {

@@ -5,7 +5,7 @@ import { compareQuantities } from '../api/quantity.ts';
 import type { Storefront } from '../api/types.ts';
 import { POSTGRES_DB, POSTGRES_USER } from './credentials.ts';
 import type { RenderInputs } from './inputs.ts';
-import { names, workloadLabels, workloadSelector } from './names.ts';
+import { labels, names, selectorLabels } from './names.ts';
 import {
   containerSecurityContext,
   podSecurityContext,
@@ -15,6 +15,7 @@ import {
   scratchVolume,
 } from './security.ts';
 
+const NAME = 'postgres';
 /** The official image's postgres user. */
 export const POSTGRES_UID = 999;
 const DATA_DIR = '/var/lib/postgresql/data';
@@ -26,20 +27,13 @@ export function postgresImage(sf: Storefront): string {
 export function renderPostgres(scope: Construct, sf: Storefront, inputs: RenderInputs): void {
   const n = names(sf);
   const db = sf.spec.database;
-  const meta = (name: string) => ({ name, labels: workloadLabels(sf, 'database', db.version) });
-  const selector = workloadSelector(sf, 'database');
+  const meta = (name: string) => ({ name, labels: labels(sf, 'database', NAME, db.version) });
+  const selector = selectorLabels(sf, 'database', NAME);
   const ready = ['pg_isready', '-h', '127.0.0.1', '-p', '5432', '-U', POSTGRES_USER, '-d', POSTGRES_DB];
 
   // volumeClaimTemplates cannot change on a live StatefulSet: keep the size it was created with and
   // grow the claim itself (below) when the spec asks for more.
   const templateSize = inputs.observedPostgresVolumeSize ?? db.storage.size;
-  // One claim spec for the template and for the live claim it grows: only the size differs.
-  const claimSpec = (size: string): k8s.PersistentVolumeClaimSpec => ({
-    accessModes: ['ReadWriteOnce'],
-    ...(db.storage.storageClassName ? { storageClassName: db.storage.storageClassName } : {}),
-    resources: { requests: { storage: q(size) } },
-  });
-  const servicePorts = [{ name: 'postgres', port: 5432, targetPort: port('postgres'), protocol: 'TCP' }];
 
   new k8s.KubeService(scope, `${n.postgresHeadless}-service`, {
     metadata: meta(n.postgresHeadless),
@@ -47,7 +41,7 @@ export function renderPostgres(scope: Construct, sf: Storefront, inputs: RenderI
       clusterIp: 'None',
       publishNotReadyAddresses: true,
       selector,
-      ports: servicePorts,
+      ports: [{ name: 'postgres', port: 5432, targetPort: port('postgres'), protocol: 'TCP' }],
     },
   });
   new k8s.KubeService(scope, `${n.postgres}-service`, {
@@ -55,7 +49,7 @@ export function renderPostgres(scope: Construct, sf: Storefront, inputs: RenderI
     spec: {
       type: 'ClusterIP',
       selector,
-      ports: servicePorts,
+      ports: [{ name: 'postgres', port: 5432, targetPort: port('postgres'), protocol: 'TCP' }],
     },
   });
 
@@ -125,7 +119,11 @@ export function renderPostgres(scope: Construct, sf: Storefront, inputs: RenderI
       volumeClaimTemplates: [
         {
           metadata: { name: 'data', labels: meta('data').labels },
-          spec: claimSpec(templateSize),
+          spec: {
+            accessModes: ['ReadWriteOnce'],
+            ...(db.storage.storageClassName ? { storageClassName: db.storage.storageClassName } : {}),
+            resources: { requests: { storage: q(templateSize) } },
+          },
         },
       ],
     },
@@ -135,7 +133,11 @@ export function renderPostgres(scope: Construct, sf: Storefront, inputs: RenderI
     // Volume expansion: ask for more on the live claim (needs a StorageClass that allows expansion).
     new k8s.KubePersistentVolumeClaim(scope, `${n.postgresDataClaim}-pvc`, {
       metadata: { name: n.postgresDataClaim, labels: meta('data').labels },
-      spec: claimSpec(db.storage.size),
+      spec: {
+        accessModes: ['ReadWriteOnce'],
+        ...(db.storage.storageClassName ? { storageClassName: db.storage.storageClassName } : {}),
+        resources: { requests: { storage: q(db.storage.size) } },
+      },
     });
   }
 

@@ -3,7 +3,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
-  copyFileSync,
   existsSync,
   mkdirSync,
   readdirSync,
@@ -25,6 +24,7 @@ export const versions = {
   helm: 'v4.2.4',
 } as const;
 
+/** The control plane: what every cluster runs (kwok nodes, no containers). */
 export const binaries = [
   'etcd',
   'kube-apiserver',
@@ -37,31 +37,131 @@ export const binaries = [
 ] as const;
 export type BinaryName = (typeof binaries)[number];
 
+/** The real node's daemons, built only when a cluster asks for a real node. */
+export const nodeBinaries = ['kubelet', 'kube-proxy', 'coredns', 'kube-router', 'crictl'] as const;
+export type NodeBinaryName = (typeof nodeBinaries)[number];
+
 /** Bump when the build recipe below changes in a way the hashed files do not show. */
-const recipeVersion = '1';
+const recipeVersion = '2';
 
 type Group = { name: string; module: string; packages: string[]; ldflags: string[] };
 
-function groups(): Group[] {
+/**
+ * kwok v0.8 has no built-in stages; these are its own stage files, read at build time from the
+ * kwok module the build downloads (its version is the one in k8s/go.mod).
+ */
+const kwokStageFiles = [
+  'node/fast/node-initialize.yaml',
+  'node/heartbeat-with-lease/node-heartbeat-with-lease.yaml',
+  'pod/fast/pod-ready.yaml',
+  'pod/fast/pod-complete.yaml',
+  'pod/fast/pod-delete.yaml',
+];
+
+function k8sVersionFlags(): string[] {
   const [major, minor] = versions.kubernetes.slice(1).split('.');
   const cb = 'k8s.io/component-base/version';
-  const k8sVersion = [
+  return [
     `-X ${cb}.gitVersion=${versions.kubernetes}`,
     `-X ${cb}.gitMajor=${major}`,
     `-X ${cb}.gitMinor=${minor}`,
     `-X ${cb}.gitTreeState=clean`,
   ];
-  return [
-    { name: 'etcd', module: 'etcd', packages: ['./cmd/etcd'], ldflags: [] },
-    // One invocation for every Kubernetes main, so shared packages compile once.
-    { name: 'kubernetes', module: 'k8s', packages: ['./cmd/...'], ldflags: k8sVersion },
-    {
-      name: 'kwok+helm',
-      module: 'k8s',
-      packages: ['sigs.k8s.io/kwok/cmd/kwok', 'helm.sh/helm/v4/cmd/helm'],
-      ldflags: [...k8sVersion, `-X helm.sh/helm/v4/internal/version.version=${versions.helm}`],
-    },
-  ];
+}
+
+/** A set of binaries cached together under `<cache>/<name>-<hash>/bin`. */
+type Bundle = {
+  name: 'cluster' | 'node';
+  binaries: readonly string[];
+  /** Module directories under test/cluster/ whose files decide the binaries. */
+  modules: string[];
+  groups: Group[];
+  /** Writes anything besides binaries into the bundle's temporary directory. */
+  extras?: (go: string, tmp: string) => void;
+};
+
+const k8s = (name: string) => `k8s.io/kubernetes/cmd/${name}`;
+
+function clusterBundle(): Bundle {
+  return {
+    name: 'cluster',
+    binaries,
+    modules: ['etcd', 'k8s'],
+    groups: [
+      { name: 'etcd', module: 'etcd', packages: ['./cmd/etcd'], ldflags: [] },
+      // One invocation for every Kubernetes main, so shared packages compile once. The upstream
+      // command packages are built straight from the k8s.io/kubernetes module (see k8s/go.mod).
+      {
+        name: 'kubernetes',
+        module: 'k8s',
+        packages: [
+          k8s('kube-apiserver'),
+          k8s('kube-controller-manager'),
+          k8s('kube-scheduler'),
+          k8s('kubectl'),
+          './cmd/storefront-provisioner',
+        ],
+        ldflags: k8sVersionFlags(),
+      },
+      {
+        name: 'kwok+helm',
+        module: 'k8s',
+        packages: ['sigs.k8s.io/kwok/cmd/kwok', 'helm.sh/helm/v4/cmd/helm'],
+        ldflags: [...k8sVersionFlags(), `-X helm.sh/helm/v4/internal/version.version=${versions.helm}`],
+      },
+    ],
+    extras: writeKwokStages,
+  };
+}
+
+function nodeBundle(): Bundle {
+  return {
+    name: 'node',
+    binaries: nodeBinaries,
+    modules: ['k8s', 'node-go/coredns', 'node-go/kube-router', 'node-go/crictl'],
+    groups: [
+      { name: 'coredns', module: 'node-go/coredns', packages: ['github.com/coredns/coredns'], ldflags: [] },
+      {
+        name: 'kube-router',
+        module: 'node-go/kube-router',
+        packages: ['github.com/cloudnativelabs/kube-router/v2/cmd/kube-router'],
+        ldflags: [],
+      },
+      {
+        name: 'crictl',
+        module: 'node-go/crictl',
+        packages: ['sigs.k8s.io/cri-tools/cmd/crictl'],
+        ldflags: [],
+      },
+      {
+        name: 'kubelet+kube-proxy',
+        module: 'k8s',
+        packages: [k8s('kubelet'), k8s('kube-proxy')],
+        ldflags: k8sVersionFlags(),
+      },
+    ],
+  };
+}
+
+/** Concatenates kwok's own stage files from the module cache into `stages/kwok-stages.yaml`. */
+function writeKwokStages(go: string, tmp: string): void {
+  const res = spawnSync(go, ['list', '-m', '-f', '{{.Dir}}', 'sigs.k8s.io/kwok'], {
+    cwd: join(clusterSourceDir, 'k8s'),
+    encoding: 'utf8',
+    env: { ...process.env, GOFLAGS: '-mod=readonly' },
+  });
+  if (res.status !== 0 || !res.stdout.trim()) {
+    throw new Error(
+      `cluster build: cannot locate the kwok module (go list -m sigs.k8s.io/kwok): ${res.stderr}`,
+    );
+  }
+  const stageDir = join(res.stdout.trim(), 'kustomize', 'stage');
+  const parts = kwokStageFiles.map(
+    (file) =>
+      `# sigs.k8s.io/kwok@${versions.kwok}/kustomize/stage/${file}\n${readFileSync(join(stageDir, file), 'utf8')}`,
+  );
+  mkdirSync(join(tmp, 'stages'));
+  writeFileSync(join(tmp, 'stages', 'kwok-stages.yaml'), parts.join('\n---\n'));
 }
 
 export type BuildResult = { binDir: string; clusterDir: string; hash: string; built: boolean };
@@ -88,24 +188,26 @@ function listFiles(dir: string, accept: (path: string) => boolean): string[] {
   return out.sort();
 }
 
-/** The files whose content decides the binaries. */
-export function hashedFiles(): string[] {
+/** The files whose content decides a bundle's binaries. */
+function hashedFiles(bundle: Bundle): string[] {
   const goFiles = (path: string) => /(go\.mod|go\.sum|\.go)$/.test(path);
-  return [
-    ...listFiles(join(clusterSourceDir, 'etcd'), goFiles),
-    ...listFiles(join(clusterSourceDir, 'k8s'), goFiles),
-    ...listFiles(join(clusterSourceDir, 'stages'), (path) => path.endsWith('.yaml')),
-  ];
+  return bundle.modules.flatMap((dir) => listFiles(join(clusterSourceDir, dir), goFiles));
 }
 
-export function buildHash(goVersion: string): string {
+function bundleHash(bundle: Bundle, goVersion: string): string {
   const hash = createHash('sha256');
-  hash.update(`recipe ${recipeVersion}\n${goVersion}\n${JSON.stringify(groups())}\n`);
-  for (const file of hashedFiles()) {
+  const recipe = { groups: bundle.groups, stages: bundle.extras ? kwokStageFiles : [] };
+  hash.update(`recipe ${recipeVersion}\n${goVersion}\n${JSON.stringify(recipe)}\n`);
+  for (const file of hashedFiles(bundle)) {
     hash.update(`${relative(clusterSourceDir, file)}\n`);
     hash.update(readFileSync(file));
   }
   return hash.digest('hex').slice(0, 16);
+}
+
+/** The control plane's content hash (names its cache directory). */
+export function buildHash(goVersion: string): string {
+  return bundleHash(clusterBundle(), goVersion);
 }
 
 function goVersion(go: string): string {
@@ -114,8 +216,8 @@ function goVersion(go: string): string {
   return res.stdout.trim();
 }
 
-function complete(binDir: string): boolean {
-  return binaries.every((name) => existsSync(join(binDir, name)));
+function complete(bundle: Bundle, binDir: string): boolean {
+  return bundle.binaries.every((name) => existsSync(join(binDir, name)));
 }
 
 function formatSeconds(ms: number): string {
@@ -187,46 +289,45 @@ function runGoBuild(go: string, group: Group, outDir: string, log: Log): Promise
 }
 
 /**
- * Returns the directory holding every binary, building it first when this content hash has not
- * been built on this machine. Concurrent callers wait on a lock file; the result appears
- * atomically (built in a temporary directory, then renamed).
+ * Returns the directory holding every binary of `bundle`, building it first when this content
+ * hash has not been built on this machine. Concurrent callers wait on a lock file; the result
+ * appears atomically (built in a temporary directory, then renamed).
  */
-export async function ensureBinaries(opts: { log?: Log; force?: boolean } = {}): Promise<BuildResult> {
+async function ensureBundle(bundle: Bundle, opts: { log?: Log; force?: boolean }): Promise<BuildResult> {
   const log = opts.log ?? stderrLog;
   const go = goCommand();
   const goVer = goVersion(go);
-  const hash = buildHash(goVer);
-  const clusterDir = join(cacheDir(), `cluster-${hash}`);
+  const hash = bundleHash(bundle, goVer);
+  const clusterDir = join(cacheDir(), `${bundle.name}-${hash}`);
   const binDir = join(clusterDir, 'bin');
-  if (!opts.force && complete(binDir)) return { binDir, clusterDir, hash, built: false };
+  if (!opts.force && complete(bundle, binDir)) return { binDir, clusterDir, hash, built: false };
 
   return withLock(
     `${clusterDir}.lock`,
     async () => {
-      if (!opts.force && complete(binDir)) return { binDir, clusterDir, hash, built: false };
+      if (!opts.force && complete(bundle, binDir)) return { binDir, clusterDir, hash, built: false };
       // Leftovers of interrupted builds (we hold the lock, so none of them is still running).
       for (const entry of readdirSync(cacheDir())) {
-        if (entry.startsWith(`cluster-${hash}.tmp-`))
+        if (entry.startsWith(`${bundle.name}-${hash}.tmp-`))
           rmSync(join(cacheDir(), entry), { recursive: true, force: true });
       }
       const tmp = `${clusterDir}.tmp-${process.pid}`;
       mkdirSync(join(tmp, 'bin'), { recursive: true });
-      log(`building the control plane with ${goVer} into ${clusterDir}`);
+      log(
+        `building the ${bundle.name === 'cluster' ? 'control plane' : 'real node'} with ${goVer} into ${clusterDir}`,
+      );
       log('a cold build downloads ~1 GB of modules and compiles for 15-40 minutes on 2 cores');
       const started = Date.now();
       const timings: Record<string, string> = {};
       try {
-        for (const group of groups()) {
+        for (const group of bundle.groups) {
           const t0 = Date.now();
           await runGoBuild(go, group, join(tmp, 'bin'), log);
           timings[group.name] = formatSeconds(Date.now() - t0);
         }
-        mkdirSync(join(tmp, 'stages'));
-        for (const file of listFiles(join(clusterSourceDir, 'stages'), (p) => p.endsWith('.yaml'))) {
-          copyFileSync(file, join(tmp, 'stages', relative(join(clusterSourceDir, 'stages'), file)));
-        }
+        bundle.extras?.(go, tmp);
         const sizes = Object.fromEntries(
-          binaries.map((name) => [
+          bundle.binaries.map((name) => [
             name,
             `${(statSync(join(tmp, 'bin', name)).size / 2 ** 20).toFixed(1)} MiB`,
           ]),
@@ -257,4 +358,17 @@ export async function ensureBinaries(opts: { log?: Log; force?: boolean } = {}):
     },
     (pid) => log(`another build (pid ${pid}) holds ${clusterDir}.lock; waiting for it`),
   );
+}
+
+/** The control plane's binaries (and kwok's stages), built once per content hash. */
+export function ensureBinaries(opts: { log?: Log; force?: boolean } = {}): Promise<BuildResult> {
+  return ensureBundle(clusterBundle(), opts);
+}
+
+/**
+ * The real node's binaries: kubelet and kube-proxy (same module as the control plane), CoreDNS,
+ * kube-router (NetworkPolicy firewall) and crictl (tears pods down through the CRI on stop).
+ */
+export function ensureNodeBinaries(opts: { log?: Log; force?: boolean } = {}): Promise<BuildResult> {
+  return ensureBundle(nodeBundle(), opts);
 }

@@ -1,11 +1,13 @@
 // npm run cluster:build|up|down|status  (node test/cluster/cli.ts <command> [options])
 import { parseArgs } from 'node:util';
-import { ensureBinaries } from './build.ts';
+import { ensureBinaries, ensureNodeBinaries } from './build.ts';
 import { clusterStatus, ensureCluster, stopCluster } from './harness.ts';
 
 const usage = `usage: node test/cluster/cli.ts <build|up|down|status> [options]
-  build [--force]                      build the binaries into the cache (if missing)
-  up [--nodes N] [--pods-per-node N]   start the cluster (or reuse a healthy one); last line: export KUBECONFIG=...
+  build [--force] [--node]             build the binaries into the cache (if missing); --node: the real node's too
+  up [--nodes N] [--pods-per-node N] [--real-node]
+                                       start the cluster (or reuse a healthy one); last line: export KUBECONFIG=...
+                                       --real-node: add a real node (containers; fake nodes default to 0)
   down [--wipe]                        stop every component (--wipe also deletes the state directory)
   status                               show components and health; exit 1 when not healthy
 common: --state-dir DIR (default $STOREFRONT_CLUSTER_STATE_DIR or <cache>/state/default)`;
@@ -19,6 +21,8 @@ async function main(): Promise<number> {
       'pods-per-node': { type: 'string' },
       force: { type: 'boolean' },
       wipe: { type: 'boolean' },
+      node: { type: 'boolean' },
+      'real-node': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -27,8 +31,11 @@ async function main(): Promise<number> {
   const t0 = Date.now();
   switch (command) {
     case 'build': {
-      const res = await ensureBinaries({ force: values.force === true });
-      console.log(res.built ? `built ${res.binDir}` : `up to date: ${res.binDir}`);
+      const builds = [ensureBinaries, ...(values.node ? [ensureNodeBinaries] : [])];
+      for (const build of builds) {
+        const res = await build({ force: values.force === true });
+        console.log(res.built ? `built ${res.binDir}` : `up to date: ${res.binDir}`);
+      }
       console.log(`(${((Date.now() - t0) / 1000).toFixed(1)}s)`);
       return 0;
     }
@@ -37,12 +44,14 @@ async function main(): Promise<number> {
         ...(stateDir ? { stateDir } : {}),
         ...(values.nodes ? { nodes: Number(values.nodes) } : {}),
         ...(values['pods-per-node'] ? { podsPerNode: Number(values['pods-per-node']) } : {}),
+        ...(values['real-node'] ? { realNode: true } : {}),
       });
       const seconds = ((Date.now() - t0) / 1000).toFixed(1);
       console.log(`${info.started ? 'started' : 'already running'}: ${info.apiServerUrl} (${seconds}s)`);
       console.log(`state: ${info.stateDir}  logs: ${info.logDir}`);
       console.log(`binaries: ${info.binDir} (kubectl, helm, ...)`);
       console.log(`audit log: ${info.auditLogPath}`);
+      if (info.node) console.log(`real node: ${info.node.name} in network namespace ${info.node.netns}`);
       console.log(`export KUBECONFIG=${info.kubeconfig}`);
       return 0;
     }

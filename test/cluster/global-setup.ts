@@ -24,15 +24,32 @@ function otherLiveHolders(holdersDir: string): number {
     .filter((pid) => pid !== process.pid && Number.isInteger(pid) && pidAlive(pid)).length;
 }
 
-export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const stateDir = process.env['STOREFRONT_TEST_STATE_DIR'] || join(cacheDir(), 'state', 'test');
+/** The state directory of this run's test cluster (`-node` appended for the real-node project). */
+export function testStateDir(suffix = ''): string {
+  return `${process.env['STOREFRONT_TEST_STATE_DIR'] || join(cacheDir(), 'state', 'test')}${suffix}`;
+}
+
+export default function setup(project: TestProject): Promise<() => Promise<void>> {
+  return setupCluster(project, { stateDir: testStateDir() });
+}
+
+/** Brings up (or joins) the test cluster in `stateDir` and provides it to the project's tests. */
+export async function setupCluster(
+  project: TestProject,
+  opts: { stateDir: string; realNode?: boolean },
+): Promise<() => Promise<void>> {
+  const { stateDir } = opts;
   const holdersDir = `${stateDir}.holders`;
   const marker = join(stateDir, 'started-by-test-run');
   mkdirSync(holdersDir, { recursive: true });
   writeFileSync(join(holdersDir, String(process.pid)), '');
 
   const t0 = Date.now();
-  const info = await ensureCluster({ stateDir, log: (line) => process.stderr.write(`[cluster] ${line}\n`) });
+  const info = await ensureCluster({
+    stateDir,
+    ...(opts.realNode ? { realNode: true } : {}),
+    log: (line) => process.stderr.write(`[cluster] ${line}\n`),
+  });
   if (info.started) writeFileSync(marker, `${process.pid}\n`);
   process.stderr.write(
     `[cluster] ${info.started ? 'started' : 'reusing'} ${info.apiServerUrl} in ${((Date.now() - t0) / 1000).toFixed(1)}s (${stateDir})\n`,

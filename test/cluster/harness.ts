@@ -1,21 +1,32 @@
 // Starts, inspects and stops the local kubelet-less control plane: etcd, kube-apiserver,
 // kube-controller-manager, kube-scheduler, kwok (fake nodes) and a fake PV provisioner, all on
 // loopback ports, detached, with PID files and logs in a state directory.
-import { execFile, spawn, spawnSync } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { execFile, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { buildHash, ensureBinaries, goCommand, versions } from './build.ts';
+import {
+  adminUser,
+  auditLogPath,
+  type Component,
+  type ComponentName,
+  controlPlane,
+  fakeNodeAnnotation,
+  provisionerName,
+  type Setup,
+  writeIdentities,
+} from './components.ts';
 import { type Credentials, httpCall, pollUntil } from './http.ts';
 import { withLock } from './lock.ts';
+import { nodeName } from './node/configs.ts';
+import { nodeRunning, readNode, startNode, stopNode } from './node/node.ts';
 import { cacheDir, defaultStateDir } from './paths.ts';
-import { ensureCa, ensureServiceAccountKeys, issueCert, kubeconfigYaml } from './pki.ts';
+import { issueCert, kubeconfigYaml } from './pki.ts';
+import { freePorts, livePid, startComponent, stopComponent, tailLog } from './processes.ts';
 
 export const storageClassName = 'standard';
-export const provisionerName = 'storefront.dev/local-path';
-export const fakeNodeAnnotation = 'kwok.x-k8s.io/node';
-export const adminUser = 'storefront-admin';
+export { adminUser, fakeNodeAnnotation, provisionerName };
 
 export type ClusterOptions = {
   /** Where the cluster lives; default `${STOREFRONT_CLUSTER_STATE_DIR:-<cache>/state/default}`. */
@@ -29,6 +40,11 @@ export type ClusterOptions = {
   memoryPerNode?: string;
   /** How long to wait for the cluster to become ready (default 5 minutes). */
   readyTimeoutMs?: number;
+  /**
+   * A real node (kubelet, containerd, kube-proxy, kube-router, CoreDNS) in a contained network
+   * namespace; fake nodes then default to 0, so every pod runs in a real container.
+   */
+  realNode?: boolean;
   log?: (line: string) => void;
 };
 
@@ -51,20 +67,13 @@ export type ClusterInfo = {
   provisioner: string;
   versions: typeof versions;
   startedAt: string;
+  /** The real node, when the cluster has one. */
+  node?: { name: string; netns: string; nodeIp: string; dir: string; images: Record<string, string> };
 };
 
 export type EnsureResult = ClusterInfo & { started: boolean };
 
-type ComponentName =
-  | 'etcd'
-  | 'kube-apiserver'
-  | 'kube-controller-manager'
-  | 'kube-scheduler'
-  | 'kwok'
-  | 'storefront-provisioner';
-type Component = { name: ComponentName; bin: string; args: string[] };
 type StateFile = ClusterInfo & { components: Component[] };
-type PidFile = { pid: number; bin: string };
 
 const startOrder: ComponentName[] = [
   'etcd',
@@ -82,7 +91,6 @@ function resolveStateDir(stateDir?: string): string {
 }
 
 const stateFile = (stateDir: string) => join(stateDir, 'cluster.json');
-const pidPath = (stateDir: string, name: string) => join(stateDir, 'pids', `${name}.pid`);
 
 function readState(stateDir: string): StateFile | undefined {
   try {
@@ -94,309 +102,56 @@ function readState(stateDir: string): StateFile | undefined {
 
 function publicInfo(state: StateFile): ClusterInfo {
   const { components: _components, ...info } = state;
-  return info;
+  const node = readNode(state.stateDir);
+  if (!node) return info;
+  return {
+    ...info,
+    node: { name: nodeName, netns: node.netns, nodeIp: node.nodeIp, dir: node.dir, images: node.images },
+  };
 }
 
 function adminCreds(info: ClusterInfo): Credentials {
   return { ca: info.caCert, cert: info.adminCert, key: info.adminKey };
 }
 
-// ---------------------------------------------------------------- processes
-
-/** The PID if it is alive and still runs the binary we started (PIDs get reused). */
-function livePid(stateDir: string, name: string): number | undefined {
-  let pidFile: PidFile;
-  try {
-    pidFile = JSON.parse(readFileSync(pidPath(stateDir, name), 'utf8')) as PidFile;
-  } catch {
-    return undefined;
-  }
-  try {
-    if (readlinkSync(`/proc/${pidFile.pid}/exe`) !== pidFile.bin) return undefined;
-    const stat = readFileSync(`/proc/${pidFile.pid}/stat`, 'utf8');
-    if (/^\d+ \(.*\) Z/.test(stat)) return undefined; // zombie
-    return pidFile.pid;
-  } catch {
-    return undefined;
-  }
-}
-
-function startComponent(stateDir: string, component: Component): number {
-  const logDir = join(stateDir, 'logs');
-  mkdirSync(logDir, { recursive: true });
-  mkdirSync(join(stateDir, 'pids'), { recursive: true });
-  const logPath = join(logDir, `${component.name}.log`);
-  const fd = openSync(logPath, 'a');
-  writeFileSync(
-    fd,
-    `\n==== ${new Date().toISOString()} starting ${component.bin} ${component.args.join(' ')}\n`,
-  );
-  // detached: its own session and process group, so it outlives `cluster:up` and can be
-  // signalled as a group without touching anything else.
-  const child = spawn(component.bin, component.args, {
-    cwd: stateDir,
-    detached: true,
-    stdio: ['ignore', fd, fd],
-    env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? stateDir },
-  });
-  closeSync(fd);
-  child.on('error', (err) => stderrLog(`${component.name} failed to start: ${err.message}`));
-  child.unref();
-  if (child.pid === undefined) throw new Error(`could not start ${component.bin}; see ${logPath}`);
-  const pidFile: PidFile = { pid: child.pid, bin: component.bin };
-  writeFileSync(pidPath(stateDir, component.name), `${JSON.stringify(pidFile)}\n`);
-  return child.pid;
-}
-
-async function stopComponent(stateDir: string, name: string, graceMs: number): Promise<void> {
-  const pid = livePid(stateDir, name);
-  if (pid !== undefined) {
-    const signal = (sig: NodeJS.Signals) => {
-      try {
-        process.kill(-pid, sig); // the process group we created (detached)
-      } catch {
-        try {
-          process.kill(pid, sig);
-        } catch {}
-      }
-    };
-    signal('SIGTERM');
-    const deadline = Date.now() + graceMs;
-    while (livePid(stateDir, name) !== undefined && Date.now() < deadline) await sleep(100);
-    if (livePid(stateDir, name) !== undefined) {
-      signal('SIGKILL');
-      while (livePid(stateDir, name) !== undefined) await sleep(50);
-    }
-  }
-  rmSync(pidPath(stateDir, name), { force: true });
-}
-
-async function stopAll(stateDir: string): Promise<void> {
+async function stopAll(stateDir: string, log: (line: string) => void = stderrLog): Promise<void> {
+  await stopNode(stateDir, log);
   const controllers = startOrder.slice(2);
   await Promise.all(controllers.map((name) => stopComponent(stateDir, name, 10_000)));
   await stopComponent(stateDir, 'kube-apiserver', 30_000);
   await stopComponent(stateDir, 'etcd', 10_000);
 }
 
-async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<import('node:net').Server>((resolve, reject) => {
-          const server = createServer();
-          server.once('error', reject);
-          server.listen(0, '127.0.0.1', () => resolve(server));
-        }),
-    ),
-  );
-  const ports = servers.map((s) => (s.address() as import('node:net').AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return ports;
-}
-
-function tailLog(stateDir: string, name: string, lines = 25): string {
-  try {
-    const text = readFileSync(join(stateDir, 'logs', `${name}.log`), 'utf8')
-      .trimEnd()
-      .split('\n');
-    return `--- last lines of ${join(stateDir, 'logs', `${name}.log`)}:\n${text.slice(-lines).join('\n')}`;
-  } catch {
-    return '';
-  }
-}
-
 // ---------------------------------------------------------------- configuration
 
-const auditPolicy = `# Written by test/cluster/harness.ts: one Metadata-level event per write request.
-apiVersion: audit.k8s.io/v1
-kind: Policy
-omitStages: [RequestReceived]
-rules:
-- level: Metadata
-  verbs: [create, update, patch, delete, deletecollection]
-- level: None
-`;
-
+/** Certificates, kubeconfigs and every component's command line, written into `stateDir`. */
 function prepare(
   stateDir: string,
   binDir: string,
   clusterDir: string,
   ports: Record<string, number>,
 ): StateFile {
-  const pki = join(stateDir, 'pki');
-  const ca = ensureCa(pki);
-  const sa = ensureServiceAccountKeys(pki);
-  const serving = issueCert(pki, 'apiserver', {
-    cn: 'kube-apiserver',
-    sans: [
-      'IP:127.0.0.1',
-      'IP:10.96.0.1',
-      'DNS:localhost',
-      'DNS:kubernetes',
-      'DNS:kubernetes.default',
-      'DNS:kubernetes.default.svc',
-      'DNS:kubernetes.default.svc.cluster.local',
-    ],
-  });
-  // Front-proxy identity: lets delegated authentication (controller-manager, scheduler,
-  // aggregated API servers) trust request headers, as kubeadm sets it up.
-  const frontProxy = issueCert(pki, 'front-proxy-client', { cn: 'front-proxy-client' });
   const apiServerUrl = `https://127.0.0.1:${ports['apiserver']}`;
-  const identities = {
-    admin: { cn: adminUser, orgs: ['system:masters'] },
-    'kube-controller-manager': { cn: 'system:kube-controller-manager' },
-    'kube-scheduler': { cn: 'system:kube-scheduler' },
-    kwok: { cn: 'system:kwok', orgs: ['system:masters'] },
-    'storefront-provisioner': { cn: 'system:storefront-provisioner', orgs: ['system:masters'] },
-  };
-  const kubeconfigs: Record<string, string> = {};
-  const certs: Record<string, { cert: string; key: string }> = {};
-  for (const [name, id] of Object.entries(identities)) {
-    const cert = issueCert(pki, name, id);
-    certs[name] = cert;
-    const path = name === 'admin' ? join(stateDir, 'kubeconfig') : join(stateDir, `${name}.kubeconfig`);
-    writeFileSync(
-      path,
-      kubeconfigYaml({
-        server: apiServerUrl,
-        caCert: ca.cert,
-        clientCert: cert.cert,
-        clientKey: cert.key,
-        user: id.cn,
-      }),
-      { mode: 0o600 },
-    );
-    kubeconfigs[name] = path;
-  }
-  const auditDir = join(stateDir, 'audit');
-  mkdirSync(auditDir, { recursive: true });
-  writeFileSync(join(auditDir, 'policy.yaml'), auditPolicy);
-  const auditLogPath = join(auditDir, 'audit.log');
-  mkdirSync(join(stateDir, 'volumes'), { recursive: true });
-  const bin = (name: string) => join(binDir, name);
-  const components: Component[] = [
-    {
-      name: 'etcd',
-      bin: bin('etcd'),
-      args: [
-        '--name=default',
-        `--data-dir=${join(stateDir, 'etcd')}`,
-        `--listen-client-urls=http://127.0.0.1:${ports['etcd']}`,
-        `--advertise-client-urls=http://127.0.0.1:${ports['etcd']}`,
-        `--listen-peer-urls=http://127.0.0.1:${ports['etcdPeer']}`,
-        `--initial-advertise-peer-urls=http://127.0.0.1:${ports['etcdPeer']}`,
-        `--initial-cluster=default=http://127.0.0.1:${ports['etcdPeer']}`,
-        '--unsafe-no-fsync=true',
-        `--quota-backend-bytes=${8 * 2 ** 30}`,
-        '--log-level=warn',
-      ],
-    },
-    {
-      name: 'kube-apiserver',
-      bin: bin('kube-apiserver'),
-      args: [
-        `--etcd-servers=http://127.0.0.1:${ports['etcd']}`,
-        '--bind-address=127.0.0.1',
-        '--advertise-address=127.0.0.1',
-        `--secure-port=${ports['apiserver']}`,
-        `--tls-cert-file=${serving.cert}`,
-        `--tls-private-key-file=${serving.key}`,
-        `--client-ca-file=${ca.cert}`,
-        '--service-cluster-ip-range=10.96.0.0/16',
-        '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
-        `--service-account-key-file=${sa.publicKey}`,
-        `--service-account-signing-key-file=${sa.privateKey}`,
-        '--authorization-mode=Node,RBAC',
-        '--enable-admission-plugins=NodeRestriction',
-        '--allow-privileged=true',
-        '--endpoint-reconciler-type=none',
-        `--audit-policy-file=${join(auditDir, 'policy.yaml')}`,
-        `--audit-log-path=${auditLogPath}`,
-        '--audit-log-format=json',
-        '--audit-log-maxsize=0', // 0 = one plain file, never rotated (the default rotates at 100 MB)
-        `--requestheader-client-ca-file=${ca.cert}`,
-        '--requestheader-allowed-names=front-proxy-client',
-        '--requestheader-username-headers=X-Remote-User',
-        '--requestheader-group-headers=X-Remote-Group',
-        '--requestheader-extra-headers-prefix=X-Remote-Extra-',
-        `--proxy-client-cert-file=${frontProxy.cert}`,
-        `--proxy-client-key-file=${frontProxy.key}`,
-      ],
-    },
-    {
-      name: 'kube-controller-manager',
-      bin: bin('kube-controller-manager'),
-      args: [
-        `--kubeconfig=${kubeconfigs['kube-controller-manager']}`,
-        `--authentication-kubeconfig=${kubeconfigs['kube-controller-manager']}`,
-        `--authorization-kubeconfig=${kubeconfigs['kube-controller-manager']}`,
-        '--bind-address=127.0.0.1',
-        `--secure-port=${ports['controllerManager']}`,
-        '--leader-elect=false',
-        '--use-service-account-credentials=true',
-        `--root-ca-file=${ca.cert}`,
-        `--service-account-private-key-file=${sa.privateKey}`,
-        `--cluster-signing-cert-file=${ca.cert}`,
-        `--cluster-signing-key-file=${ca.key}`,
-        '--cluster-name=storefront-local',
-        '--kube-api-qps=100',
-        '--kube-api-burst=200',
-      ],
-    },
-    {
-      name: 'kube-scheduler',
-      bin: bin('kube-scheduler'),
-      args: [
-        `--kubeconfig=${kubeconfigs['kube-scheduler']}`,
-        `--authentication-kubeconfig=${kubeconfigs['kube-scheduler']}`,
-        `--authorization-kubeconfig=${kubeconfigs['kube-scheduler']}`,
-        '--bind-address=127.0.0.1',
-        `--secure-port=${ports['scheduler']}`,
-        '--leader-elect=false',
-        '--kube-api-qps=100',
-        '--kube-api-burst=200',
-      ],
-    },
-    {
-      name: 'kwok',
-      bin: bin('kwok'),
-      args: [
-        `--kubeconfig=${kubeconfigs['kwok']}`,
-        `--config=${join(clusterDir, 'stages', 'kwok-stages.yaml')}`,
-        `--manage-nodes-with-annotation-selector=${fakeNodeAnnotation}=fake`,
-        '--cidr=10.0.0.0/16',
-        '--node-lease-duration-seconds=40',
-      ],
-    },
-    {
-      name: 'storefront-provisioner',
-      bin: bin('storefront-provisioner'),
-      args: [
-        `--kubeconfig=${kubeconfigs['storefront-provisioner']}`,
-        `--provisioner-name=${provisionerName}`,
-        `--root=${join(stateDir, 'volumes')}`,
-      ],
-    },
-  ];
+  const { ca, kubeconfigs, admin } = writeIdentities(stateDir, apiServerUrl);
+  const setup: Setup = { stateDir, binDir, clusterDir, ports, apiServerUrl, ca, kubeconfigs };
   return {
     stateDir,
     kubeconfig: kubeconfigs['admin']!,
     apiServerUrl,
     binDir,
-    kubectl: bin('kubectl'),
-    helm: bin('helm'),
-    auditLogPath,
+    kubectl: join(binDir, 'kubectl'),
+    helm: join(binDir, 'helm'),
+    auditLogPath: auditLogPath(stateDir),
     logDir: join(stateDir, 'logs'),
     caCert: ca.cert,
-    adminCert: certs['admin']!.cert,
-    adminKey: certs['admin']!.key,
+    adminCert: admin.cert,
+    adminKey: admin.key,
     ports,
     storageClass: storageClassName,
     provisioner: provisionerName,
     versions,
     startedAt: new Date().toISOString(),
-    components,
+    components: controlPlane.map((component) => component(setup)),
   };
 }
 
@@ -531,6 +286,30 @@ const storageClassManifest = {
   allowVolumeExpansion: true,
 };
 
+function fakeNodeCount(opts: ClusterOptions): number {
+  return opts.nodes ?? (opts.realNode ? 0 : 3);
+}
+
+/** The control plane as the real node sees it. */
+function controlPlaneFor(state: StateFile) {
+  return {
+    stateDir: state.stateDir,
+    apiServerUrl: state.apiServerUrl,
+    caCert: state.caCert,
+    caKey: join(state.stateDir, 'pki', 'ca.key'),
+    adminCert: state.adminCert,
+    adminKey: state.adminKey,
+    kubectl: state.kubectl,
+    kubeconfig: state.kubeconfig,
+    apiServerPort: state.ports['apiserver']!,
+  };
+}
+
+async function startRealNode(state: StateFile, log: (line: string) => void): Promise<void> {
+  const [kubeletPort] = await freePorts(1);
+  await startNode(controlPlaneFor(state), { log, kubeletPort: kubeletPort! });
+}
+
 /** Creates missing fake nodes and (re)applies their capacity, then the default StorageClass. */
 async function applyClusterObjects(info: ClusterInfo, opts: ClusterOptions): Promise<void> {
   const sizing = {
@@ -538,7 +317,7 @@ async function applyClusterObjects(info: ClusterInfo, opts: ClusterOptions): Pro
     cpuPerNode: opts.cpuPerNode ?? '16',
     memoryPerNode: opts.memoryPerNode ?? '64Gi',
   };
-  const nodes = Array.from({ length: opts.nodes ?? 3 }, (_, i) => nodeManifest(i, sizing));
+  const nodes = Array.from({ length: fakeNodeCount(opts) }, (_, i) => nodeManifest(i, sizing));
   // Reads go over HTTPS directly: a reused cluster then costs no kubectl start-up at all.
   const { json } = await getJson(info, '/api/v1/nodes');
   const existing = new Map(
@@ -614,7 +393,7 @@ async function waitReady(state: StateFile, opts: ClusterOptions, log: (l: string
   const timeoutMs = opts.readyTimeoutMs ?? 300_000;
   const stateDir = state.stateDir;
   const all = state.components.map((c) => c.name);
-  const expectedNodes = opts.nodes ?? 3;
+  const expectedNodes = fakeNodeCount(opts);
   await pollUntil(
     `${expectedNodes} Ready nodes`,
     async () => {
@@ -737,7 +516,11 @@ export async function ensureCluster(opts: ClusterOptions = {}): Promise<EnsureRe
           await applyClusterObjects(status.info, opts);
           const state = readState(stateDir)!;
           await waitReady(state, opts, () => {});
-          return { ...status.info, started: false };
+          if (opts.realNode && !nodeRunning(stateDir)) {
+            await stopNode(stateDir, log);
+            await startRealNode(state, log);
+          }
+          return { ...publicInfo(state), started: false };
         }
         log(`the running cluster uses ${status.info.binDir}; the sources changed, so it is replaced`);
       }
@@ -776,6 +559,7 @@ export async function ensureCluster(opts: ClusterOptions = {}): Promise<EnsureRe
         for (const name of startOrder.slice(2)) startComponent(stateDir, byName(name));
         await applyClusterObjects(state, opts);
         await waitReady(state, opts, log);
+        if (opts.realNode) await startRealNode(state, log);
       } catch (err) {
         log(`start-up failed; logs are in ${join(stateDir, 'logs')}`);
         await stopAll(stateDir);

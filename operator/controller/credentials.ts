@@ -1,0 +1,77 @@
+// Generated credentials: read from the live Secrets, created once when absent, never rotated.
+// A Secret missing from the cache is looked up on the server before anything is generated, and
+// created with POST (not apply), so two reconciles racing can never overwrite a password.
+import type { Storefront } from '../api/types.ts';
+import type { KubeClient } from '../kube/client.ts';
+import { isAlreadyExists } from '../kube/errors.ts';
+import type { KubeObject } from '../kube/types.ts';
+import { type CredentialKey, generateCredential, requiredCredentials } from '../render/inputs.ts';
+import { names } from '../render/names.ts';
+import { render } from '../render/render.ts';
+import type { ChildCache } from './child-cache.ts';
+
+const WHERE: Record<CredentialKey, (sf: Storefront) => { secret: string; key: string }> = {
+  postgresPassword: (sf) => ({ secret: names(sf).postgresCredentials, key: 'password' }),
+  redisPassword: (sf) => ({ secret: names(sf).redisCredentials, key: 'password' }),
+  adminToken: (sf) => ({ secret: names(sf).appSecrets, key: 'admin-token' }),
+};
+
+const decode = (s: KubeObject | undefined, key: string): string | undefined => {
+  const v = (s?.data as Record<string, string> | undefined)?.[key];
+  return v === undefined ? undefined : Buffer.from(v, 'base64').toString('utf8');
+};
+
+export interface CredentialsResult {
+  values: Partial<Record<CredentialKey, string>>;
+  /** Secrets created by this call (for an event). */
+  created: string[];
+}
+
+export interface EnsureCredentialsOptions {
+  /** Manager recorded on created Secrets. @default 'storefront-operator' */
+  fieldManager?: string;
+  /** Create missing Secrets as a server-side dry run (`storefront diff`): values are fresh, nothing is stored. */
+  dryRun?: boolean;
+}
+
+export async function ensureCredentials(
+  client: KubeClient,
+  cache: ChildCache,
+  sf: Storefront,
+  namespace: string,
+  owner: (obj: KubeObject) => KubeObject,
+  options: EnsureCredentialsOptions = {},
+): Promise<CredentialsResult> {
+  const values: Partial<Record<CredentialKey, string>> = {};
+  const created: string[] = [];
+  for (const key of requiredCredentials(sf)) {
+    const { secret, key: field } = WHERE[key](sf);
+    let live =
+      cache.get('Secret', namespace, secret) ??
+      (await client.tryGet({ apiVersion: 'v1', kind: 'Secret', namespace, name: secret }));
+    let value = decode(live, field);
+    if (value === undefined && !live) {
+      const fresh = render(sf, { namespace, credentials: { [key]: generateCredential() } }).find(
+        (o) => o.kind === 'Secret' && o.metadata.name === secret,
+      )!;
+      try {
+        live = await client.create(owner(fresh as KubeObject), {
+          fieldManager: options.fieldManager ?? 'storefront-operator',
+          ...(options.dryRun ? { dryRun: true } : {}),
+        });
+        created.push(secret);
+      } catch (e) {
+        if (!isAlreadyExists(e)) throw e;
+        live = await client.get({ apiVersion: 'v1', kind: 'Secret', namespace, name: secret });
+      }
+      value = decode(live, field);
+    }
+    if (value === undefined) {
+      throw new Error(
+        `Secret ${namespace}/${secret} exists but has no "${field}" key; restore it (the value must not change) or delete the Secret to generate a new one`,
+      );
+    }
+    values[key] = value;
+  }
+  return { values, created };
+}
