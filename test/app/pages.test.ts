@@ -86,20 +86,39 @@ describe('pages and static assets', () => {
 
     const checkout = await (await fetch(`${shop.url}/checkout`, { headers: { cookie: jar } })).text();
     const key = /name="idempotencyKey" value="([^"]+)"/.exec(checkout)![1]!;
-    const bad = await post('/checkout', { email: 'nope', idempotencyKey: key }, { cookie: jar });
+    const address = {
+      name: 'Sam Shopper',
+      line1: '5 Main Street',
+      city: 'Springfield',
+      postalCode: '12345',
+      country: 'us',
+      shippingMethod: 'standard',
+    };
+    const bad = await post('/checkout', { ...address, email: 'nope', idempotencyKey: key }, { cookie: jar });
     expect(bad.status).toBe(400);
-    expect(await bad.text()).toContain('valid email');
+    const badHtml = await bad.text();
+    expect(badHtml).toContain('valid email');
+    expect(badHtml).toContain('value="Sam Shopper"'); // what was typed stays
+    const noCity = await post(
+      '/checkout',
+      { ...address, city: '', email: 'shopper@example.com', idempotencyKey: key },
+      { cookie: jar },
+    );
+    expect(noCity.status).toBe(400);
+    expect(await noCity.text()).toContain('Please enter the city.');
     const [first, second] = await Promise.all([
-      post('/checkout', { email: 'shopper@example.com', idempotencyKey: key }, { cookie: jar }),
-      post('/checkout', { email: 'shopper@example.com', idempotencyKey: key }, { cookie: jar }),
+      post('/checkout', { ...address, email: 'shopper@example.com', idempotencyKey: key }, { cookie: jar }),
+      post('/checkout', { ...address, email: 'shopper@example.com', idempotencyKey: key }, { cookie: jar }),
     ]);
     expect(first.status).toBe(303);
     expect(second.headers.get('location')).toBe(first.headers.get('location'));
     expect(first.headers.get('set-cookie')).toMatch(/sf_cart=; .*Max-Age=0/);
     const confirmation = await (await fetch(shop.url + first.headers.get('location')!)).text();
-    expect(confirmation).toContain('Your order is confirmed');
+    expect(confirmation).toMatch(/Order \d+ is placed/);
     expect(confirmation).toContain('shopper@example.com');
-    expect(confirmation).toContain('$65.00');
+    expect(confirmation).toContain('No e-mail has been sent');
+    expect(confirmation).toContain('$65.00'); // subtotal
+    expect(confirmation).toContain('$69.95'); // + standard shipping 4.95, tax 0 by default
     const { rows } = await shop.server.services.pool.query(
       "SELECT count(*)::int AS n FROM orders WHERE email = 'shopper@example.com'",
     );

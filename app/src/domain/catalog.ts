@@ -1,8 +1,8 @@
 import { type CatalogCache, listScope, productScope } from '../data/catalog-cache.ts';
 import type { ProductRepository, ProductRow } from '../data/product-repo.ts';
-import type { AssetManifest } from '../server/static-assets.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { AppError, notFound } from './errors.ts';
+import type { Images } from './ports.ts';
 import type { CreateProductInput, UpdateProductInput } from './schemas.ts';
 
 export interface Product {
@@ -30,9 +30,9 @@ export const DEFAULT_PAGE_SIZE = 20;
 export class Catalog {
   readonly #products: ProductRepository;
   readonly #cache: CatalogCache;
-  readonly #assets: AssetManifest;
+  readonly #assets: Images;
 
-  constructor(deps: { products: ProductRepository; cache: CatalogCache; assets: AssetManifest }) {
+  constructor(deps: { products: ProductRepository; cache: CatalogCache; assets: Images }) {
     this.#products = deps.products;
     this.#cache = deps.cache;
     this.#assets = deps.assets;

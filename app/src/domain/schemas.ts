@@ -122,6 +122,34 @@ export const setQuantityBody = z.strictObject({
 
 const orderItem = z.strictObject({ productId, quantity });
 
+/** One line of an address: printable, no control characters, trimmed. */
+const addressLine = (max: number) =>
+  z
+    .string({ error: 'must be a string' })
+    .trim()
+    .min(1, 'must not be empty')
+    .max(max, `must be at most ${max} characters`)
+    .regex(/^[^\p{Cc}]*$/u, 'must not contain control characters');
+
+export const shippingAddress = z.strictObject({
+  name: addressLine(100),
+  line1: addressLine(100),
+  line2: addressLine(100).optional(),
+  city: addressLine(60),
+  postalCode: z
+    .string({ error: 'must be a string' })
+    .trim()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9 -]{0,14}$/, 'must be 1-15 letters, digits, spaces or dashes'),
+  country: z
+    .string({ error: 'must be a string' })
+    .trim()
+    .regex(/^[A-Z]{2}$/, 'must be a 2-letter ISO 3166 country code, e.g. US'),
+});
+
+export const shippingMethod = z
+  .string({ error: 'must be a string' })
+  .regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be a shipping method id such as standard');
+
 export const orderBody = z
   .strictObject({
     cartId: uuid.optional(),
@@ -131,6 +159,8 @@ export const orderBody = z
       .max(50, 'must contain at most 50 items')
       .optional(),
     email: email.optional(),
+    shipping: shippingAddress.optional(),
+    shippingMethod: shippingMethod.optional(),
   })
   .superRefine((body, ctx) => {
     if ((body.cartId === undefined) === (body.items === undefined)) {

@@ -1,9 +1,7 @@
 import { Router } from 'express';
-import type { OrderRepository } from '../data/order-repo.ts';
 import type { Carts } from '../domain/carts.ts';
 import type { Catalog } from '../domain/catalog.ts';
 import type { Checkout } from '../domain/checkout.ts';
-import { presentOrder } from '../domain/checkout.ts';
 import { AppError, notFound } from '../domain/errors.ts';
 import {
   addItemBody,
@@ -24,7 +22,6 @@ export interface ApiDeps {
   catalog: Catalog;
   carts: Carts;
   checkout: Checkout;
-  orders: OrderRepository;
   adminToken: string | undefined;
 }
 
@@ -103,9 +100,9 @@ export function apiRouter(deps: ApiDeps): Router {
 
   router.get('/orders/:id', async (req, res) => {
     const id = parse(uuid, req.params.id, 'id');
-    const order = await deps.orders.findById(id);
+    const order = await deps.checkout.findOrder(id);
     if (!order) throw notFound('order', 'id');
-    res.set('Cache-Control', 'no-store').json(presentOrder(order));
+    res.set('Cache-Control', 'no-store').json(order);
   });
 
   router.use((req) => {

@@ -1,32 +1,16 @@
 import { Router } from 'express';
 import type { Registry } from 'prom-client';
-import type { Pool } from '../data/db.ts';
-import type { Redis } from '../data/redis.ts';
+
+/** What /readyz asks about the dependencies (data/health-checks.ts answers it). */
+export interface DependencyChecks {
+  postgres: () => Promise<boolean>;
+  redis: () => Promise<'up' | 'down' | 'disabled'>;
+}
 
 export interface HealthDeps {
-  pool: Pool;
-  redis: Redis | undefined;
+  checks: DependencyChecks;
   registry: Registry;
   isDraining: () => boolean;
-}
-
-async function postgresUp(pool: Pool): Promise<boolean> {
-  try {
-    await pool.query('SELECT 1');
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function redisState(redis: Redis | undefined): Promise<'up' | 'down' | 'disabled'> {
-  if (!redis) return 'disabled';
-  try {
-    await redis.ping();
-    return 'up';
-  } catch {
-    return 'down';
-  }
 }
 
 /**
@@ -50,7 +34,7 @@ export function livenessRouter(): Router {
 export function opsRouter(deps: HealthDeps): Router {
   const router = livenessRouter();
   router.get('/readyz', async (_req, res) => {
-    const [postgres, redis] = await Promise.all([postgresUp(deps.pool), redisState(deps.redis)]);
+    const [postgres, redis] = await Promise.all([deps.checks.postgres(), deps.checks.redis()]);
     const draining = deps.isDraining();
     const ready = postgres && !draining;
     const status = draining

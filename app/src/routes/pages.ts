@@ -1,22 +1,34 @@
 import { randomUUID } from 'node:crypto';
 import { type Request, type RequestHandler, type Response, Router } from 'express';
 import { z } from 'zod';
-import type { OrderRepository } from '../data/order-repo.ts';
 import { CART_TTL_SECONDS } from '../domain/cart-rules.ts';
 import type { Carts } from '../domain/carts.ts';
 import type { Catalog } from '../domain/catalog.ts';
 import type { Checkout } from '../domain/checkout.ts';
-import { presentOrder } from '../domain/checkout.ts';
 import { AppError } from '../domain/errors.ts';
-import { email, idempotencyKey, parse, productIdParam, uuid } from '../domain/schemas.ts';
+import {
+  email,
+  idempotencyKey,
+  parse,
+  productIdParam,
+  shippingAddress,
+  shippingMethod,
+  uuid,
+} from '../domain/schemas.ts';
 import type { AssetManifest } from '../server/static-assets.ts';
-import { cartPage, catalogPage, checkoutPage, orderPage, productPage } from '../views/pages.ts';
+import {
+  type CheckoutForm,
+  cartPage,
+  catalogPage,
+  checkoutPage,
+  orderPage,
+  productPage,
+} from '../views/pages.ts';
 
 export interface PageDeps {
   catalog: Catalog;
   carts: Carts;
   checkout: Checkout;
-  orders: OrderRepository;
   assets: AssetManifest;
 }
 
@@ -83,7 +95,43 @@ const quantityForm = z.object({
     .regex(/^\d{1,2}$/, 'must be an integer between 0 and 99')
     .transform(Number),
 });
-const checkoutForm = z.object({ email, idempotencyKey });
+const checkoutForm = z.object({
+  email,
+  idempotencyKey,
+  shippingMethod,
+  address: shippingAddress,
+});
+
+/** Human wording for the first problem of a refused checkout form. */
+const CHECKOUT_MESSAGES: Record<string, string> = {
+  email: 'Please enter a valid email address.',
+  name: 'Please enter the name to ship to.',
+  line1: 'Please enter the street address.',
+  line2: 'The second address line is too long or has invalid characters.',
+  city: 'Please enter the city.',
+  postalCode: 'Please enter a postal code (letters, digits, spaces or dashes).',
+  country: 'Please enter a two-letter country code, e.g. US.',
+  shippingMethod: 'Please choose a shipping method.',
+};
+
+/** The posted form as strings, for re-rendering (never trusted: parsed by checkoutForm). */
+function formValues(
+  body: Record<string, unknown>,
+  defaults: Pick<CheckoutForm, 'shippingMethod'>,
+): CheckoutForm {
+  const text = (k: string) => (typeof body[k] === 'string' ? (body[k] as string) : '');
+  return {
+    email: text('email'),
+    name: text('name'),
+    line1: text('line1'),
+    line2: text('line2'),
+    city: text('city'),
+    postalCode: text('postalCode'),
+    country: text('country') || 'US',
+    shippingMethod: text('shippingMethod') || defaults.shippingMethod,
+    idempotencyKey: randomUUID(),
+  };
+}
 
 /** Server-rendered shop pages; every form works without JavaScript and redirects after POST. */
 export function pageRouter(deps: PageDeps): Router {
@@ -155,11 +203,12 @@ export function pageRouter(deps: PageDeps): Router {
     const cart = await loadCart(req);
     if (!cart || cart.items.length === 0) return res.redirect(303, '/cart');
     // A fresh key per rendered form: a double-submitted or retried form places one order.
-    sendHtml(res, checkoutPage(assets, cart, { email: '', idempotencyKey: randomUUID() }), 200, true);
+    const form = formValues({}, { shippingMethod: deps.checkout.shippingRates[0]?.id ?? '' });
+    sendHtml(res, checkoutPage(assets, cart, deps.checkout.quote(cart), form), 200, true);
   });
 
   router.post('/checkout', sameOriginOnly, async (req, res) => {
-    const body = { ...req.body } as { email?: unknown; idempotencyKey?: unknown };
+    const body = { ...req.body } as Record<string, unknown>;
     const cartId = cartIdFrom(req);
     const cart = cartId ? await loadCart(req) : undefined;
     const rerender = (status: number, message: string) =>
@@ -169,23 +218,39 @@ export function pageRouter(deps: PageDeps): Router {
             checkoutPage(
               assets,
               cart,
-              { email: typeof body.email === 'string' ? body.email : '', idempotencyKey: randomUUID() },
+              deps.checkout.quote(cart),
+              formValues(body, { shippingMethod: deps.checkout.shippingRates[0]?.id ?? '' }),
               message,
             ),
             status,
             true,
           )
         : res.redirect(303, '/cart');
-    const parsed = checkoutForm.safeParse(body);
+    const parsed = checkoutForm.safeParse({
+      email: body.email,
+      idempotencyKey: body.idempotencyKey,
+      shippingMethod: body.shippingMethod,
+      address: {
+        name: body.name,
+        line1: body.line1,
+        ...(typeof body.line2 === 'string' && body.line2.trim() !== '' ? { line2: body.line2 } : {}),
+        city: body.city,
+        postalCode: body.postalCode,
+        country: typeof body.country === 'string' ? body.country.trim().toUpperCase() : body.country,
+      },
+    });
     if (!parsed.success) {
-      const field = String(parsed.error.issues[0]?.path[0] ?? 'form');
-      return rerender(400, field === 'email' ? 'Please enter a valid email address.' : 'Please try again.');
+      const path = parsed.error.issues[0]?.path ?? [];
+      const field = String(path[0] === 'address' ? path[1] : path[0]);
+      return rerender(400, CHECKOUT_MESSAGES[field] ?? 'Please check the form and try again.');
     }
     if (!cartId) return res.redirect(303, '/cart');
     try {
       const result = await deps.checkout.placeOrder(parsed.data.idempotencyKey, {
         cartId,
         email: parsed.data.email,
+        shipping: parsed.data.address,
+        shippingMethod: parsed.data.shippingMethod,
       });
       setCartCookie(req, res, null);
       res.redirect(303, `/orders/${result.body.id}`);
@@ -198,11 +263,14 @@ export function pageRouter(deps: PageDeps): Router {
     }
   });
 
+  // The order id is a random UUID (122 bits from the CSPRNG): the link is the buyer's key to the
+  // page. Order numbers are for people and never look an order up.
   router.get('/orders/:id', async (req, res) => {
     const id = parse(uuid, req.params.id, 'id');
-    const order = await deps.orders.findById(id);
+    const order = await deps.checkout.findOrder(id);
     if (!order) throw new AppError(404, 'not_found', 'That order does not exist.');
-    sendHtml(res, orderPage(assets, presentOrder(order)), 200, true);
+    res.set('Referrer-Policy', 'no-referrer');
+    sendHtml(res, orderPage(assets, order), 200, true);
   });
 
   return router;

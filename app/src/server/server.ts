@@ -13,6 +13,7 @@ import {
   type Pool,
   type PoolOptions,
 } from '../data/db.ts';
+import { dependencyChecks } from '../data/health-checks.ts';
 import { migrateDatabase } from '../data/migrate.ts';
 import { OrderRepository } from '../data/order-repo.ts';
 import { ProductRepository } from '../data/product-repo.ts';
@@ -92,7 +93,15 @@ export async function createServices(config: Config, options: ServerOptions = {}
   const cartStore = new CartStore({ redis, pool, metrics });
   const catalog = new Catalog({ products, cache, assets });
   const carts = new Carts({ store: cartStore, products, images: assets });
-  const checkout = new Checkout({ pool, orders, products, carts, cache, metrics, logger });
+  const checkout = new Checkout({
+    orders,
+    carts,
+    cache,
+    metrics: { orderOutcome: (outcome) => metrics.orders.inc({ outcome }) },
+    log: logger,
+    shippingRates: config.shippingRates,
+    taxRateBasisPoints: config.taxRateBasisPoints,
+  });
   return {
     pool,
     healthPool,
@@ -248,9 +257,24 @@ export function createApp(
   app.use('/static', staticAssets(services.assets, config.staticMaxAgeSeconds));
   app.use(securityHeaders(config));
   app.use('/api', express.json({ limit: bodyLimit, strict: true }));
-  app.use('/api', apiRouter({ ...services, adminToken: config.adminToken }));
+  app.use(
+    '/api',
+    apiRouter({
+      catalog: services.catalog,
+      carts: services.carts,
+      checkout: services.checkout,
+      adminToken: config.adminToken,
+    }),
+  );
   app.use(express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 20 }));
-  app.use(pageRouter(services));
+  app.use(
+    pageRouter({
+      catalog: services.catalog,
+      carts: services.carts,
+      checkout: services.checkout,
+      assets: services.assets,
+    }),
+  );
   app.use((req) => {
     throw new AppError(404, 'not_found', `Nothing lives at ${req.path}.`);
   });
@@ -265,8 +289,7 @@ export function createOpsApp(services: Services, isDraining: () => boolean): Exp
   app.set('etag', false);
   app.use(
     opsRouter({
-      pool: services.healthPool,
-      redis: services.redis,
+      checks: dependencyChecks(services.healthPool, services.redis),
       registry: services.metrics.registry,
       isDraining,
     }),
