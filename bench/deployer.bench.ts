@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { stringify } from 'yaml';
 import { parseStorefront } from '../operator/api/validate.ts';
-import { ensureSelfSignedTls } from '../operator/controller/self-signed-tls.ts';
+import { ensureSelfSignedTls } from '../operator/observe/self-signed-tls.ts';
 import { frontDoorHosts } from '../operator/render/front-door.ts';
 import { generateCredential, requiredCredentials } from '../operator/render/inputs.ts';
 import { render } from '../operator/render/render.ts';

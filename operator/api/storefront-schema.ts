@@ -4,6 +4,7 @@
 import { QUANTITY_PATTERN } from './openapi.ts';
 import { compareQuantities } from './quantity.ts';
 import { arr, bool, defaulted, int, obj, oneOf, optional, type Rule, required, str } from './schema.ts';
+import { RESERVED_ENV } from './shop-env.ts';
 
 export const GROUP = 'storefront.dev';
 export const VERSION = 'v1alpha1';
@@ -23,24 +24,7 @@ const IMAGE_REFERENCE =
   '^([a-zA-Z0-9.-]+(:[0-9]+)?/)?[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$';
 const ENV_NAME = '^[A-Za-z_][A-Za-z0-9_]*$';
 
-/** Variables the renderer sets for the shop; users may not override them through app.env. */
-export const RESERVED_ENV = [
-  'PORT',
-  'DATABASE_URL',
-  'PGHOST',
-  'PGPORT',
-  'PGUSER',
-  'PGPASSWORD',
-  'PGDATABASE',
-  'PGSSLMODE',
-  'REDIS_URL',
-  'REDIS_PASSWORD',
-  'ADMIN_TOKEN',
-  'ASSET_BASE_URL',
-  'STATIC_MAX_AGE_SECONDS',
-  'METRICS_PORT',
-  'DEMO_CATALOG',
-] as const;
+export { RESERVED_ENV };
 
 const quantity = (description: string) =>
   str({

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import type { KubeObject } from '../kube/types.ts';
-import { ManualClock } from './clock.ts';
+import { ManualClock } from '../core/clock.ts';
+import type { KubeObject } from '../core/object.ts';
 import { Controller, ownerKey, type ReconcileRequest } from './controller.ts';
 import { createLogger } from './logger.ts';
 import { OperatorMetrics } from './metrics.ts';

@@ -2,8 +2,8 @@
 // reconciler one key at a time, outcomes become metrics and log lines, failures back off.
 // A concrete controller (Storefront) supplies only `reconcile` and which informers to watch.
 
+import { type KubeObject, keyOf, splitKey } from '../core/object.ts';
 import type { Informer } from '../kube/informer.ts';
-import { type KubeObject, keyOf, splitKey } from '../kube/types.ts';
 import type { Logger } from './logger.ts';
 import { storefrontLogger } from './logger.ts';
 import type { OperatorMetrics } from './metrics.ts';

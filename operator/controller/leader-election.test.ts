@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../core/clock.ts';
 import type { LeaseSnapshot, LeaseSpec, LeaseStore } from '../kube/lease.ts';
-import { ManualClock } from './clock.ts';
 import { decide, LeaderElector, validateTimings } from './leader-election.ts';
 
 describe('decide', () => {

@@ -5,9 +5,9 @@
 // carry the resourceVersion they read, so a conflict means the race was lost. On shutdown the
 // leader clears holderIdentity so the next replica takes over at its next retry, not after expiry.
 
+import { type Clock, realClock, type TimerHandle } from '../core/clock.ts';
 import type { LeaseSnapshot, LeaseSpec, LeaseStore } from '../kube/lease.ts';
 import { toMicroTime } from '../kube/lease.ts';
-import { type Clock, realClock, type TimerHandle } from './clock.ts';
 
 export type StoppedLeadingReason = 'renew-deadline' | 'taken-over' | 'released';
 

@@ -4,10 +4,11 @@
 // Losing leadership is fatal (`onFatal`, default exit 1): a replica that might be reconciling
 // next to a new leader must not continue.
 
+import type { Clock } from '../core/clock.ts';
+import type { KubeObject } from '../core/object.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { Informer, type InformerOptions } from '../kube/informer.ts';
 import { KubeLeaseStore } from '../kube/lease.ts';
-import type { KubeObject } from '../kube/types.ts';
 import type { Controller } from './controller.ts';
 import {
   type HealthServer,
@@ -41,6 +42,8 @@ export interface ManagerOptions {
   leaderElection: LeaderElectionConfig | false;
   /** Called when leadership is lost. @default logs and exits the process with status 1 */
   onFatal?: (reason: string) => void;
+  /** Time for the informers and the leader election. @default realClock */
+  clock?: Clock;
   /** Longest wait for in-flight reconciles on stop. @default 30_000 */
   shutdownTimeoutMs?: number;
 }
@@ -64,6 +67,7 @@ export class Manager {
   informer<T extends KubeObject>(options: InformerOptions<T>): Informer<T> {
     const log = this.options.logger.child({ informer: options.kind });
     const informer = new Informer<T>(this.options.client, {
+      ...(this.options.clock ? { clock: this.options.clock } : {}),
       ...options,
       logger: options.logger ?? {
         debug: (obj, msg) => log.debug(obj, msg),
@@ -113,6 +117,7 @@ export class Manager {
     this.elector = new LeaderElector({
       store: new KubeLeaseStore(this.options.client, { namespace: le.namespace, name: le.name }),
       identity: le.identity,
+      ...(this.options.clock ? { clock: this.options.clock } : {}),
       ...(le.leaseDurationMs !== undefined ? { leaseDurationMs: le.leaseDurationMs } : {}),
       ...(le.renewDeadlineMs !== undefined ? { renewDeadlineMs: le.renewDeadlineMs } : {}),
       ...(le.retryPeriodMs !== undefined ? { retryPeriodMs: le.retryPeriodMs } : {}),

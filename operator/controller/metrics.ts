@@ -115,7 +115,7 @@ export class OperatorMetrics {
       registers,
       collect() {
         this.reset();
-        for (const h of sources()) this.set({ kind: h.kind }, h.restarts);
+        for (const h of sources()) this.set({ kind: h.kind }, h.watchRestarts);
       },
     });
     new Gauge({

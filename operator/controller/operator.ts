@@ -5,16 +5,18 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Storefront } from '../api/types.ts';
+import type { Clock } from '../core/clock.ts';
+import { realClock } from '../core/clock.ts';
+import type { KubeObject } from '../core/object.ts';
 import { createKubeClient, type KubeClient } from '../kube/client.ts';
-import type { KubeObject } from '../kube/types.ts';
+import { ChildCache } from '../observe/child-cache.ts';
+import { OWNED_KINDS, type OwnedKind, STOREFRONT_KIND } from '../observe/owned-kinds.ts';
 import { MANAGED_BY, STOREFRONT_LABEL } from '../render/names.ts';
-import { ChildCache } from './child-cache.ts';
-import { type Clock, realClock } from './clock.ts';
 import { Controller } from './controller.ts';
+import { LateWatches } from './late-watches.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { Manager } from './manager.ts';
 import { OperatorMetrics } from './metrics.ts';
-import { OWNED_KINDS, type OwnedKind, STOREFRONT_KIND } from './owned-kinds.ts';
 import { StorefrontReconciler } from './reconcile-storefront.ts';
 import type { WorkQueue } from './workqueue.ts';
 
@@ -70,12 +72,14 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     qps: options.qps,
     burst: options.burst,
     onRequest: metrics.onApiRequest,
+    clock,
   });
   const ns = options.namespace;
   const manager = new Manager({
     client,
     logger,
     metrics,
+    clock,
     healthPort: options.healthPort,
     leaderElection: options.leaderElection
       ? {
@@ -101,26 +105,17 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     cache.set(kind.kind, childInformer(kind));
   }
 
-  // Optional APIs installed after start-up get their informer on first need, once per kind.
-  const lateKinds = new Map<string, Promise<void>>();
-  const watchKind = (kind: OwnedKind): Promise<void> => {
-    let started = lateKinds.get(kind.kind);
-    if (!started) {
-      const informer = childInformer(kind);
-      controller.watch(informer, storefrontOf);
-      cache.set(kind.kind, informer);
-      logger.info({ kind: kind.kind, apiVersion: kind.apiVersion }, 'API now served; watching it');
-      started = informer.synced;
-      lateKinds.set(kind.kind, started);
-    }
-    return started;
-  };
   const reconciler = new StorefrontReconciler({
     client,
     cache,
     clock,
     resyncMs: options.resyncMs,
-    watchKind,
+    watchOptionalKinds: new LateWatches({
+      cache,
+      informer: childInformer,
+      watch: (informer) => controller.watch(informer, storefrontOf),
+      logger,
+    }).ensure,
     storefront: (namespace, name) => storefronts.get(namespace, name),
     event: async (sf, type, reason, note) => {
       try {

@@ -4,22 +4,30 @@
 // A failing step stops there: nothing is pruned or deleted after a failed apply.
 import type { Storefront } from '../api/types.ts';
 import { withDefaults } from '../api/validate.ts';
+import type { Clock } from '../core/clock.ts';
+import type { KubeObject } from '../core/object.ts';
 import { type ApplyAllResult, applyAll, pruneOwned, withOwner } from '../kube/apply-all.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { isNotFound } from '../kube/errors.ts';
-import type { KubeObject } from '../kube/types.ts';
+import type { ChildCache } from '../observe/child-cache.ts';
+import { observe } from '../observe/children.ts';
+import { gatherInputs } from '../observe/inputs.ts';
+import {
+  missingOptionalKinds,
+  type OptionalKind,
+  OWNED_KINDS,
+  optionalKindsFor,
+  STOREFRONT_KIND,
+} from '../observe/owned-kinds.ts';
+import { cacheReader, type ObjectReader } from '../observe/reader.ts';
 import { RETAIN_ANNOTATION } from '../render/credentials.ts';
 import type { RenderInputs } from '../render/inputs.ts';
 import { names, storefrontSelector } from '../render/names.ts';
 import { render } from '../render/render.ts';
-import { readinessChildren, referencedUserSecrets } from '../status/children.ts';
-import { computeStatus, type Observed, type ObservedChild, statusChanged } from '../status/conditions.ts';
-import type { ChildCache } from './child-cache.ts';
-import type { Clock } from './clock.ts';
-import { ensureCredentials } from './credentials.ts';
-import { missingApis as findMissingApis, wantedOptionalKinds } from './optional-apis.ts';
-import { FIELD_MANAGER, FINALIZER, OWNED_KINDS, type OwnedKind, STOREFRONT_KIND } from './owned-kinds.ts';
-import { selfSignedInputs } from './tls-material.ts';
+import { computeStatus, type Observed, statusChanged } from '../status/conditions.ts';
+
+export const FIELD_MANAGER = 'storefront-operator';
+export const FINALIZER = 'storefront.dev/finalizer';
 
 export interface ReconcilerDeps {
   client: KubeClient;
@@ -36,10 +44,11 @@ export interface ReconcilerDeps {
   notReadyRequeueMs?: number;
   resyncMs?: number;
   /**
-   * Starts watching an optional kind whose API appeared after the operator started (cert-manager
-   * installed later): without it the status would never see those children. Resolves once synced.
+   * Makes sure the optional kinds this spec renders and the cluster serves are watched (an API
+   * installed after start-up, cert-manager say): without it the status would never see those
+   * children. Resolves once their caches have synced. See late-watches.ts.
    */
-  watchKind?: (kind: OwnedKind) => Promise<void>;
+  watchOptionalKinds?: (kinds: ReadonlySet<OptionalKind>) => Promise<void>;
 }
 
 export interface ReconcileOutcome {
@@ -53,9 +62,11 @@ function keepWithoutOwner(obj: KubeObject): boolean {
 
 export class StorefrontReconciler {
   private readonly deps: ReconcilerDeps;
+  private readonly reader: ObjectReader;
 
   constructor(deps: ReconcilerDeps) {
     this.deps = deps;
+    this.reader = cacheReader(deps.client, deps.cache);
   }
 
   async reconcile(key: string): Promise<ReconcileOutcome> {
@@ -66,25 +77,21 @@ export class StorefrontReconciler {
     if (sf.metadata.deletionTimestamp) return this.finalize(sf, namespace);
     if (!sf.metadata.finalizers?.includes(FINALIZER)) await this.addFinalizer(sf, namespace);
 
-    const missingApis = await findMissingApis(this.deps.client, sf);
-    for (const kind of wantedOptionalKinds(sf)) {
-      if (!missingApis.includes(kind.optional!) && !this.deps.cache.has(kind.kind))
-        await this.deps.watchKind?.(kind);
-    }
+    const missingApis = await missingOptionalKinds(this.deps.client, sf);
+    const served = new Set([...optionalKindsFor(sf)].filter((k) => !missingApis.has(k)));
+    await this.deps.watchOptionalKinds?.(served);
     let reconcileError: string | undefined;
     let requeueAfterMs: number | undefined;
     try {
       const { inputs, renewAt } = await this.inputs(sf, namespace);
-      const objects = render(sf, inputs).filter(
-        (o) => !missingApis.some((api) => api.endsWith(` ${o.kind}`)),
-      );
-      const result = await applyAll(this.deps.client, objects as KubeObject[], {
+      const objects = render(sf, inputs).filter((o) => !missingApis.has(o.kind as OptionalKind));
+      const result = await applyAll(this.deps.client, objects, {
         fieldManager: FIELD_MANAGER,
         owner: sf as unknown as KubeObject,
         keepWithoutOwner,
         live: this.deps.cache.live,
       });
-      await this.prune(sf, namespace, objects as KubeObject[]);
+      await this.prune(sf, namespace, objects);
       if (result.applied.length) await this.reportApplied(sf, result);
       if (renewAt) requeueAfterMs = Math.max(1000, renewAt.getTime() - this.deps.clock.now());
     } catch (e) {
@@ -99,45 +106,29 @@ export class StorefrontReconciler {
   }
 
   private async inputs(sf: Storefront, namespace: string): Promise<{ inputs: RenderInputs; renewAt?: Date }> {
-    const owner = (o: KubeObject) => (keepWithoutOwner(o) ? o : withOwner(o, sf as unknown as KubeObject));
-    const { values, created } = await ensureCredentials(
-      this.deps.client,
-      this.deps.cache,
-      sf,
-      namespace,
-      owner,
-    );
-    if (created.length)
+    const gathered = await gatherInputs(this.reader, sf, namespace, {
+      owner: (o) => (keepWithoutOwner(o) ? o : withOwner(o, sf as unknown as KubeObject)),
+      fieldManager: FIELD_MANAGER,
+      now: new Date(this.deps.clock.now()),
+    });
+    const { inputs, createdSecrets, tls } = gathered;
+    if (createdSecrets.length)
       await this.deps.event(
         sf,
         'Normal',
         'CredentialsGenerated',
-        `generated ${created.join(', ')} (kept for the life of the data; never rotated)`,
+        `generated ${createdSecrets.join(', ')} (kept for the life of the data; never rotated)`,
       );
-    const inputs: RenderInputs = { namespace, credentials: values };
-    const sts = this.deps.cache.get('StatefulSet', namespace, names(sf).postgres) as
-      | { spec?: { volumeClaimTemplates?: { spec?: { resources?: { requests?: { storage?: string } } } }[] } }
-      | undefined;
-    const liveSize = sts?.spec?.volumeClaimTemplates?.[0]?.spec?.resources?.requests?.storage;
-    if (liveSize) inputs.observedPostgresVolumeSize = liveSize;
-    if (sf.spec.ingress.tls.mode !== 'selfSigned') return { inputs };
-    const { tls, decision } = await selfSignedInputs(
-      this.deps.client,
-      this.deps.cache,
-      sf,
-      namespace,
-      new Date(this.deps.clock.now()),
-    );
-    inputs.tls = tls;
-    if (decision.issued !== 'none') {
+    if (!tls) return { inputs };
+    if (tls.issued !== 'none') {
       await this.deps.event(
         sf,
         'Normal',
         'CertificateIssued',
-        `issued ${decision.issued === 'leaf' ? 'a new leaf certificate' : 'a CA and a leaf certificate'} for ${sf.spec.host}, valid until ${tls.notAfter}`,
+        `issued ${tls.issued === 'leaf' ? 'a new leaf certificate' : 'a CA and a leaf certificate'} for ${sf.spec.host}, valid until ${tls.notAfter.toISOString()}`,
       );
     }
-    return { inputs, renewAt: decision.renewAt };
+    return { inputs, renewAt: tls.renewAt };
   }
 
   private async prune(sf: Storefront, namespace: string, keep: KubeObject[]): Promise<void> {
@@ -172,11 +163,7 @@ export class StorefrontReconciler {
     namespace: string,
     o: Pick<Observed, 'missingApis' | 'reconcileError'>,
   ): Promise<boolean> {
-    const observed: Observed = {
-      children: this.observeChildren(sf, namespace),
-      missingApis: o.missingApis,
-      missingSecrets: await this.missingUserSecrets(sf, namespace),
-    };
+    const observed = await observe(this.reader, sf, namespace, o.missingApis);
     if (o.reconcileError) observed.reconcileError = o.reconcileError;
     const status = computeStatus(sf, observed, new Date(this.deps.clock.now()));
     if (statusChanged(sf.status, status)) {
@@ -191,25 +178,6 @@ export class StorefrontReconciler {
       }
     }
     return status.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
-  }
-
-  private observeChildren(sf: Storefront, namespace: string): Map<string, ObservedChild> {
-    const children = new Map<string, ObservedChild>();
-    for (const [kind, name] of readinessChildren(sf)) {
-      const live = this.deps.cache.get(kind, namespace, name);
-      if (live) children.set(`${kind}/${name}`, live as unknown as ObservedChild);
-    }
-    return children;
-  }
-
-  private async missingUserSecrets(sf: Storefront, namespace: string): Promise<string[]> {
-    const missing: string[] = [];
-    for (const name of referencedUserSecrets(sf)) {
-      // User Secrets carry no label of ours, so they are not in the cache: a GET (a read, never a write).
-      const s = await this.deps.client.tryGet({ apiVersion: 'v1', kind: 'Secret', namespace, name });
-      if (!s) missing.push(name);
-    }
-    return missing;
   }
 
   private async addFinalizer(sf: Storefront, namespace: string): Promise<void> {

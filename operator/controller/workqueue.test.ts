@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from './clock.ts';
+import { ManualClock } from '../core/clock.ts';
 import { backoffDelay, WorkQueue } from './workqueue.ts';
 
 /** A promise plus its resolve, to hold a handler open until the test lets it finish. */

@@ -2,7 +2,7 @@
 // two workers at the same time (a key added while it is being handled runs again afterwards),
 // failures back off exponentially per key, and shutdown can drain what is queued.
 
-import { type Clock, realClock, type TimerHandle } from './clock.ts';
+import { type Clock, realClock, type TimerHandle } from '../core/clock.ts';
 
 /** What a handler may ask for after a successful run. */
 export interface HandlerResult {

@@ -2,35 +2,24 @@
 // metadata -> refuse to adopt what is not ours -> server-side apply in dependency order under the
 // one CLI field manager -> prune what earlier revisions applied and this one does not.
 import type { Storefront } from '../api/types.ts';
-import { missingApis } from '../controller/optional-apis.ts';
+import { dateOf } from '../core/clock.ts';
+import { identity, type KubeObject, type ObjectRef, refOf } from '../core/object.ts';
 import { type ApplyAllResult, applyAll } from '../kube/apply-all.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { isConflict, isNotFound } from '../kube/errors.ts';
-import { groupOf, type KubeObject, type ObjectRef, refOf } from '../kube/types.ts';
+import { gatherInputs, offlineInputs } from '../observe/inputs.ts';
+import { missingOptionalKinds, type OptionalKind } from '../observe/owned-kinds.ts';
+import { getReader } from '../observe/reader.ts';
 import { RETAIN_ANNOTATION } from '../render/credentials.ts';
 import { render } from '../render/render.ts';
 import { DeployError } from './errors.ts';
-import { gatherInputs, offlineInputs } from './inputs.ts';
-import { adoptionConflict, prepareObjects } from './prepare.ts';
+import { adoptionConflict, prepareObjects, withReleaseMetadata } from './prepare.ts';
 import { CLI_FIELD_MANAGER, type ManifestObject, RELEASE_ANNOTATION, releaseKey } from './release.ts';
-
-/** Group-qualified, version-free identity of an object. */
-export function identity(o: {
-  apiVersion: string;
-  kind: string;
-  metadata?: { namespace?: string; name?: string };
-  namespace?: string;
-  name?: string;
-}): string {
-  const ns = o.metadata?.namespace ?? o.namespace ?? '';
-  const name = o.metadata?.name ?? o.name ?? '';
-  return `${groupOf(o.apiVersion)}|${o.kind}|${ns}|${name}`;
-}
 
 export interface PreparedRevision {
   objects: KubeObject[];
-  /** Optional APIs the cluster lacks: their objects were left out (as the operator does). */
-  skipped: string[];
+  /** Kinds of optional APIs the cluster lacks: their objects were left out (as the operator does). */
+  skipped: ReadonlySet<OptionalKind>;
   /** Credential Secrets generated for this revision. */
   createdSecrets: string[];
 }
@@ -42,14 +31,16 @@ export async function prepareRevision(
   namespace: string,
   options: { dryRun?: boolean } = {},
 ): Promise<PreparedRevision> {
-  const skipped = await missingApis(client, sf);
-  const { inputs, created } = await gatherInputs(client, sf, namespace, options);
-  const rendered = render(sf, inputs).filter((o) => !skipped.some((api) => api.endsWith(` ${o.kind}`)));
-  return {
-    objects: prepareObjects(rendered as KubeObject[], { namespace, name: sf.metadata.name }),
-    skipped,
-    createdSecrets: created,
-  };
+  const skipped = await missingOptionalKinds(client, sf);
+  const release = { namespace, name: sf.metadata.name };
+  const { inputs, createdSecrets } = await gatherInputs(getReader(client), sf, namespace, {
+    owner: (o) => withReleaseMetadata(o, release),
+    fieldManager: CLI_FIELD_MANAGER,
+    ...(options.dryRun ? { dryRun: true } : {}),
+    now: dateOf(client.clock),
+  });
+  const rendered = render(sf, inputs).filter((o) => !skipped.has(o.kind as OptionalKind));
+  return { objects: prepareObjects(rendered, release), skipped, createdSecrets };
 }
 
 /** Every object a revision would apply, rendered with placeholder credentials (names only matter). */
@@ -57,7 +48,7 @@ export function objectsOf(sf: Storefront, namespace: string): KubeObject[] {
   const inputs = offlineInputs(sf, namespace);
   if (sf.spec.ingress.tls.mode === 'selfSigned')
     inputs.tls = { certificate: '', privateKey: '', caCertificate: '', caPrivateKey: '' };
-  return prepareObjects(render(sf, inputs) as KubeObject[], { namespace, name: sf.metadata.name });
+  return prepareObjects(render(sf, inputs), { namespace, name: sf.metadata.name });
 }
 
 /** Fails naming every live object this release may not take over (unless takeOwnership). */

@@ -1,5 +1,6 @@
 // What every deployer command works with: the client, the release store, the namespace, who is
 // acting, and where messages go (stdout for results, stderr for progress and notices).
+import type { Clock } from '../core/clock.ts';
 import { createKubeClient, type KubeClient } from '../kube/client.ts';
 import { appliedBy, contextNamespace, holderOf } from './identity.ts';
 import { DEFAULT_HEARTBEAT_MS, type LockOptions } from './lock.ts';
@@ -13,6 +14,8 @@ export interface DeployContext {
   namespace: string;
   namespaceFromFlag: boolean;
   by: AppliedBy;
+  /** The time revisions, locks and waits read (the client's clock). */
+  clock: Clock;
   heartbeatMs: number;
   out: (line: string) => void;
   err: (line: string) => void;
@@ -43,6 +46,7 @@ export function connect(options: ConnectOptions): DeployContext {
     namespace: options.namespace ?? contextNamespace(client) ?? 'default',
     namespaceFromFlag: options.namespace !== undefined,
     by: appliedBy(client),
+    clock: client.clock,
     heartbeatMs: heartbeatMs(),
     out: (line) => process.stdout.write(`${line}\n`),
     err: (line) => process.stderr.write(`${line}\n`),
@@ -52,6 +56,7 @@ export function connect(options: ConnectOptions): DeployContext {
 
 export function lockOptions(ctx: DeployContext, deadline?: Date): LockOptions {
   return {
+    clock: ctx.clock,
     holder: holderOf(ctx.by),
     heartbeatMs: ctx.heartbeatMs,
     ...(deadline ? { deadline } : {}),

@@ -1,7 +1,7 @@
 // `storefront crd install|upgrade`: server-side apply of the Storefront CRD, so an upgrade really
 // upgrades it (Helm never touches CRDs after the first install), then wait until it is served.
 import { buildCrd, CRD_NAME } from '../api/crd.ts';
-import type { KubeObject } from '../kube/types.ts';
+import type { KubeObject } from '../core/object.ts';
 import { waitForObject } from '../kube/wait.ts';
 import type { DeployContext } from './context.ts';
 import { CLI_VERSION } from './identity.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { KubeObject } from '../kube/types.ts';
+import type { KubeObject } from '../core/object.ts';
 import { formatDiff, objectChange } from './diff.ts';
 
 const ref = { apiVersion: 'v1', kind: 'Secret', namespace: 'p', name: 's' };

@@ -6,13 +6,13 @@
 // printed; a changed Secret reads "(secret data changed)".
 import { stringify } from 'yaml';
 import type { Storefront } from '../api/types.ts';
-import { objectHash } from '../kube/apply-all.ts';
-import { dryRunDiff, normalizeForDiff } from '../kube/diff.ts';
-import { describeRef, type KubeObject, type ObjectRef, refOf } from '../kube/types.ts';
+import { comparable } from '../core/compare.ts';
+import { describeRef, type KubeObject, type ObjectRef, refOf } from '../core/object.ts';
+import { dryRunDiff } from '../kube/diff.ts';
 import { prepareRevision, pruneCandidates } from './apply.ts';
 import type { DeployContext } from './context.ts';
+import { pruneSources } from './history.ts';
 import { CLI_FIELD_MANAGER, RELEASE_ANNOTATION, releaseKey } from './release.ts';
-import { pruneSources } from './revision.ts';
 import { diffLines, hunks } from './text-diff.ts';
 
 export type ChangeAction = 'create' | 'update' | 'delete';
@@ -22,18 +22,6 @@ export interface ObjectChange {
   action: ChangeAction;
   /** Printable lines (already free of Secret values). */
   lines: string[];
-}
-
-/** Pure: drops what changes on every write or is not ours to set (status), and Secret values. */
-export function comparable(obj: KubeObject): { shown: KubeObject; secretHash?: string } {
-  const n = normalizeForDiff(obj);
-  const { status: _status, ...rest } = n;
-  const metadata = { ...rest.metadata };
-  for (const k of ['selfLink', 'deletionGracePeriodSeconds']) delete metadata[k];
-  const shown: KubeObject = { ...rest, metadata };
-  if (obj.kind !== 'Secret') return { shown };
-  const { data, stringData, ...withoutData } = shown as KubeObject & { data?: unknown; stringData?: unknown };
-  return { shown: withoutData, secretHash: objectHash({ data, stringData }) };
 }
 
 const yamlLines = (o: KubeObject) =>

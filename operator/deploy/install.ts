@@ -5,17 +5,15 @@
 import { stringify } from 'yaml';
 import type { Storefront } from '../api/types.ts';
 import { isNotFound } from '../kube/errors.ts';
-import type { KubeObject } from '../kube/types.ts';
+import { offlineInputs } from '../observe/inputs.ts';
 import { render } from '../render/render.ts';
 import { applyObjects, prepareRevision } from './apply.ts';
-import { type DeployContext, lockOptions } from './context.ts';
+import type { DeployContext } from './context.ts';
 import { DeployError } from './errors.ts';
-import { offlineInputs } from './inputs.ts';
-import { lockNewRevision } from './lock.ts';
 import { prepareObjects } from './prepare.ts';
 import { manifestOf, type Release } from './release.ts';
 import type { StoredRelease } from './release-store.ts';
-import { type RevisionOptions, runRevision } from './revision.ts';
+import { lockRevision, type RevisionOptions, runRevision } from './revision.ts';
 import { runRollback } from './rollback.ts';
 
 export interface InstallOptions extends RevisionOptions {
@@ -90,7 +88,7 @@ function installable(
 
 /** `--dry-run=client`: the objects as YAML (Secret values left out), without a cluster. */
 export function clientDryRun(sf: Storefront, namespace: string): { yaml: string; count: number } {
-  const objects = prepareObjects(render(sf, offlineInputs(sf, namespace)) as KubeObject[], {
+  const objects = prepareObjects(render(sf, offlineInputs(sf, namespace)), {
     namespace,
     name: sf.metadata.name,
   });
@@ -123,28 +121,14 @@ export async function runInstall(
     }
     return undefined;
   }
-  const now = new Date().toISOString();
-  const deadline = new Date(Date.now() + (options.wait ? options.timeoutMs : 0) + 10 * 60_000);
-  const { lock, history } = await lockNewRevision(
-    ctx.store,
-    namespace,
-    name,
-    (h) => {
-      const kind = installable(h, name, namespace, options);
-      return {
-        name,
-        namespace,
-        status: kind === 'install' ? 'pending-install' : 'pending-upgrade',
-        description: kind === 'install' ? 'Install in progress' : 'Upgrade in progress',
-        spec: sf,
-        objects: [],
-        firstDeployed: h[0]?.release.firstDeployed ?? now,
-        lastDeployed: now,
-        appliedBy: ctx.by,
-      };
-    },
-    lockOptions(ctx, deadline),
-  );
+  const { lock, history } = await lockRevision(ctx, name, options, (h) => {
+    const kind = installable(h, name, namespace, options);
+    return {
+      status: kind === 'install' ? 'pending-install' : 'pending-upgrade',
+      description: kind === 'install' ? 'Install in progress' : 'Upgrade in progress',
+      spec: sf,
+    };
+  });
   const release = await runRevision(ctx, lock, history, sf, options, (revision) =>
     // The restore gets its own wait budget, at least a minute: a recreated database needs its volume again.
     runRollback(ctx, name, revision, {

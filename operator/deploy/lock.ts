@@ -5,6 +5,7 @@
 // heartbeating: after STALE_FACTOR intervals, or past its deadline, the next command marks the
 // abandoned revision failed and proceeds, saying so. Taking a lock is atomic: a new revision is a
 // POST (AlreadyExists for the loser), a takeover a JSON patch guarded by the resourceVersion read.
+import { type Clock, dateOf } from '../core/clock.ts';
 import { isAlreadyExists, isConflict, isInvalid } from '../kube/errors.ts';
 import { DeployError, EXIT } from './errors.ts';
 import { isPending, type Release, type ReleaseStatus } from './release.ts';
@@ -90,7 +91,7 @@ export interface LockOptions {
   deadline?: Date;
   /** Told about a stale lock taken over. */
   notice: (message: string) => void;
-  now?: () => Date;
+  clock: Clock;
 }
 
 /** A lock held on one revision; heartbeats until `finish`. */
@@ -106,7 +107,7 @@ export class HeldLock {
     this.store = store;
     this.stored = stored;
     this.holder = options.holder;
-    const now = options.now ?? (() => new Date());
+    const now = () => dateOf(options.clock);
     this.timer = setInterval(() => {
       this.beating = this.store
         .annotate(this.stored.release, this.guards(), { [LOCK_HEARTBEAT]: now().toISOString() })
@@ -181,7 +182,7 @@ async function clearStale(
   name: string,
   options: LockOptions,
 ): Promise<StoredRelease[]> {
-  const now = options.now ?? (() => new Date());
+  const now = () => dateOf(options.clock);
   const history = await store.history(namespace, name);
   const latest = history.at(-1);
   if (!latest) return history;
@@ -234,7 +235,7 @@ export async function lockNewRevision(
   build: (history: StoredRelease[]) => Omit<Release, 'revision'>,
   options: LockOptions,
 ): Promise<{ lock: HeldLock; history: StoredRelease[] }> {
-  const now = options.now ?? (() => new Date());
+  const now = () => dateOf(options.clock);
   return retrying(async () => {
     const history = await clearStale(store, namespace, name, options);
     const revision = (history.at(-1)?.release.revision ?? 0) + 1;
@@ -265,7 +266,7 @@ export async function lockLatest(
   status: ReleaseStatus,
   options: LockOptions,
 ): Promise<{ lock: HeldLock; history: StoredRelease[] }> {
-  const now = options.now ?? (() => new Date());
+  const now = () => dateOf(options.clock);
   return retrying(async () => {
     const history = await clearStale(store, namespace, name, options);
     const latest = history.at(-1);

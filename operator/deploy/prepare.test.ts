@@ -2,8 +2,8 @@
 // the objects the operator applies, except for ownership metadata (the operator's ownerReference,
 // the CLI's release label and annotation).
 import { describe, expect, it } from 'vitest';
+import type { KubeObject } from '../core/object.ts';
 import { withOwner } from '../kube/apply-all.ts';
-import type { KubeObject } from '../kube/types.ts';
 import { RETAIN_ANNOTATION } from '../render/credentials.ts';
 import { render } from '../render/render.ts';
 import { exampleFiles, fixedInputs, loadExample } from '../render/testdata/fixtures.ts';
@@ -24,12 +24,12 @@ describe('CLI objects = operator objects', () => {
         metadata: { ...sf.metadata, namespace: inputs.namespace, uid: 'uid-1' },
       } as unknown as KubeObject;
       // The operator: render, then its ownerReference on everything but PVCs and retained objects.
-      const operatorObjects = (render(sf, inputs) as KubeObject[]).map((o) =>
+      const operatorObjects = render(sf, inputs).map((o) =>
         o.kind === 'PersistentVolumeClaim' || o.metadata.annotations?.[RETAIN_ANNOTATION] === 'true'
           ? o
           : withOwner(o, owner),
       );
-      const cliObjects = prepareObjects(render(sf, inputs) as KubeObject[], {
+      const cliObjects = prepareObjects(render(sf, inputs), {
         namespace: inputs.namespace,
         name: sf.metadata.name,
       });

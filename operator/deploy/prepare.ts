@@ -1,7 +1,7 @@
 // Pure: what the CLI applies for a release. The rendered objects unchanged except for a release
 // label (for listing) and annotation (who owns the object); and the adoption rule: an object that
 // already exists is only taken over when it is this release's (or the user says --take-ownership).
-import type { KubeObject } from '../kube/types.ts';
+import type { KubeObject } from '../core/object.ts';
 import { RELEASE_ANNOTATION, RELEASE_LABEL } from './release.ts';
 
 export function withReleaseMetadata(

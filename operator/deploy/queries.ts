@@ -1,11 +1,13 @@
 // Read-only views of releases: `history`, `status` (with live readiness from computeStatus) and
 // `list`, as aligned tables or `-o json`.
 import type { StorefrontStatus } from '../api/types.ts';
+import { dateOf } from '../core/clock.ts';
+import { observe } from '../observe/children.ts';
+import { getReader } from '../observe/reader.ts';
 import { computeStatus } from '../status/conditions.ts';
 import type { DeployContext } from './context.ts';
 import { DeployError } from './errors.ts';
 import { lockState } from './lock.ts';
-import { observe } from './observe.ts';
 import type { Release } from './release.ts';
 import type { StoredRelease } from './release-store.ts';
 
@@ -17,7 +19,7 @@ export function table(header: string[], rows: string[][]): string {
 }
 
 /** What `-o json` shows of a revision: the record minus the bulky manifest (object refs only). */
-export function summary(s: StoredRelease, now = new Date()) {
+export function summary(s: StoredRelease, now: Date) {
   const r = s.release;
   const lock = lockState(r.status, s.secret.metadata.annotations, now);
   return {
@@ -37,19 +39,24 @@ export function summary(s: StoredRelease, now = new Date()) {
   };
 }
 
+/** `-o json` of history and list. */
+function printSummaries(ctx: DeployContext, all: readonly StoredRelease[]): void {
+  const now = dateOf(ctx.clock);
+  ctx.out(
+    JSON.stringify(
+      all.map((s) => summary(s, now)),
+      null,
+      2,
+    ),
+  );
+}
+
 const by = (r: Release) => `${r.appliedBy.user}@${r.appliedBy.host}`;
 
 export async function history(ctx: DeployContext, name: string, json: boolean): Promise<void> {
   const all = await ctx.store.history(ctx.namespace, name);
   if (!all.length) throw new DeployError(`release ${ctx.namespace}/${name} not found`);
-  if (json)
-    return ctx.out(
-      JSON.stringify(
-        all.map((s) => summary(s)),
-        null,
-        2,
-      ),
-    );
+  if (json) return printSummaries(ctx, all);
   ctx.out(
     table(
       ['REVISION', 'UPDATED', 'STATUS', 'BY', 'DESCRIPTION'],
@@ -64,10 +71,10 @@ export async function status(ctx: DeployContext, name: string, json: boolean): P
   if (!latest) throw new DeployError(`release ${ctx.namespace}/${name} not found`);
   const live: StorefrontStatus = computeStatus(
     latest.release.spec,
-    await observe(ctx.client, latest.release.spec, ctx.namespace),
-    new Date(),
+    await observe(getReader(ctx.client), latest.release.spec, ctx.namespace),
+    dateOf(ctx.clock),
   );
-  const s = summary(latest);
+  const s = summary(latest, dateOf(ctx.clock));
   if (json) return ctx.out(JSON.stringify({ ...s, live }, null, 2));
   const lines = [
     `NAME: ${s.name}`,
@@ -89,14 +96,7 @@ export async function status(ctx: DeployContext, name: string, json: boolean): P
 
 export async function list(ctx: DeployContext, allNamespaces: boolean, json: boolean): Promise<void> {
   const all = await ctx.store.list(allNamespaces ? undefined : ctx.namespace);
-  if (json)
-    return ctx.out(
-      JSON.stringify(
-        all.map((s) => summary(s)),
-        null,
-        2,
-      ),
-    );
+  if (json) return printSummaries(ctx, all);
   ctx.out(
     table(
       ['NAMESPACE', 'NAME', 'REVISION', 'STATUS', 'UPDATED', 'HOST'],

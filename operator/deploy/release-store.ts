@@ -1,8 +1,9 @@
 // Release history in the cluster: one Secret of type storefront.dev/release.v1 per revision, in the
 // release's namespace. Writes use JSON patches with `test` operations, so a write made on a stale
 // read (or by a process that lost its lock) fails instead of overwriting someone else's record.
+
+import type { KubeObject } from '../core/object.ts';
 import type { KubeClient } from '../kube/client.ts';
-import type { KubeObject } from '../kube/types.ts';
 import {
   RELEASE_NAME_LABEL,
   RELEASE_OWNER,

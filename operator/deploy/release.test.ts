@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { KubeObject } from '../kube/types.ts';
 import { render } from '../render/render.ts';
 import { fixedInputs, loadExample } from '../render/testdata/fixtures.ts';
 import {
@@ -14,7 +13,7 @@ import {
 } from './release.ts';
 
 const sf = loadExample('minimal.yaml');
-const objects = render(sf, fixedInputs(sf)) as KubeObject[];
+const objects = render(sf, fixedInputs(sf));
 const release: Release = {
   name: 'shop',
   namespace: 'prod',

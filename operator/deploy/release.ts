@@ -3,7 +3,8 @@
 // reads and writes them lives in release-store.ts.
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Storefront } from '../api/types.ts';
-import type { KubeObject } from '../kube/types.ts';
+import { maskSecretValues, secretKeys } from '../core/compare.ts';
+import type { KubeObject } from '../core/object.ts';
 
 /** Secret type of release records: `kubectl get secret --field-selector type=storefront.dev/release.v1`. */
 export const RELEASE_SECRET_TYPE = 'storefront.dev/release.v1';
@@ -87,15 +88,9 @@ export function decodeRelease(data: string): Release {
 
 /** Drops Secret values: the record says which Secrets exist and their keys, never what is in them. */
 export function manifestOf(objects: readonly KubeObject[]): ManifestObject[] {
-  return objects.map((o) => {
-    if (o.kind !== 'Secret') return o;
-    const { data, stringData, ...rest } = o as KubeObject & {
-      data?: Record<string, string>;
-      stringData?: Record<string, string>;
-    };
-    const keys = [...Object.keys(data ?? {}), ...Object.keys(stringData ?? {})].sort();
-    return { ...rest, metadata: { ...o.metadata }, keys } as ManifestObject;
-  });
+  return objects.map((o) =>
+    o.kind === 'Secret' ? { ...maskSecretValues(o), metadata: { ...o.metadata }, keys: secretKeys(o) } : o,
+  );
 }
 
 /** The Secret that stores one revision. Labels carry what `list`/`history` filter on. */

@@ -1,12 +1,16 @@
 // Carrying out one locked revision (install, upgrade or rollback): record what will be applied,
 // apply, prune, optionally wait, then record the outcome. On failure the revision is marked
-// failed and, with --rollback-on-failure, the last deployed revision is restored.
+// failed and, with --rollback-on-failure, the deployed revision is restored. Each step is its own
+// function below; runRevision only orders them.
 import type { Storefront } from '../api/types.ts';
-import { describeRef } from '../kube/types.ts';
+import { dateOf } from '../core/clock.ts';
+import { describeRef } from '../core/object.ts';
+import { apiName } from '../observe/owned-kinds.ts';
 import { applyObjects, checkOwnership, objectsOf, prepareRevision, pruneRevision } from './apply.ts';
-import type { DeployContext } from './context.ts';
+import { type DeployContext, lockOptions } from './context.ts';
 import { DeployError, exitCodeOf } from './errors.ts';
-import type { HeldLock } from './lock.ts';
+import { deployedRevision, pruneSources } from './history.ts';
+import { type HeldLock, lockNewRevision } from './lock.ts';
 import { manifestOf, type Release, releaseKey } from './release.ts';
 import type { StoredRelease } from './release-store.ts';
 import { waitForReady } from './wait.ts';
@@ -19,20 +23,55 @@ export interface RevisionOptions {
   historyMax: number;
 }
 
-/** Manifests earlier revisions applied that may still be live: the last deployed one and later. */
-export function pruneSources(history: readonly StoredRelease[], ownRevision: number): Release[] {
-  const prior = history.map((h) => h.release).filter((r) => r.revision !== ownRevision);
-  let i = prior.length - 1;
-  while (i >= 0 && prior[i]!.status !== 'deployed') i--;
-  return i >= 0 ? prior.slice(i) : prior;
+/** What one revision is about: the release, its lock, the history before it, the verb for messages. */
+interface RevisionRun {
+  ctx: DeployContext;
+  lock: HeldLock;
+  history: readonly StoredRelease[];
+  sf: Storefront;
+  options: RevisionOptions;
+  key: string;
+  revision: number;
+  verb: string;
 }
 
-/** The revision a rollback restores when none is named: the newest good one before the deployed one. */
-export function lastDeployed(history: readonly StoredRelease[], ownRevision: number): Release | undefined {
-  return history
-    .map((h) => h.release)
-    .filter((r) => r.revision !== ownRevision && r.status === 'deployed')
-    .at(-1);
+/** What a new revision says of itself; who, when and which release are filled in by lockRevision. */
+export type PendingRevision = Pick<Release, 'status' | 'description' | 'spec'> & { rollbackOf?: number };
+
+/**
+ * Locks release `name` by creating its next revision, as `pending` describes it from the history.
+ * The lock may be held for the --wait budget plus ten minutes for the writes themselves.
+ */
+export function lockRevision(
+  ctx: DeployContext,
+  name: string,
+  options: Pick<RevisionOptions, 'wait' | 'timeoutMs'>,
+  pending: (history: StoredRelease[]) => PendingRevision,
+): Promise<{ lock: HeldLock; history: StoredRelease[] }> {
+  const now = dateOf(ctx.clock);
+  const startedAt = now.toISOString();
+  const deadline = new Date(now.getTime() + (options.wait ? options.timeoutMs : 0) + 10 * 60_000);
+  return lockNewRevision(
+    ctx.store,
+    ctx.namespace,
+    name,
+    (h) => {
+      const { status, description, spec, rollbackOf } = pending(h);
+      return {
+        name,
+        namespace: ctx.namespace,
+        status,
+        description,
+        spec,
+        objects: [],
+        firstDeployed: h[0]?.release.firstDeployed ?? startedAt,
+        lastDeployed: startedAt,
+        appliedBy: ctx.by,
+        ...(rollbackOf !== undefined ? { rollbackOf } : {}),
+      };
+    },
+    lockOptions(ctx, deadline),
+  );
 }
 
 const VERB: Record<string, string> = {
@@ -49,95 +88,132 @@ export async function runRevision(
   options: RevisionOptions,
   rollback: (revision: number) => Promise<Release>,
 ): Promise<Release> {
-  const { client, namespace } = ctx;
-  const name = sf.metadata.name;
-  const key = releaseKey(namespace, name);
-  const verb = VERB[lock.release.status] ?? 'Change';
-  const revision = lock.release.revision;
-  const stopOnSignal = (signal: NodeJS.Signals) => {
-    void lock
+  const run: RevisionRun = {
+    ctx,
+    lock,
+    history,
+    sf,
+    options,
+    key: releaseKey(ctx.namespace, sf.metadata.name),
+    revision: lock.release.revision,
+    verb: VERB[lock.release.status] ?? 'Change',
+  };
+  const stopHandlingSignals = failOnSignal(run);
+  try {
+    try {
+      await applyRevision(run);
+      if (options.wait) await waitForRevision(run);
+    } catch (e) {
+      await recordFailure(run, (e as Error).message);
+      let outcome = `release ${run.key} revision ${run.revision}: ${run.verb.toLowerCase()} failed: ${(e as Error).message}`;
+      if (options.rollbackOnFailure) outcome += await rollbackAfterFailure(run, rollback);
+      throw new DeployError(outcome, exitCodeOf(e), { cause: e });
+    }
+    return await recordSuccess(run);
+  } finally {
+    stopHandlingSignals();
+  }
+}
+
+/** Ctrl-C or a CI cancel marks the revision failed (so the lock is not left pending) and exits 130. */
+function failOnSignal(run: RevisionRun): () => void {
+  const stop = (signal: NodeJS.Signals) => {
+    void run.lock
       .finish({
-        ...lock.release,
+        ...run.lock.release,
         status: 'failed',
-        description: `${verb} interrupted by ${signal}`,
-        lastDeployed: new Date().toISOString(),
+        description: `${run.verb} interrupted by ${signal}`,
+        lastDeployed: dateOf(run.ctx.clock).toISOString(),
       })
       .finally(() => process.exit(130));
   };
-  process.once('SIGINT', stopOnSignal);
-  process.once('SIGTERM', stopOnSignal);
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  return () => {
+    process.removeListener('SIGINT', stop);
+    process.removeListener('SIGTERM', stop);
+  };
+}
+
+/** Ownership check, inputs and render, the record of what will be applied, apply, prune. */
+async function applyRevision(run: RevisionRun): Promise<void> {
+  const { ctx, lock, sf, options, key, revision } = run;
+  const { client, namespace } = ctx;
+  // Before anything is written (credentials included): refuse objects that are not ours.
+  if (!options.takeOwnership) await checkOwnership(client, objectsOf(sf, namespace), key);
+  const prepared = await prepareRevision(client, sf, namespace);
+  for (const kind of prepared.skipped)
+    ctx.err(
+      `warning: this cluster does not serve ${apiName(kind)}; its objects are left out (the operator does the same)`,
+    );
+  if (prepared.createdSecrets.length)
+    ctx.err(`generated ${prepared.createdSecrets.join(', ')} (created once, never rotated)`);
+  // Recorded before applying, so a revision that dies half-way is still pruned later.
+  await lock.update({ ...lock.release, objects: manifestOf(prepared.objects) });
+  const applied = await applyObjects(client, prepared.objects);
+  const pruned = await pruneRevision(client, {
+    previous: pruneSources(run.history, revision).flatMap((r) => r.objects),
+    keep: prepared.objects,
+    key,
+  });
+  ctx.err(
+    `revision ${revision}: applied ${applied.applied.length} objects${pruned.length ? `, pruned ${pruned.map(describeRef).join(', ')}` : ''}`,
+  );
+}
+
+async function waitForRevision(run: RevisionRun): Promise<void> {
+  const { ctx, sf, options } = run;
+  ctx.err(
+    `waiting up to ${Math.round(options.timeoutMs / 1000)}s for Storefront ${ctx.namespace}/${sf.metadata.name} to be ready`,
+  );
+  await waitForReady(ctx.client, sf, ctx.namespace, {
+    timeoutMs: options.timeoutMs,
+    write: ctx.progress.write,
+    tty: ctx.progress.tty,
+    clock: ctx.clock,
+  });
+}
+
+async function recordFailure(run: RevisionRun, message: string): Promise<void> {
+  await run.lock.finish({
+    ...run.lock.release,
+    status: 'failed',
+    description: `${run.verb} failed: ${message}`.slice(0, 1000),
+    lastDeployed: dateOf(run.ctx.clock).toISOString(),
+  });
+}
+
+/** --rollback-on-failure: restores the deployed revision; returns what to add to the error. */
+async function rollbackAfterFailure(
+  run: RevisionRun,
+  rollback: (revision: number) => Promise<Release>,
+): Promise<string> {
+  const target = deployedRevision(run.history, run.revision);
+  if (!target) return '\nnothing to roll back to: no earlier revision was deployed';
+  run.ctx.err(`rolling back to revision ${target.revision} (--rollback-on-failure)`);
   try {
-    try {
-      // Before anything is written (credentials included): refuse objects that are not ours.
-      if (!options.takeOwnership) await checkOwnership(client, objectsOf(sf, namespace), key);
-      const prepared = await prepareRevision(client, sf, namespace);
-      for (const api of prepared.skipped)
-        ctx.err(
-          `warning: this cluster does not serve ${api}; its objects are left out (the operator does the same)`,
-        );
-      if (prepared.createdSecrets.length)
-        ctx.err(`generated ${prepared.createdSecrets.join(', ')} (created once, never rotated)`);
-      // Recorded before applying, so a revision that dies half-way is still pruned later.
-      await lock.update({ ...lock.release, objects: manifestOf(prepared.objects) });
-      const applied = await applyObjects(client, prepared.objects);
-      const pruned = await pruneRevision(client, {
-        previous: pruneSources(history, revision).flatMap((r) => r.objects),
-        keep: prepared.objects,
-        key,
-      });
-      ctx.err(
-        `revision ${revision}: applied ${applied.applied.length} objects${pruned.length ? `, pruned ${pruned.map(describeRef).join(', ')}` : ''}`,
-      );
-      if (options.wait) {
-        ctx.err(
-          `waiting up to ${Math.round(options.timeoutMs / 1000)}s for Storefront ${namespace}/${name} to be ready`,
-        );
-        await waitForReady(client, sf, namespace, {
-          timeoutMs: options.timeoutMs,
-          write: ctx.progress.write,
-          tty: ctx.progress.tty,
-        });
-      }
-    } catch (e) {
-      const message = (e as Error).message;
-      await lock.finish({
-        ...lock.release,
-        status: 'failed',
-        description: `${verb} failed: ${message}`.slice(0, 1000),
-        lastDeployed: new Date().toISOString(),
-      });
-      let outcome = `release ${key} revision ${revision}: ${verb.toLowerCase()} failed: ${message}`;
-      if (options.rollbackOnFailure) {
-        const target = lastDeployed(history, revision);
-        if (!target) outcome += '\nnothing to roll back to: no earlier revision was deployed';
-        else {
-          ctx.err(`rolling back to revision ${target.revision} (--rollback-on-failure)`);
-          try {
-            const restored = await rollback(target.revision);
-            outcome += `\nrolled back: revision ${restored.revision} restores revision ${target.revision}`;
-          } catch (re) {
-            outcome += `\nthe rollback to revision ${target.revision} failed too: ${(re as Error).message}`;
-          }
-        }
-      }
-      throw new DeployError(outcome, exitCodeOf(e), { cause: e });
-    }
-    const done: Release = {
-      ...lock.release,
-      status: 'deployed',
-      description: lock.release.rollbackOf ? `Rollback to ${lock.release.rollbackOf}` : `${verb} complete`,
-      lastDeployed: new Date().toISOString(),
-    };
-    await lock.finish(done);
-    for (const h of history) {
-      if (h.release.revision !== revision && h.release.status === 'deployed') {
-        await ctx.store.write(h, { ...h.release, status: 'superseded' });
-      }
-    }
-    await ctx.store.trim(namespace, name, options.historyMax);
-    return done;
-  } finally {
-    process.removeListener('SIGINT', stopOnSignal);
-    process.removeListener('SIGTERM', stopOnSignal);
+    const restored = await rollback(target.revision);
+    return `\nrolled back: revision ${restored.revision} restores revision ${target.revision}`;
+  } catch (re) {
+    return `\nthe rollback to revision ${target.revision} failed too: ${(re as Error).message}`;
   }
+}
+
+/** Marks this revision deployed, the one it replaces superseded, and trims the history. */
+async function recordSuccess(run: RevisionRun): Promise<Release> {
+  const { ctx, lock, history, revision } = run;
+  const done: Release = {
+    ...lock.release,
+    status: 'deployed',
+    description: lock.release.rollbackOf ? `Rollback to ${lock.release.rollbackOf}` : `${run.verb} complete`,
+    lastDeployed: dateOf(ctx.clock).toISOString(),
+  };
+  await lock.finish(done);
+  for (const h of history) {
+    if (h.release.revision !== revision && h.release.status === 'deployed') {
+      await ctx.store.write(h, { ...h.release, status: 'superseded' });
+    }
+  }
+  await ctx.store.trim(ctx.namespace, run.sf.metadata.name, run.options.historyMax);
+  return done;
 }

@@ -3,15 +3,13 @@
 // outlives a Storefront: PersistentVolumeClaims and objects marked retain-on-delete (credentials,
 // the CA) stay, unless the spec says deletionPolicy: Delete and --keep-data is not given.
 import { withDefaults } from '../api/validate.ts';
-import type { KubeObject } from '../kube/types.ts';
-import { refOf } from '../kube/types.ts';
+import { identity, type KubeObject, refOf } from '../core/object.ts';
 import { RETAIN_ANNOTATION } from '../render/credentials.ts';
 import { storefrontSelector } from '../render/names.ts';
-import { identity } from './apply.ts';
 import { type DeployContext, lockOptions } from './context.ts';
+import { pruneSources } from './history.ts';
 import { lockLatest } from './lock.ts';
 import { RELEASE_ANNOTATION, releaseKey } from './release.ts';
-import { pruneSources } from './revision.ts';
 
 export interface UninstallOptions {
   keepData: boolean;

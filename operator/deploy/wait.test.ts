@@ -8,8 +8,8 @@ describe('wait output', () => {
     const sf = loadExample('external-services.yaml');
     const status = computeStatus(
       sf,
-      { children: new Map(), missingApis: [], missingSecrets: ['shop-tls'] },
-      new Date(),
+      { children: new Map(), missingApis: new Set(), missingSecrets: ['shop-tls'] },
+      new Date('2026-01-01T00:00:00Z'),
     );
     const summary = notReadySummary(status);
     expect(summary).toContain('TLS not ready (SecretMissing): TLS Secret shop-tls does not exist');

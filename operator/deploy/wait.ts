@@ -2,15 +2,17 @@
 // until the Storefront is Ready, a component fails for good, or the timeout. Progress per
 // component is redrawn in place on a TTY and printed as plain lines (on change only) otherwise.
 import type { Condition, Storefront, StorefrontStatus } from '../api/types.ts';
+import { dateOf, realClock, sleep } from '../core/clock.ts';
 import type { KubeClient } from '../kube/client.ts';
+import type { WaitOptions } from '../kube/wait.ts';
+import { observe } from '../observe/children.ts';
+import { getReader } from '../observe/reader.ts';
 import { COMPONENT_CONDITIONS, computeStatus } from '../status/conditions.ts';
 import { DeployError, EXIT } from './errors.ts';
-import { observe } from './observe.ts';
 
-export interface WaitOptions {
+/** kube/wait.ts's options (interval, clock, signal), with a required timeout and where progress goes. */
+export interface ReadyWaitOptions extends WaitOptions {
   timeoutMs: number;
-  /** @default 1000 */
-  intervalMs?: number;
   /** Where progress goes (stderr). */
   write: (text: string) => void;
   tty: boolean;
@@ -46,22 +48,23 @@ export async function waitForReady(
   client: KubeClient,
   sf: Storefront,
   namespace: string,
-  options: WaitOptions,
+  options: ReadyWaitOptions,
 ): Promise<StorefrontStatus> {
-  const started = Date.now();
+  const clock = options.clock ?? realClock;
+  const started = clock.now();
   const deadline = started + options.timeoutMs;
   let current: Storefront = sf;
   let drawn = 0;
   const lastLine = new Map<string, string>();
   for (;;) {
-    const status = computeStatus(current, await observe(client, sf, namespace), new Date());
+    const status = computeStatus(current, await observe(getReader(client), sf, namespace), dateOf(clock));
     current = { ...current, status };
     const lines = progressLines(status, options.tty);
     if (options.tty) {
       options.write(`${drawn ? `\x1b[${drawn}A` : ''}${lines.map((l) => `\x1b[2K${l}\n`).join('')}`);
       drawn = lines.length;
     } else {
-      const at = `[${Math.round((Date.now() - started) / 1000)}s]`;
+      const at = `[${Math.round((clock.now() - started) / 1000)}s]`;
       components(status).forEach((c, i) => {
         if (lastLine.get(c.type) !== lines[i]) options.write(`${at}${lines[i]}\n`);
         lastLine.set(c.type, lines[i]!);
@@ -72,14 +75,12 @@ export async function waitForReady(
     if (terminal) {
       throw new DeployError(`Storefront ${namespace}/${sf.metadata.name} failed: ${notReadySummary(status)}`);
     }
-    if (Date.now() >= deadline) {
+    if (clock.now() >= deadline) {
       throw new DeployError(
         `timed out after ${Math.round(options.timeoutMs / 1000)}s waiting for Storefront ${namespace}/${sf.metadata.name}: ${notReadySummary(status)}`,
         EXIT.timeout,
       );
     }
-    await new Promise((r) =>
-      setTimeout(r, Math.min(options.intervalMs ?? 1000, Math.max(0, deadline - Date.now()))),
-    );
+    await sleep(clock, Math.min(options.intervalMs ?? 1000, Math.max(0, deadline - clock.now())));
   }
 }

@@ -1,48 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { containsAll, objectHash, sortForApply, withOwner } from './apply-all.ts';
-import type { KubeObject } from './types.ts';
+import type { KubeObject } from '../core/object.ts';
+import { containsAll, withOwner } from './apply-all.ts';
 
 const obj = (kind: string, name: string, namespace = 'shop'): KubeObject => ({
   apiVersion: 'v1',
   kind,
   metadata: { name, namespace },
-});
-
-describe('sortForApply', () => {
-  it('when objects come in any order, then isolation goes first, config next, workloads after, entry points last', () => {
-    const sorted = sortForApply([
-      obj('Certificate', 'c'),
-      obj('Ingress', 'i'),
-      obj('Deployment', 'd'),
-      obj('Cluster', 'pg'),
-      obj('SomethingNew', 'x'),
-      obj('Service', 's'),
-      obj('Secret', 'b'),
-      obj('Secret', 'a'),
-      obj('ServiceAccount', 'sa'),
-      obj('PersistentVolumeClaim', 'p'),
-      obj('StatefulSet', 'st'),
-      obj('PodDisruptionBudget', 'pdb'),
-      obj('HTTPRoute', 'r'),
-      obj('NetworkPolicy', 'np'),
-    ]);
-    expect(sorted.map((o) => o.metadata.name)).toEqual([
-      'np',
-      'sa',
-      'b',
-      'a',
-      's',
-      'p',
-      'st',
-      'pg',
-      'd',
-      'pdb',
-      'x',
-      'c',
-      'i',
-      'r',
-    ]);
-  });
 });
 
 describe('withOwner', () => {
@@ -95,12 +58,5 @@ describe('containsAll', () => {
     expect(containsAll({ spec: { replicas: 3 } }, { spec: { replicas: 2 } })).toBe(false);
     expect(containsAll({ a: [1, 2, 3] }, { a: [1, 2] })).toBe(false);
     expect(containsAll({ a: {} }, { a: { b: 1 } })).toBe(false);
-  });
-});
-
-describe('objectHash', () => {
-  it('does not depend on key order', () => {
-    expect(objectHash({ a: 1, b: { c: 2, d: [1, 2] } })).toBe(objectHash({ b: { d: [1, 2], c: 2 }, a: 1 }));
-    expect(objectHash({ a: 1 })).not.toBe(objectHash({ a: 2 }));
   });
 });

@@ -1,27 +1,19 @@
 // Applying a rendered set of objects and pruning the ones a render no longer produces: the two
 // writes every reconcile and every `storefront upgrade` make.
 
-import { createHash } from 'node:crypto';
-import { applyRank } from '../render/order.ts';
-import type { KubeClient, PropagationPolicy } from './client.ts';
-import { isConflict, isNotFound } from './errors.ts';
+import { applyRank, sortForApply } from '../core/apply-order.ts';
+import { objectHash } from '../core/hash.ts';
 import {
-  groupOf,
+  identity,
   type KindRef,
   type KubeObject,
-  type LabelSelector,
   type ObjectRef,
   type OwnerReference,
   refOf,
-} from './types.ts';
-
-/** Stable sort into apply order (objects of one kind keep their input order). */
-export function sortForApply<T extends { kind: string }>(objects: readonly T[]): T[] {
-  return objects
-    .map((obj, i) => ({ obj, i, rank: applyRank(obj.kind) }))
-    .sort((a, b) => a.rank - b.rank || a.i - b.i)
-    .map((x) => x.obj);
-}
+} from '../core/object.ts';
+import type { KubeClient, PropagationPolicy } from './client.ts';
+import { isConflict, isNotFound } from './errors.ts';
+import type { LabelSelector } from './label-selector.ts';
 
 export function controllerRef(owner: KubeObject): OwnerReference {
   if (!owner.metadata.uid || !owner.metadata.name) {
@@ -55,23 +47,6 @@ export function withOwner(obj: KubeObject, owner: KubeObject): KubeObject {
   const ref = controllerRef(owner);
   const others = (obj.metadata.ownerReferences ?? []).filter((r) => r.uid !== ref.uid);
   return { ...obj, metadata: { ...obj.metadata, ownerReferences: [...others, ref] } };
-}
-
-/** sha256 of the object's canonical JSON (keys sorted), for change detection. */
-export function objectHash(obj: unknown): string {
-  return createHash('sha256').update(canonicalJson(obj)).digest('hex').slice(0, 32);
-}
-
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.keys(value as object)
-      .sort()
-      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`);
-    return `{${entries.join(',')}}`;
-  }
-  return JSON.stringify(value);
 }
 
 /**
@@ -228,16 +203,10 @@ export interface PruneResult {
   skippedKinds: KindRef[];
 }
 
-function identity(obj: { apiVersion: string; kind: string; namespace?: string; name: string }): string {
-  // Version-free: an object is the same whichever served version we listed it through.
-  return `${groupOf(obj.apiVersion)}|${obj.kind}|${obj.namespace ?? ''}|${obj.name}`;
-}
-
 /** Deletes the owner's objects of `kinds` that are not in `keep`. */
 export async function pruneOwned(client: KubeClient, options: PruneOptions): Promise<PruneResult> {
   const keep = new Set<string>();
-  for (const k of options.keep)
-    keep.add(identity('metadata' in k ? refOf(k as KubeObject) : (k as ObjectRef)));
+  for (const k of options.keep) keep.add(identity(k));
   const result: PruneResult = { deleted: [], skippedKinds: [] };
   for (const kind of options.kinds) {
     if (kind.kind === 'PersistentVolumeClaim' && !options.deletePersistentVolumeClaims) continue;

@@ -1,24 +1,21 @@
 // The one client the operator and the deployer CLI use to talk to Kubernetes: server-side apply,
 // reads, deletes, status patches, events, discovery and raw watches, all on plain JSON objects.
 
+import { type Clock, realClock } from '../core/clock.ts';
+import { type KindRef, type KubeObject, type ObjectRef, refOf } from '../core/object.ts';
 import { type KubeConnectOptions, loadKubeConfig } from './config.ts';
 import { type ApiResource, apiVersionPath, Discovery } from './discovery.ts';
 import { isNotFound, KubeApiError, type KubeApiErrorContext, type KubeStatus, type Verb } from './errors.ts';
+import { formatLabelSelector, type LabelSelector } from './label-selector.ts';
 import { type RequestInfo, Transport, type TransportOptions } from './transport.ts';
-import {
-  formatLabelSelector,
-  type KindRef,
-  type KubeObject,
-  type LabelSelector,
-  type ObjectRef,
-  refOf,
-} from './types.ts';
 
 export type { RequestInfo, TransportOptions };
 
 export interface KubeClientOptions extends KubeConnectOptions, TransportOptions {
   /** How long discovery remembers that a kind is not served. @default 30_000 */
   discoveryMissTtlMs?: number;
+  /** Where event times come from. @default realClock */
+  clock?: Clock;
 }
 
 export interface ApplyOptions {
@@ -114,10 +111,12 @@ const MICROTIME_PAD = '000Z';
 export class KubeClient {
   readonly transport: Transport;
   readonly discovery: Discovery;
+  readonly clock: Clock;
 
-  constructor(transport: Transport, discovery?: Discovery) {
+  constructor(transport: Transport, discovery?: Discovery, clock: Clock = realClock) {
     this.transport = transport;
-    this.discovery = discovery ?? new Discovery(transport);
+    this.clock = clock;
+    this.discovery = discovery ?? new Discovery(transport, undefined, clock);
   }
 
   /** Requests sent so far, by verb. */
@@ -323,7 +322,7 @@ export class KubeClient {
   async createEvent(options: EventOptions): Promise<KubeObject> {
     const r = options.regarding;
     const namespace = r.metadata.namespace || 'default';
-    const now = new Date();
+    const now = new Date(this.clock.now());
     const event: KubeObject = {
       apiVersion: 'events.k8s.io/v1',
       kind: 'Event',
@@ -450,7 +449,8 @@ export class KubeClient {
 export function createKubeClient(options: KubeClientOptions = {}): KubeClient {
   const kc = loadKubeConfig(options);
   const transport = new Transport(kc, options);
-  return new KubeClient(transport, new Discovery(transport, options.discoveryMissTtlMs));
+  const clock = options.clock ?? realClock;
+  return new KubeClient(transport, new Discovery(transport, options.discoveryMissTtlMs, clock), clock);
 }
 
 function ctx(verb: Verb, ref: { kind: string; namespace?: string; name?: string }): KubeApiErrorContext {

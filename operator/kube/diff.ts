@@ -1,44 +1,20 @@
 // What an apply would change, asked of the API server itself (dry-run server-side apply), so
 // defaults, admission and field ownership are exactly what a real apply would meet.
 
-import { objectHash } from './apply-all.ts';
+import { comparable, sameContent } from '../core/compare.ts';
+import { type KubeObject, type ObjectRef, refOf } from '../core/object.ts';
 import type { KubeClient } from './client.ts';
 import { isNotFound } from './errors.ts';
-import { type KubeObject, type ObjectRef, refOf } from './types.ts';
 
 export type DiffAction = 'create' | 'update' | 'unchanged';
 
 export interface ObjectDiff {
   ref: ObjectRef;
   action: DiffAction;
-  /** Live object (volatile metadata removed), undefined when it does not exist. */
+  /** Live object as read, undefined when it does not exist. Holds Secret values: print only its comparable(). */
   before: KubeObject | undefined;
-  /** What the object would be after the apply (same normalisation). */
+  /** What the object would be after the apply, as the API server answered the dry run (same caution). */
   after: KubeObject;
-}
-
-const VOLATILE_METADATA = ['managedFields', 'resourceVersion', 'generation', 'creationTimestamp', 'uid'];
-
-/** Drops fields that change on every write, so two versions compare by content. */
-export function normalizeForDiff(obj: KubeObject): KubeObject {
-  const metadata = { ...obj.metadata };
-  for (const k of VOLATILE_METADATA) delete metadata[k];
-  const out: KubeObject = { ...obj, metadata };
-  // Secrets: compare by content but keep values out of diff output callers may print.
-  if (obj.kind === 'Secret') {
-    for (const field of ['data', 'stringData'] as const) {
-      const data = obj[field] as Record<string, string> | undefined;
-      if (data)
-        out[field] = Object.fromEntries(Object.keys(data).map((k) => [k, `sha:${hashValue(data[k] ?? '')}`]));
-    }
-  }
-  return out;
-}
-
-function hashValue(v: string): string {
-  let h = 2166136261;
-  for (let i = 0; i < v.length; i++) h = Math.imul(h ^ v.charCodeAt(i), 16777619);
-  return (h >>> 0).toString(16);
 }
 
 /** Dry-run applies each object and reports create / update / unchanged with before and after. */
@@ -69,14 +45,12 @@ export async function dryRunDiff(
       if (!isNotFound(err) || live) throw err;
       after = obj;
     }
-    const before = live && normalizeForDiff(live);
-    const next = normalizeForDiff(after);
-    const action: DiffAction = !before
+    const action: DiffAction = !live
       ? 'create'
-      : objectHash(before) === objectHash(next)
+      : sameContent(comparable(live), comparable(after))
         ? 'unchanged'
         : 'update';
-    out.push({ ref, action, before, after: next });
+    out.push({ ref, action, before: live, after });
   }
   return out;
 }

@@ -2,6 +2,7 @@
 // paths) and whether an optional API (cert-manager, Gateway API, CloudNativePG) is installed.
 // Answers are cached; a miss is asked again after `missTtlMs` so a CRD installed later is seen.
 
+import { type Clock, realClock } from '../core/clock.ts';
 import { isNotFound } from './errors.ts';
 import type { Transport } from './transport.ts';
 
@@ -37,16 +38,19 @@ export class Discovery {
   private readonly cache = new Map<string, CacheEntry>();
   private readonly inflight = new Map<string, Promise<CacheEntry>>();
 
-  constructor(transport: Transport, missTtlMs = 30_000) {
+  private readonly clock: Clock;
+
+  constructor(transport: Transport, missTtlMs = 30_000, clock: Clock = realClock) {
     this.transport = transport;
     this.missTtlMs = missTtlMs;
+    this.clock = clock;
   }
 
   /** The resource serving `kind` in `apiVersion`, or undefined when the API server has none. */
   async resourceFor(apiVersion: string, kind: string): Promise<ApiResource | undefined> {
     const entry = this.cache.get(apiVersion);
     if (entry?.byKind?.has(kind)) return entry.byKind.get(kind);
-    if (entry && Date.now() - entry.fetchedAt < this.missTtlMs) return undefined;
+    if (entry && this.clock.now() - entry.fetchedAt < this.missTtlMs) return undefined;
     const fresh = await this.fetch(apiVersion);
     return fresh.byKind?.get(kind);
   }
@@ -93,7 +97,7 @@ export class Discovery {
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
-    const entry: CacheEntry = { fetchedAt: Date.now(), byKind: undefined };
+    const entry: CacheEntry = { fetchedAt: this.clock.now(), byKind: undefined };
     if (list) {
       const byKind = new Map<string, ApiResource>();
       const subs = new Map<string, string[]>();

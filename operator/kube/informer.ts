@@ -8,9 +8,11 @@
 // it for good. Silence alone is normal: the API server sends bookmarks only when the kind's
 // resourceVersion moved, so a kind nobody changes is quiet until the server closes the watch.
 
+import { type Clock, realClock } from '../core/clock.ts';
+import { type KubeObject, keyOf } from '../core/object.ts';
 import type { KubeClient, WatchEvent } from './client.ts';
 import { isGone, isTooLargeResourceVersion, KubeApiError } from './errors.ts';
-import { type KubeObject, keyOf, type LabelSelector } from './types.ts';
+import type { LabelSelector } from './label-selector.ts';
 
 export interface InformerLogger {
   debug(obj: object, msg: string): void;
@@ -37,6 +39,8 @@ export interface InformerOptions<T extends KubeObject> {
   minBackoffMs?: number;
   /** @default 30_000 */
   maxBackoffMs?: number;
+  /** Where activity times come from. @default realClock */
+  clock?: Clock;
   /** Shapes each object before it is cached. @default drops metadata.managedFields */
   transform?: (obj: KubeObject) => T;
   logger?: InformerLogger;
@@ -58,17 +62,30 @@ export interface InformerHealth {
   /** Last time the supervising loop did anything (attempt, event, retry). */
   lastActivityAt: number;
   /** Watches started again after an error, a server close or silence. */
-  restarts: number;
-  /** Of those, restarts because the watch was silent too long. */
-  quietRestarts: number;
-  /** Watches the API server refused with 410 Gone (resourceVersion too old), each followed by a relist. */
-  expired: number;
+  watchRestarts: number;
+  /** Of those, restarts because nothing at all arrived for the quiet window (connection presumed dead). */
+  quietTimeouts: number;
+  /**
+   * Watches the API server refused because of their resourceVersion (410 Gone: too old; or not
+   * reached yet), each followed by a relist.
+   */
+  resourceVersionResets: number;
+  /** Lists, the first one included. */
   relists: number;
   consecutiveFailures: number;
   lastError: string | undefined;
 }
 
 type EventName = keyof InformerHandlers<unknown>;
+
+/**
+ * How a watch connection ended without an error:
+ * - `closedAfterEvents`: the server closed it (its timeout) after delivering something;
+ * - `closedWithoutEvents`: it ran its whole length and not one event or bookmark came;
+ * - `closedAtOnce`: the server closed it within a second, empty (treated as a failure: back off);
+ * - `quietTimeout`: our quiet timer fired first: nothing at all for a whole window.
+ */
+type WatchEnd = 'closedAfterEvents' | 'closedWithoutEvents' | 'closedAtOnce' | 'quietTimeout';
 
 /** Consecutive full-length watches without a single event after which the informer relists. */
 const SILENT_WATCHES_BEFORE_RELIST = 3;
@@ -90,6 +107,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   private readonly minBackoffMs: number;
   private readonly maxBackoffMs: number;
   private readonly transform: (obj: KubeObject) => T;
+  private readonly clock: Clock;
   private readonly store = new Map<string, T>();
   /** Secondary indexes, like client-go's Indexers: index name -> value -> store keys. */
   private readonly indexers = new Map<string, (obj: T) => string | undefined>();
@@ -116,6 +134,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     this.watchTimeoutSeconds = options.watchTimeoutSeconds ?? 300;
     this.minBackoffMs = options.minBackoffMs ?? 500;
     this.maxBackoffMs = options.maxBackoffMs ?? 30_000;
+    this.clock = options.clock ?? realClock;
     this.transform = options.transform ?? (stripManagedFields as (obj: KubeObject) => T);
     this.synced = new Promise((resolve) => {
       this.resolveSynced = resolve;
@@ -125,10 +144,10 @@ export class Informer<T extends KubeObject = KubeObject> {
       synced: false,
       watching: false,
       lastEventAt: undefined,
-      lastActivityAt: Date.now(),
-      restarts: 0,
-      quietRestarts: 0,
-      expired: 0,
+      lastActivityAt: this.clock.now(),
+      watchRestarts: 0,
+      quietTimeouts: 0,
+      resourceVersionResets: 0,
       relists: 0,
       consecutiveFailures: 0,
       lastError: undefined,
@@ -242,7 +261,7 @@ export class Informer<T extends KubeObject = KubeObject> {
    * class exists to prevent. Feed it to /healthz.
    */
   isStalled(
-    now = Date.now(),
+    now = this.clock.now(),
     staleAfterMs = this.quietWindowMs(2 * this.watchTimeoutSeconds) + this.maxBackoffMs + 60_000,
   ): boolean {
     return this.running && !this.stopped && now - this.state.lastActivityAt > staleAfterMs;
@@ -264,7 +283,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   }
 
   private touch(): void {
-    this.state.lastActivityAt = Date.now();
+    this.state.lastActivityAt = this.clock.now();
   }
 
   private async run(): Promise<void> {
@@ -279,8 +298,8 @@ export class Informer<T extends KubeObject = KubeObject> {
         }
         const outcome = await this.watchOnce();
         if (this.stopped) break;
-        this.state.restarts++;
-        silentInARow = outcome === 'silent' ? silentInARow + 1 : 0;
+        this.state.watchRestarts++;
+        silentInARow = outcome === 'closedWithoutEvents' ? silentInARow + 1 : 0;
         if (silentInARow >= SILENT_WATCHES_BEFORE_RELIST) {
           // Whole watches with not one event: a kind nobody changes, or a resourceVersion the
           // server has not reached (etcd restored from a backup), where a watch waits silently
@@ -288,15 +307,15 @@ export class Informer<T extends KubeObject = KubeObject> {
           silentInARow = 0;
           needList = true;
         }
-        if (outcome === 'quiet') {
+        if (outcome === 'quietTimeout') {
           // Nothing at all came for a whole window: the connection may have been dead, or the
           // server may be waiting for a resourceVersion it will not reach soon (an etcd restored
           // from backup). Rewatching from the same version could hang again; a relist cannot.
-          this.state.quietRestarts++;
+          this.state.quietTimeouts++;
           needList = true;
         }
         // A server that closes watches at once must not make us spin.
-        if (outcome === 'empty') await this.sleep(this.backoff(++this.state.consecutiveFailures));
+        if (outcome === 'closedAtOnce') await this.sleep(this.backoff(++this.state.consecutiveFailures));
       } catch (err) {
         if (this.stopped) break;
         if (isGone(err) || isTooLargeResourceVersion(err)) {
@@ -306,9 +325,9 @@ export class Informer<T extends KubeObject = KubeObject> {
               ? 'resourceVersion expired; relisting'
               : 'resourceVersion not reached by the server; relisting',
           );
-          this.state.expired++;
+          this.state.resourceVersionResets++;
           needList = true;
-          this.state.restarts++;
+          this.state.watchRestarts++;
           continue;
         }
         const failures = ++this.state.consecutiveFailures;
@@ -318,7 +337,7 @@ export class Informer<T extends KubeObject = KubeObject> {
           { kind: this.kind, err: this.state.lastError, retryInMs: delay, failures },
           'informer list/watch failed; retrying',
         );
-        if (!needList) this.state.restarts++;
+        if (!needList) this.state.watchRestarts++;
         await this.sleep(delay);
       }
     }
@@ -355,7 +374,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     if (this.options.fieldSelector) listOptions.fieldSelector = this.options.fieldSelector;
     const { items, resourceVersion } = await this.client.list(listOptions);
     this.state.relists++;
-    this.state.lastEventAt = Date.now();
+    this.state.lastEventAt = this.clock.now();
     const fresh = new Map<string, T>();
     for (const item of items) fresh.set(keyOf(item), this.transform(item));
     const previous = new Map(this.store);
@@ -378,8 +397,8 @@ export class Informer<T extends KubeObject = KubeObject> {
   }
 
   /** One watch connection. Resolves how it ended; throws on errors (410 included). */
-  private async watchOnce(): Promise<'closed' | 'quiet' | 'empty' | 'silent'> {
-    if (this.stopped) return 'closed';
+  private async watchOnce(): Promise<WatchEnd> {
+    if (this.stopped) return 'closedAfterEvents';
     const abort = new AbortController();
     this.watchAbort = abort;
     let quiet = false;
@@ -410,7 +429,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     if (this.options.labelSelector) opts.labelSelector = this.options.labelSelector;
     if (this.options.fieldSelector) opts.fieldSelector = this.options.fieldSelector;
     let failure: unknown;
-    const openedAt = Date.now();
+    const openedAt = this.clock.now();
     armQuietTimer();
     this.state.watching = true;
     try {
@@ -418,7 +437,7 @@ export class Informer<T extends KubeObject = KubeObject> {
         if (failure) return;
         armQuietTimer();
         this.touch();
-        this.state.lastEventAt = Date.now();
+        this.state.lastEventAt = this.clock.now();
         events++;
         try {
           this.handle(event);
@@ -434,10 +453,10 @@ export class Informer<T extends KubeObject = KubeObject> {
       if (this.watchAbort === abort) this.watchAbort = undefined;
     }
     if (failure) throw failure;
-    if (quiet) return 'quiet';
-    if (events === 0 && !abort.signal.aborted && Date.now() - openedAt < 1000) return 'empty';
+    if (quiet) return 'quietTimeout';
+    if (events === 0 && !abort.signal.aborted && this.clock.now() - openedAt < 1000) return 'closedAtOnce';
     this.state.consecutiveFailures = 0;
-    return events === 0 && !abort.signal.aborted ? 'silent' : 'closed';
+    return events === 0 && !abort.signal.aborted ? 'closedWithoutEvents' : 'closedAfterEvents';
   }
 
   private handle(event: WatchEvent): void {

@@ -2,9 +2,9 @@
 // concurrency: every write names the resourceVersion it read, so of two racing writers exactly
 // one wins and the other gets a conflict.
 
+import type { KubeObject } from '../core/object.ts';
 import type { KubeClient } from './client.ts';
 import { isAlreadyExists, isConflict, isNotFound } from './errors.ts';
-import type { KubeObject } from './types.ts';
 
 export interface LeaseSpec {
   holderIdentity?: string;

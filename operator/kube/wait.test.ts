@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { KubeObject } from './types.ts';
+import type { KubeObject } from '../core/object.ts';
 import { rolloutComplete } from './wait.ts';
 
 const deployment = (status: Record<string, unknown>, generation = 2): KubeObject => ({

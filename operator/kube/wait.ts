@@ -1,8 +1,9 @@
 // Waiting for an object to reach a state (a rollout to finish, a CRD to be served), by polling
 // with a deadline. Used by the deployer CLI (`--wait`) and tests; the operator uses informers.
 
+import { type Clock, realClock, sleep } from '../core/clock.ts';
+import type { KubeObject, ObjectRef } from '../core/object.ts';
 import type { KubeClient } from './client.ts';
-import type { KubeObject, ObjectRef } from './types.ts';
 
 export interface WaitOptions {
   /** @default 300_000 */
@@ -10,6 +11,8 @@ export interface WaitOptions {
   /** @default 1_000 */
   intervalMs?: number;
   signal?: AbortSignal;
+  /** @default realClock */
+  clock?: Clock;
 }
 
 /**
@@ -23,7 +26,8 @@ export async function waitForObject<T extends KubeObject = KubeObject>(
   what: string,
   options: WaitOptions = {},
 ): Promise<T | undefined> {
-  const deadline = Date.now() + (options.timeoutMs ?? 300_000);
+  const clock = options.clock ?? realClock;
+  const deadline = clock.now() + (options.timeoutMs ?? 300_000);
   let last = '';
   for (;;) {
     options.signal?.throwIfAborted();
@@ -36,12 +40,12 @@ export async function waitForObject<T extends KubeObject = KubeObject>(
     } catch (err) {
       last = err instanceof Error ? err.message : String(err);
     }
-    if (Date.now() >= deadline) {
+    if (clock.now() >= deadline) {
       throw new Error(
         `timed out waiting for ${what} (${ref.kind} ${ref.namespace ?? ''}/${ref.name})${last ? `: ${last}` : ''}`,
       );
     }
-    await new Promise((r) => setTimeout(r, options.intervalMs ?? 1_000));
+    await sleep(clock, options.intervalMs ?? 1_000);
   }
 }
 

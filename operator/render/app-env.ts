@@ -1,6 +1,7 @@
-// The shop's environment contract (see app/README.md): how the app and the migration Job find the
-// database and the cache. Secrets are referenced, never inlined.
+// The shop's environment as rendered (the contract itself is api/shop-env.ts): how the app and the
+// migration Job find the database and the cache. Secrets are referenced, never inlined.
 import type { k8s } from 'cdk8s-plus-27';
+import type { RenderedEnvName } from '../api/shop-env.ts';
 import type { Storefront } from '../api/types.ts';
 import { POSTGRES_DB, POSTGRES_USER } from './credentials.ts';
 import { names } from './names.ts';
@@ -10,9 +11,12 @@ export const APP_PORT = 8080;
 export const METRICS_PORT = 9090;
 export const APP_UID = 10001;
 
+/** A variable of the contract: a name the contract does not list fails to compile. */
+type ShopEnvVar = k8s.EnvVar & { name: RenderedEnvName };
+
 const fromSecret = (name: string, key: string): k8s.EnvVar['valueFrom'] => ({ secretKeyRef: { name, key } });
 
-export function databaseEnv(sf: Storefront): k8s.EnvVar[] {
+export function databaseEnv(sf: Storefront): ShopEnvVar[] {
   const n = names(sf);
   switch (sf.spec.database.mode) {
     case 'managed':
@@ -35,7 +39,7 @@ export function databaseEnv(sf: Storefront): k8s.EnvVar[] {
   }
 }
 
-export function cacheEnv(sf: Storefront): k8s.EnvVar[] {
+export function cacheEnv(sf: Storefront): ShopEnvVar[] {
   const n = names(sf);
   switch (sf.spec.cache.mode) {
     case 'managed':
@@ -55,7 +59,7 @@ export function cacheEnv(sf: Storefront): k8s.EnvVar[] {
 export function appEnv(sf: Storefront): k8s.EnvVar[] {
   const n = names(sf);
   const admin = sf.spec.app.adminTokenSecret ?? { name: n.appSecrets, key: 'admin-token' };
-  const env: k8s.EnvVar[] = [
+  const rendered: ShopEnvVar[] = [
     { name: 'PORT', value: String(APP_PORT) },
     { name: 'METRICS_PORT', value: String(METRICS_PORT) },
     ...databaseEnv(sf),
@@ -63,8 +67,9 @@ export function appEnv(sf: Storefront): k8s.EnvVar[] {
     { name: 'ADMIN_TOKEN', valueFrom: fromSecret(admin.name, admin.key) },
     { name: 'STATIC_MAX_AGE_SECONDS', value: String(sf.spec.cdn.staticMaxAgeSeconds) },
   ];
-  if (sf.spec.cdn.assetBaseUrl) env.push({ name: 'ASSET_BASE_URL', value: sf.spec.cdn.assetBaseUrl });
-  if (sf.spec.app.demoCatalog) env.push({ name: 'DEMO_CATALOG', value: 'true' });
+  if (sf.spec.cdn.assetBaseUrl) rendered.push({ name: 'ASSET_BASE_URL', value: sf.spec.cdn.assetBaseUrl });
+  if (sf.spec.app.demoCatalog) rendered.push({ name: 'DEMO_CATALOG', value: 'true' });
+  const env: k8s.EnvVar[] = rendered;
   for (const e of sf.spec.app.env ?? []) {
     env.push(
       e.secretKeyRef

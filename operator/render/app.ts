@@ -2,19 +2,17 @@
 import { k8s } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
 import type { Storefront } from '../api/types.ts';
+import type { KubeObject } from '../core/object.ts';
 import { APP_PORT, APP_UID, appEnv, METRICS_PORT } from './app-env.ts';
-import { imageVersion, labels, names, selectorLabels } from './names.ts';
-import type { KubeObject } from './order.ts';
+import { imageVersion, names, workloadLabels, workloadSelector } from './names.ts';
 import { containerSecurityContext, podSecurityContext, port, resources, scratchVolume } from './security.ts';
-
-const NAME = 'storefront-shop';
 
 export function renderApp(scope: Construct, sf: Storefront): void {
   const n = names(sf);
   const { app } = sf.spec;
   const version = imageVersion(app.image);
-  const meta = { name: n.app, labels: labels(sf, 'app', NAME, version) };
-  const selector = selectorLabels(sf, 'app', NAME);
+  const meta = { name: n.app, labels: workloadLabels(sf, 'app', version) };
+  const selector = workloadSelector(sf, 'app');
 
   new k8s.KubeServiceAccount(scope, `${n.app}-sa`, { metadata: meta, automountServiceAccountToken: false });
 

@@ -1,7 +1,7 @@
 // Stable names and labels of everything a Storefront renders. Names never carry hashes except
-// the migration Job, which is one per app version by design.
-import { createHash } from 'node:crypto';
+// the migration Job, which is one per pod template by design.
 import type { Storefront } from '../api/types.ts';
+import { migrationJobName } from './migration.ts';
 
 export const PART_OF = 'storefront';
 export const MANAGED_BY = 'storefront';
@@ -23,8 +23,10 @@ export function names(sf: Storefront) {
   return {
     app: `${n}-app`,
     appSecrets: `${n}-app-secrets`,
-    // A Job's pod template is immutable: the name changes with everything the template holds.
-    migration: `${n}-migrate-${shortHash(JSON.stringify(migrationIdentity(sf)))}`,
+    /** A Job's pod template is immutable: the name carries a hash of the rendered template. */
+    get migration() {
+      return migrationJobName(sf);
+    },
     postgres: `${n}-postgres`,
     postgresHeadless: `${n}-postgres-headless`,
     postgresCredentials: `${n}-postgres-credentials`,
@@ -44,27 +46,28 @@ export function names(sf: Storefront) {
   };
 }
 
-/** What the migration Job's pod template is made of (render/migration.ts). */
-function migrationIdentity(sf: Storefront) {
-  // Flat values, never objects: key order differs between a spec defaulted here and one read back
-  // from the API server, and the name must be the same for both.
-  const { app, database } = sf.spec;
-  const r = app.resources;
-  return [
-    app.image,
-    app.imagePullPolicy,
-    r.requests.cpu,
-    r.requests.memory,
-    r.limits.cpu,
-    r.limits.memory,
-    database.mode,
-    database.external?.name ?? '',
-    database.external?.key ?? '',
-  ];
+/**
+ * The workloads and the labels their pods are selected by: the workloads label their pods with
+ * these and the NetworkPolicies select them with these, so the two cannot drift apart.
+ */
+export const WORKLOADS = {
+  app: { component: 'app', name: 'storefront-shop' },
+  migration: { component: 'migration', name: 'storefront-migrate' },
+  database: { component: 'database', name: 'postgres' },
+  cache: { component: 'cache', name: 'redis' },
+} as const satisfies Record<string, { component: Component; name: string }>;
+export type Workload = keyof typeof WORKLOADS;
+
+/** The labels that select one workload's pods (its selector, and its NetworkPolicies' podSelector). */
+export function workloadSelector(sf: Storefront, workload: Workload): Record<string, string> {
+  const w = WORKLOADS[workload];
+  return selectorLabels(sf, w.component, w.name);
 }
 
-export function shortHash(s: string): string {
-  return createHash('sha256').update(s).digest('hex').slice(0, 8);
+/** Every label of one workload's objects and pods. */
+export function workloadLabels(sf: Storefront, workload: Workload, version: string): Record<string, string> {
+  const w = WORKLOADS[workload];
+  return labels(sf, w.component, w.name, version);
 }
 
 /** Labels that select a component's pods; never change on upgrade (selectors are immutable). */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { KubeObject } from './order.ts';
+import type { KubeObject } from '../core/object.ts';
+import { names, WORKLOADS } from './names.ts';
 import { render } from './render.ts';
 import { exampleFiles, fixedInputs, loadExample } from './testdata/fixtures.ts';
 import { podTemplates } from './testdata/pod-templates.ts';
@@ -114,5 +115,45 @@ describe('network policies', () => {
     const sf = loadExample('minimal.yaml');
     sf.spec.networkPolicy.enabled = false;
     expect(policies(render(sf, fixedInputs(sf)))).toEqual([]);
+  });
+
+  it.each(exampleFiles())(
+    "when %s is rendered, then each workload's policy selects exactly that workload's pods (the same component constants)",
+    (file) => {
+      const sf = loadExample(file);
+      const objects = render(sf, fixedInputs(sf));
+      const n = names(sf);
+      // The policy named for each workload, and the object whose pods it must select.
+      const expected: Record<string, string> = {
+        [n.netpol('app')]: `Deployment/${n.app}`,
+        [n.netpol('migration')]: `Job/${n.migration}`,
+        [n.netpol('postgres')]: `StatefulSet/${n.postgres}`,
+        [n.netpol('redis')]: `Deployment/${n.redis}`,
+      };
+      const templates = podTemplates(objects);
+      let checked = 0;
+      for (const p of policies(objects)) {
+        const owner = expected[p.metadata.name];
+        if (!owner) continue;
+        const selected = templates.filter((t) => selects(p.spec.podSelector, t.labels)).map((t) => t.owner);
+        expect(selected, p.metadata.name).toEqual([owner]);
+        checked++;
+      }
+      expect(checked).toBeGreaterThanOrEqual(2);
+    },
+  );
+
+  it("when a workload's pod labels drift from its constants, then its policy no longer selects it", () => {
+    // The check above is not vacuous: relabel the app's pods and the app policy selects nothing.
+    const sf = loadExample('minimal.yaml');
+    const objects = render(sf, fixedInputs(sf)).map((o) =>
+      o.kind === 'Deployment' && o.metadata.name === names(sf).app
+        ? (JSON.parse(
+            JSON.stringify(o).replaceAll(`"${WORKLOADS.app.name}"`, '"renamed-shop"'),
+          ) as KubeObject)
+        : o,
+    );
+    const app = policies(objects).find((p) => p.metadata.name === names(sf).netpol('app'))!;
+    expect(podTemplates(objects).filter((t) => selects(app.spec.podSelector, t.labels))).toEqual([]);
   });
 });

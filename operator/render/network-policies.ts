@@ -5,7 +5,7 @@ import { k8s } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
 import type { Storefront } from '../api/types.ts';
 import { APP_PORT, METRICS_PORT } from './app-env.ts';
-import { labels, names, STOREFRONT_LABEL, selectorLabels } from './names.ts';
+import { labels, names, STOREFRONT_LABEL, workloadSelector } from './names.ts';
 import { port } from './security.ts';
 
 type Peer = k8s.NetworkPolicyPeer;
@@ -19,10 +19,10 @@ export function renderNetworkPolicies(scope: Construct, sf: Storefront): void {
   const n = names(sf);
   const pods = {
     all: { matchLabels: { [STOREFRONT_LABEL]: sf.metadata.name } },
-    app: { matchLabels: selectorLabels(sf, 'app', 'storefront-shop') },
-    migration: { matchLabels: selectorLabels(sf, 'migration', 'storefront-migrate') },
-    postgres: { matchLabels: selectorLabels(sf, 'database', 'postgres') },
-    redis: { matchLabels: selectorLabels(sf, 'cache', 'redis') },
+    app: { matchLabels: workloadSelector(sf, 'app') },
+    migration: { matchLabels: workloadSelector(sf, 'migration') },
+    postgres: { matchLabels: workloadSelector(sf, 'database') },
+    redis: { matchLabels: workloadSelector(sf, 'cache') },
     cnpg: { matchLabels: { 'cnpg.io/cluster': n.cnpgCluster } },
   };
   const external: Peer[] = (np.externalEgressCIDRs ?? DEFAULT_EXTERNAL_CIDRS).map((cidr) => ({

@@ -5,7 +5,7 @@ import { compareQuantities } from '../api/quantity.ts';
 import type { Storefront } from '../api/types.ts';
 import { POSTGRES_DB, POSTGRES_USER } from './credentials.ts';
 import type { RenderInputs } from './inputs.ts';
-import { labels, names, selectorLabels } from './names.ts';
+import { names, workloadLabels, workloadSelector } from './names.ts';
 import {
   containerSecurityContext,
   podSecurityContext,
@@ -15,7 +15,6 @@ import {
   scratchVolume,
 } from './security.ts';
 
-const NAME = 'postgres';
 /** The official image's postgres user. */
 export const POSTGRES_UID = 999;
 const DATA_DIR = '/var/lib/postgresql/data';
@@ -27,13 +26,20 @@ export function postgresImage(sf: Storefront): string {
 export function renderPostgres(scope: Construct, sf: Storefront, inputs: RenderInputs): void {
   const n = names(sf);
   const db = sf.spec.database;
-  const meta = (name: string) => ({ name, labels: labels(sf, 'database', NAME, db.version) });
-  const selector = selectorLabels(sf, 'database', NAME);
+  const meta = (name: string) => ({ name, labels: workloadLabels(sf, 'database', db.version) });
+  const selector = workloadSelector(sf, 'database');
   const ready = ['pg_isready', '-h', '127.0.0.1', '-p', '5432', '-U', POSTGRES_USER, '-d', POSTGRES_DB];
 
   // volumeClaimTemplates cannot change on a live StatefulSet: keep the size it was created with and
   // grow the claim itself (below) when the spec asks for more.
   const templateSize = inputs.observedPostgresVolumeSize ?? db.storage.size;
+  // One claim spec for the template and for the live claim it grows: only the size differs.
+  const claimSpec = (size: string): k8s.PersistentVolumeClaimSpec => ({
+    accessModes: ['ReadWriteOnce'],
+    ...(db.storage.storageClassName ? { storageClassName: db.storage.storageClassName } : {}),
+    resources: { requests: { storage: q(size) } },
+  });
+  const servicePorts = [{ name: 'postgres', port: 5432, targetPort: port('postgres'), protocol: 'TCP' }];
 
   new k8s.KubeService(scope, `${n.postgresHeadless}-service`, {
     metadata: meta(n.postgresHeadless),
@@ -41,7 +47,7 @@ export function renderPostgres(scope: Construct, sf: Storefront, inputs: RenderI
       clusterIp: 'None',
       publishNotReadyAddresses: true,
       selector,
-      ports: [{ name: 'postgres', port: 5432, targetPort: port('postgres'), protocol: 'TCP' }],
+      ports: servicePorts,
     },
   });
   new k8s.KubeService(scope, `${n.postgres}-service`, {
@@ -49,7 +55,7 @@ export function renderPostgres(scope: Construct, sf: Storefront, inputs: RenderI
     spec: {
       type: 'ClusterIP',
       selector,
-      ports: [{ name: 'postgres', port: 5432, targetPort: port('postgres'), protocol: 'TCP' }],
+      ports: servicePorts,
     },
   });
 
@@ -119,11 +125,7 @@ export function renderPostgres(scope: Construct, sf: Storefront, inputs: RenderI
       volumeClaimTemplates: [
         {
           metadata: { name: 'data', labels: meta('data').labels },
-          spec: {
-            accessModes: ['ReadWriteOnce'],
-            ...(db.storage.storageClassName ? { storageClassName: db.storage.storageClassName } : {}),
-            resources: { requests: { storage: q(templateSize) } },
-          },
+          spec: claimSpec(templateSize),
         },
       ],
     },
@@ -133,11 +135,7 @@ export function renderPostgres(scope: Construct, sf: Storefront, inputs: RenderI
     // Volume expansion: ask for more on the live claim (needs a StorageClass that allows expansion).
     new k8s.KubePersistentVolumeClaim(scope, `${n.postgresDataClaim}-pvc`, {
       metadata: { name: n.postgresDataClaim, labels: meta('data').labels },
-      spec: {
-        accessModes: ['ReadWriteOnce'],
-        ...(db.storage.storageClassName ? { storageClassName: db.storage.storageClassName } : {}),
-        resources: { requests: { storage: q(db.storage.size) } },
-      },
+      spec: claimSpec(db.storage.size),
     });
   }
 

@@ -4,10 +4,9 @@ import { k8s } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
 import { parseQuantity } from '../api/quantity.ts';
 import type { Storefront } from '../api/types.ts';
-import { imageVersion, labels, names, selectorLabels } from './names.ts';
+import { imageVersion, names, workloadLabels, workloadSelector } from './names.ts';
 import { containerSecurityContext, podSecurityContext, port, resources, scratchVolume } from './security.ts';
 
-const NAME = 'redis';
 /** The official image's redis user. */
 export const REDIS_UID = 999;
 /** The shop's carts rely on it (app/src/data/cart-store.ts). */
@@ -16,8 +15,8 @@ export const REDIS_EVICTION_POLICY = 'volatile-lru';
 export function renderRedis(scope: Construct, sf: Storefront): void {
   const n = names(sf);
   const cache = sf.spec.cache;
-  const meta = { name: n.redis, labels: labels(sf, 'cache', NAME, imageVersion(cache.image)) };
-  const selector = selectorLabels(sf, 'cache', NAME);
+  const meta = { name: n.redis, labels: workloadLabels(sf, 'cache', imageVersion(cache.image)) };
+  const selector = workloadSelector(sf, 'cache');
   const ping = [
     'sh',
     '-c',

@@ -48,10 +48,8 @@ describe('render', () => {
     (file) => {
       const sf = loadExample(file);
       for (const o of render(sf, fixedInputs(sf))) {
-        expect(
-          o.metadata.name.startsWith(sf.metadata.name) ||
-            o.metadata.name.startsWith(`data-${sf.metadata.name}`),
-        ).toBe(true);
+        const name = o.metadata.name ?? '';
+        expect(name.startsWith(sf.metadata.name) || name.startsWith(`data-${sf.metadata.name}`)).toBe(true);
         expect(o.metadata.namespace).toBe(sf.metadata.namespace ?? 'default');
         for (const l of ['name', 'instance', 'component', 'part-of', 'managed-by', 'version']) {
           expect(

@@ -2,6 +2,8 @@
 // randomness; the operator and the deployer CLI both call it.
 import { App, Chart } from 'cdk8s';
 import type { Storefront } from '../api/types.ts';
+import { sortForApply } from '../core/apply-order.ts';
+import type { KubeObject } from '../core/object.ts';
 import { renderApp, withPreStopSleep } from './app.ts';
 import { renderCloudNativePg } from './cloudnativepg.ts';
 import { renderCredentials } from './credentials.ts';
@@ -10,13 +12,12 @@ import type { RenderInputs } from './inputs.ts';
 import { renderMigration } from './migration.ts';
 import { names } from './names.ts';
 import { renderNetworkPolicies } from './network-policies.ts';
-import { type KubeObject, sortForApply } from './order.ts';
 import { renderPostgres } from './postgres.ts';
 import { renderRedis } from './redis.ts';
 import { renderTls } from './tls.ts';
 
+export type { KubeObject } from '../core/object.ts';
 export type { RenderInputs } from './inputs.ts';
-export type { KubeObject } from './order.ts';
 
 export function render(sf: Storefront, inputs: RenderInputs): KubeObject[] {
   const chart = new Chart(new App(), 'storefront', {

@@ -56,7 +56,7 @@ const cond = (s: ReturnType<typeof computeStatus>, type: string) =>
 
 describe('computeStatus', () => {
   it('when every child is healthy, then Ready is True with the generation and URL', () => {
-    const s = computeStatus(sf(), { children: healthy(), missingApis: [], missingSecrets: [] }, T0);
+    const s = computeStatus(sf(), { children: healthy(), missingApis: new Set(), missingSecrets: [] }, T0);
     expect(cond(s, 'Ready')).toMatchObject({ status: 'True', reason: 'Ready', observedGeneration: 3 });
     expect(s.observedGeneration).toBe(3);
     expect(s.url).toBe('https://shop.example.com/');
@@ -76,7 +76,7 @@ describe('computeStatus', () => {
       metadata: { name: 'data-shop-postgres-0' },
       status: { phase: 'Pending' },
     });
-    const s = computeStatus(sf(), { children, missingApis: [], missingSecrets: [] }, T0);
+    const s = computeStatus(sf(), { children, missingApis: new Set(), missingSecrets: [] }, T0);
     expect(cond(s, 'DatabaseReady')).toMatchObject({ status: 'False', reason: 'VolumePending' });
     expect(cond(s, 'Ready')).toMatchObject({ status: 'False', reason: 'DatabaseNotReady' });
     expect(cond(s, 'Ready').message).toContain('data-shop-postgres-0 is Pending');
@@ -89,7 +89,7 @@ describe('computeStatus', () => {
       spec: { replicas: 2 },
       status: { observedGeneration: 3, updatedReplicas: 1, availableReplicas: 2 },
     });
-    const s = computeStatus(sf(), { children, missingApis: [], missingSecrets: [] }, T0);
+    const s = computeStatus(sf(), { children, missingApis: new Set(), missingSecrets: [] }, T0);
     expect(cond(s, 'AppReady')).toMatchObject({ status: 'False', reason: 'Progressing' });
   });
 
@@ -99,7 +99,7 @@ describe('computeStatus', () => {
       metadata: { name: JOB },
       status: { conditions: [{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded' }] },
     });
-    const s = computeStatus(sf(), { children, missingApis: [], missingSecrets: [] }, T0);
+    const s = computeStatus(sf(), { children, missingApis: new Set(), missingSecrets: [] }, T0);
     expect(cond(s, 'AppReady')).toMatchObject({ status: 'False', reason: 'MigrationFailed' });
     expect(cond(s, 'AppReady').message).toContain(JOB);
   });
@@ -107,7 +107,7 @@ describe('computeStatus', () => {
   it('when cert-manager is missing for tls mode certManager, then TLSReady is MissingAPI', () => {
     const s = computeStatus(
       sf({ ingress: { tls: { mode: 'certManager', issuerRef: { name: 'le' } } } }),
-      { children: healthy(), missingApis: ['cert-manager.io/v1 Certificate'], missingSecrets: [] },
+      { children: healthy(), missingApis: new Set(['Certificate']), missingSecrets: [] },
       T0,
     );
     expect(cond(s, 'TLSReady')).toMatchObject({ status: 'False', reason: 'MissingAPI' });
@@ -118,7 +118,7 @@ describe('computeStatus', () => {
       sf(),
       {
         children: healthy(),
-        missingApis: [],
+        missingApis: new Set(),
         missingSecrets: [],
         reconcileError: 'apply Deployment shop-app: forbidden',
       },
@@ -132,24 +132,32 @@ describe('computeStatus', () => {
   });
 
   it('when nothing changed, then the recomputed status equals the stored one (no write)', () => {
-    const first = computeStatus(sf(), { children: healthy(), missingApis: [], missingSecrets: [] }, T0);
+    const first = computeStatus(
+      sf(),
+      { children: healthy(), missingApis: new Set(), missingSecrets: [] },
+      T0,
+    );
     const stored = { ...sf(), status: first };
     const again = computeStatus(
       stored,
-      { children: healthy(), missingApis: [], missingSecrets: [] },
+      { children: healthy(), missingApis: new Set(), missingSecrets: [] },
       new Date(T0.getTime() + 3_600_000),
     );
     expect(statusChanged(first, again)).toBe(false);
   });
 
   it('when a condition flips, then only its transition time moves', () => {
-    const first = computeStatus(sf(), { children: healthy(), missingApis: [], missingSecrets: [] }, T0);
+    const first = computeStatus(
+      sf(),
+      { children: healthy(), missingApis: new Set(), missingSecrets: [] },
+      T0,
+    );
     const children = healthy();
     children.delete('Deployment/shop-redis');
     const later = new Date(T0.getTime() + 60_000);
     const next = computeStatus(
       { ...sf(), status: first },
-      { children, missingApis: [], missingSecrets: [] },
+      { children, missingApis: new Set(), missingSecrets: [] },
       later,
     );
     expect(statusChanged(first, next)).toBe(true);

@@ -2,6 +2,7 @@
 // the condition tree comes out; the clock is an argument. The operator writes the result only when
 // it differs from what is stored, and `storefront install --wait` uses the same function.
 import type { Condition, Storefront, StorefrontStatus } from '../api/types.ts';
+import type { OptionalKind } from '../observe/owned-kinds.ts';
 import { names } from '../render/names.ts';
 import { NOT_AFTER_ANNOTATION } from '../render/tls.ts';
 
@@ -17,8 +18,8 @@ export interface ObservedChild {
 export interface Observed {
   /** Live children by `Kind/name` (e.g. `Deployment/shop-app`). */
   children: Map<string, ObservedChild>;
-  /** Optional APIs the spec needs but the cluster lacks, e.g. `cert-manager.io/v1 Certificate`. */
-  missingApis: string[];
+  /** Kinds of optional APIs the spec needs but the cluster does not serve. */
+  missingApis: ReadonlySet<OptionalKind>;
   /** Secrets of the user that the spec references and that do not exist. */
   missingSecrets: string[];
   /** Why the last apply failed, already free of secret values; undefined when it succeeded. */
@@ -68,7 +69,7 @@ function database(sf: Storefront, o: Observed): Verdict {
           )
         : yes('External', `using the database from Secret ${sf.spec.database.external!.name}`);
     case 'cloudnativepg': {
-      if (o.missingApis.some((a) => a.startsWith('postgresql.cnpg.io'))) {
+      if (o.missingApis.has('Cluster')) {
         return no(
           'MissingAPI',
           'database mode cloudnativepg needs CloudNativePG (postgresql.cnpg.io/v1 Cluster), which this cluster does not serve',
@@ -136,7 +137,7 @@ function app(sf: Storefront, o: Observed): Verdict {
 function frontDoor(sf: Storefront, o: Observed): Verdict {
   const n = names(sf);
   if (sf.spec.ingress.provider === 'gatewayAPI') {
-    if (o.missingApis.some((a) => a.startsWith('gateway.networking.k8s.io'))) {
+    if (o.missingApis.has('HTTPRoute')) {
       return no(
         'MissingAPI',
         'provider gatewayAPI needs the Gateway API (gateway.networking.k8s.io/v1 HTTPRoute), which this cluster does not serve',
@@ -191,7 +192,7 @@ function tls(sf: Storefront, o: Observed, now: Date): Verdict {
       );
     }
     case 'certManager': {
-      if (o.missingApis.some((a) => a.startsWith('cert-manager.io'))) {
+      if (o.missingApis.has('Certificate')) {
         return no(
           'MissingAPI',
           'tls mode certManager needs cert-manager (cert-manager.io/v1 Certificate), which this cluster does not serve',

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { OWNED_KINDS } from '../../operator/controller/owned-kinds.ts';
+import { OWNED_KINDS } from '../../operator/observe/owned-kinds.ts';
 import pkg from '../../package.json' with { type: 'json' };
 import {
   CRD_CHART_COPY,

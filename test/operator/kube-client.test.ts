@@ -2,11 +2,11 @@
 // patches, events, discovery, applyAll and pruneOwned.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KubeObject } from '../../operator/core/object.ts';
 import { applyAll, pruneOwned } from '../../operator/kube/apply-all.ts';
 import { createKubeClient, type KubeClient, type RequestInfo } from '../../operator/kube/client.ts';
 import { dryRunDiff } from '../../operator/kube/diff.ts';
 import { isConflict, isNotFound, KubeApiError } from '../../operator/kube/errors.ts';
-import type { KubeObject } from '../../operator/kube/types.ts';
 import { rolloutComplete, waitForObject } from '../../operator/kube/wait.ts';
 import { testCluster } from '../cluster/context.ts';
 

@@ -3,9 +3,9 @@
 // resourceVersion has expired (410 → relist) and when the watch goes silent.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KubeObject } from '../../operator/core/object.ts';
 import { createKubeClient, type KubeClient } from '../../operator/kube/client.ts';
 import { Informer } from '../../operator/kube/informer.ts';
-import type { KubeObject } from '../../operator/kube/types.ts';
 import { testCluster } from '../cluster/context.ts';
 
 const FM = 'kube-informer-test';
@@ -135,11 +135,11 @@ describe('Informer on the real API server', () => {
     const inf = start().start();
     await inf.synced;
     await eventually('watch open', () => inf.health().watching);
-    const before = inf.health().restarts;
+    const before = inf.health().watchRestarts;
     inf.forceCloseWatch();
     await client.apply(cm('during-cut', 'a'), { fieldManager: FM });
     await eventually('object created while the watch was cut', () => inf.get(ns, 'during-cut'));
-    expect(inf.health().restarts).toBeGreaterThan(before);
+    expect(inf.health().watchRestarts).toBeGreaterThan(before);
     expect(inf.health().relists).toBe(1);
     await client.apply(cm('after-cut', 'b'), { fieldManager: FM });
     await eventually('object created after the watch resumed', () => inf.get(ns, 'after-cut'));
@@ -168,7 +168,7 @@ describe('Informer on the real API server', () => {
     inf.forceCloseWatch('1');
     await client.delete({ apiVersion: `${GROUP}/v1`, kind: 'Gizmo', namespace: ns, name: 'a' });
     await eventually('relist after 410', () => inf.health().relists > relists);
-    expect(inf.health().expired).toBe(1);
+    expect(inf.health().resourceVersionResets).toBe(1);
     await eventually('delete seen', () => inf.get(ns, 'a') === undefined);
     expect(deleted).toEqual(['a']);
     await client.apply(gizmo('b'), { fieldManager: FM });
@@ -217,7 +217,7 @@ describe('Informer on the real API server', () => {
     await inOwnNamespace('quiet', async (quietNs) => {
       const inf = start({ namespace: quietNs, quietTimeoutMs: 1_500 }).start();
       await inf.synced;
-      await eventually('a quiet restart', () => inf.health().quietRestarts >= 1, 30_000);
+      await eventually('a quiet restart', () => inf.health().quietTimeouts >= 1, 30_000);
       // A silent watch is replaced by a fresh list and watch.
       await eventually('relist after silence', () => inf.health().relists >= 2);
       expect(inf.isStalled()).toBe(false);
@@ -248,7 +248,7 @@ describe('Informer on the real API server', () => {
         { fieldManager: FM },
       );
       await eventually('event after the relist', () => inf.get(futureNs, 'back'));
-      expect(inf.health().quietRestarts).toBe(0);
+      expect(inf.health().quietTimeouts).toBe(0);
     });
   });
 });

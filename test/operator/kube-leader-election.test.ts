@@ -5,9 +5,9 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LeaderElector } from '../../operator/controller/leader-election.ts';
+import type { KubeObject } from '../../operator/core/object.ts';
 import { createKubeClient, type KubeClient } from '../../operator/kube/client.ts';
 import { KubeLeaseStore } from '../../operator/kube/lease.ts';
-import type { KubeObject } from '../../operator/kube/types.ts';
 import { testCluster } from '../cluster/context.ts';
 
 const FM = 'kube-leader-test';

@@ -8,8 +8,8 @@ import { Controller } from '../../operator/controller/controller.ts';
 import { createLogger } from '../../operator/controller/logger.ts';
 import { Manager } from '../../operator/controller/manager.ts';
 import { OperatorMetrics } from '../../operator/controller/metrics.ts';
+import type { KubeObject } from '../../operator/core/object.ts';
 import { createKubeClient, type KubeClient } from '../../operator/kube/client.ts';
-import type { KubeObject } from '../../operator/kube/types.ts';
 import { testCluster } from '../cluster/context.ts';
 
 const FM = 'kube-manager-test';

@@ -4,8 +4,8 @@
 // kwok/kube-controller-manager would not notice either — so the check lives here and runs on every
 // render a unit test makes (examples, mode variants, generated specs).
 import type { Storefront } from '../../api/types.ts';
+import type { KubeObject } from '../../core/object.ts';
 import { names } from '../names.ts';
-import type { KubeObject } from '../order.ts';
 import { type PodTemplate, podTemplates } from './pod-templates.ts';
 
 interface LabelSelector {
@@ -65,7 +65,7 @@ export function secretSources(sf: Storefront, objects: KubeObject[]): Map<string
   };
   // Rendered by us (credentials, selfSigned TLS): exactly the keys in `data`.
   for (const o of objects) {
-    if (o.kind === 'Secret') add(o.metadata.name, Object.keys((o as any).data ?? {}));
+    if (o.kind === 'Secret') add(o.metadata.name ?? '', Object.keys((o as any).data ?? {}));
     // Written by cert-manager for our Certificate.
     if (o.kind === 'Certificate') add((o.spec as any).secretName, CERT_MANAGER_SECRET_KEYS);
     // Written by CloudNativePG for our Cluster.

@@ -4,8 +4,8 @@
 import { CONFIG_VARIABLES, type Config, loadConfig } from '../../../app/src/config/config.ts';
 import { RESERVED_ENV } from '../../api/storefront-schema.ts';
 import type { Storefront } from '../../api/types.ts';
+import type { KubeObject } from '../../core/object.ts';
 import { names } from '../names.ts';
-import type { KubeObject } from '../order.ts';
 import { podTemplates } from './pod-templates.ts';
 
 /** Values standing in for Secrets the user (or CloudNativePG) owns; render never sees them. */

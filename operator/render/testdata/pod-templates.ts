@@ -1,5 +1,5 @@
 // Walks rendered objects and yields every pod template with where it came from.
-import type { KubeObject } from '../order.ts';
+import type { KubeObject } from '../../core/object.ts';
 
 export interface PodTemplate {
   owner: string;

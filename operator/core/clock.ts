@@ -1,5 +1,6 @@
-// A clock the work queue and leader election read time and set timers through, so tests can move
-// time by hand instead of sleeping.
+// The one clock: everything in operator/ that reads the time or waits goes through a Clock (the
+// work queue, leader election, informers, discovery, events, the release lock, revisions, waits),
+// so tests can move time by hand instead of sleeping. Nothing else calls Date.now() or new Date().
 
 export interface TimerHandle {
   cancel(): void;
@@ -17,6 +18,16 @@ export const realClock: Clock = {
     return { cancel: () => clearTimeout(t) };
   },
 };
+
+/** Resolves after `ms` on `clock`. */
+export function sleep(clock: Clock, ms: number): Promise<void> {
+  return new Promise((resolve) => clock.setTimer(resolve, ms));
+}
+
+/** The clock's time as a Date. */
+export function dateOf(clock: Clock): Date {
+  return new Date(clock.now());
+}
 
 interface ManualTimer {
   at: number;

@@ -1,6 +1,7 @@
 // Read access to the informer caches of owned kinds, as the reconciler needs it.
+
+import type { KubeObject, ObjectRef } from '../core/object.ts';
 import type { Informer } from '../kube/informer.ts';
-import type { KubeObject, ObjectRef } from '../kube/types.ts';
 import { STOREFRONT_LABEL } from '../render/names.ts';
 
 const BY_STOREFRONT = 'storefront';

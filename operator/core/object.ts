@@ -1,5 +1,6 @@
-// Plain JSON shapes for Kubernetes objects. The rest of the operator speaks these, never the
-// client library's generated classes, so objects stay byte-for-byte what the API server sent.
+// The one object model every layer speaks (render, kube, observe, controller, deploy): plain JSON
+// shapes for Kubernetes objects, never the client library's generated classes, so objects stay
+// byte-for-byte what the API server sent; and the one identity key objects are compared by.
 
 export interface OwnerReference {
   apiVersion: string;
@@ -72,20 +73,18 @@ export function describeRef(ref: { kind?: string; namespace?: string; name?: str
   return `${ref.kind ?? 'object'} ${where}`.trim();
 }
 
+/** The ref of an object, for reads, deletes and messages. */
 export function refOf(obj: KubeObject): ObjectRef {
   const ref: ObjectRef = { apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name ?? '' };
   if (obj.metadata.namespace) ref.namespace = obj.metadata.namespace;
   return ref;
 }
 
-/** A label selector as a map (all must match) or the API's string syntax. */
-export type LabelSelector = string | Record<string, string>;
-
-export function formatLabelSelector(selector: LabelSelector | undefined): string | undefined {
-  if (selector === undefined) return undefined;
-  if (typeof selector === 'string') return selector || undefined;
-  const parts = Object.keys(selector)
-    .sort()
-    .map((k) => `${k}=${selector[k]}`);
-  return parts.length > 0 ? parts.join(',') : undefined;
+/**
+ * The identity of an object: group, kind, namespace and name, without the version — an object is
+ * the same whichever served version it was listed through. Prune, uninstall and diff compare by it.
+ */
+export function identity(o: KubeObject | ObjectRef): string {
+  const ref = 'metadata' in o ? refOf(o) : o;
+  return `${groupOf(ref.apiVersion)}|${ref.kind}|${ref.namespace ?? ''}|${ref.name}`;
 }

@@ -1,3 +1,5 @@
+import type { KubeObject } from './object.ts';
+
 // The one order objects are applied in, by `storefront template` output, the operator and the
 // deployer alike: isolation first (pods never run unprotected), then identity, credentials and
 // configuration, then the services, storage and workloads that use them, then the front door, so
@@ -39,28 +41,15 @@ export function applyRank(kind: string): number {
   return i >= 0 ? i : APPLY_ORDER.indexOf('*');
 }
 
-export interface KubeObject {
-  apiVersion: string;
-  kind: string;
-  metadata: {
-    name: string;
-    namespace?: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-    [key: string]: unknown;
-  };
-  [key: string]: unknown;
-}
-
 /**
- * Sorts for apply (dependencies first; deletion order is the reverse), and within a kind by name,
- * so `storefront template` output is the same for the same spec.
+ * Sorts for apply (dependencies first; deletion order is the reverse), and within a rank by kind
+ * and name, so `storefront template` output is the same for the same spec.
  */
-export function sortForApply<T extends KubeObject>(objects: T[]): T[] {
+export function sortForApply<T extends Pick<KubeObject, 'kind' | 'metadata'>>(objects: readonly T[]): T[] {
   return [...objects].sort(
     (a, b) =>
       applyRank(a.kind) - applyRank(b.kind) ||
       a.kind.localeCompare(b.kind) ||
-      a.metadata.name.localeCompare(b.metadata.name),
+      (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''),
   );
 }

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { deployedRevision, pruneSources, rollbackTarget } from './history.ts';
 import type { Release, ReleaseStatus } from './release.ts';
 import type { StoredRelease } from './release-store.ts';
-import { pruneSources } from './revision.ts';
-import { rollbackTarget } from './rollback.ts';
 
 const h = (...statuses: ReleaseStatus[]): StoredRelease[] =>
   statuses.map((status, i) => ({
@@ -34,5 +33,13 @@ describe('prune sources', () => {
       pruneSources(h('superseded', 'deployed', 'failed', 'pending-upgrade'), 4).map((r) => r.revision),
     ).toEqual([2, 3]);
     expect(pruneSources(h('failed', 'pending-install'), 2).map((r) => r.revision)).toEqual([1]);
+  });
+});
+
+describe('the deployed revision', () => {
+  it('when a change is under way or failed, then the revision live now is the newest deployed one', () => {
+    expect(deployedRevision(h('superseded', 'deployed', 'failed', 'pending-upgrade'), 4)?.revision).toBe(2);
+    expect(deployedRevision(h('superseded', 'superseded'))).toBeUndefined();
+    expect(deployedRevision(h('deployed', 'pending-rollback'), 1)).toBeUndefined();
   });
 });

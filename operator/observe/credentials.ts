@@ -2,13 +2,12 @@
 // A Secret missing from the cache is looked up on the server before anything is generated, and
 // created with POST (not apply), so two reconciles racing can never overwrite a password.
 import type { Storefront } from '../api/types.ts';
-import type { KubeClient } from '../kube/client.ts';
+import type { KubeObject } from '../core/object.ts';
 import { isAlreadyExists } from '../kube/errors.ts';
-import type { KubeObject } from '../kube/types.ts';
 import { type CredentialKey, generateCredential, requiredCredentials } from '../render/inputs.ts';
 import { names } from '../render/names.ts';
 import { render } from '../render/render.ts';
-import type { ChildCache } from './child-cache.ts';
+import type { ObjectReader } from './reader.ts';
 
 const WHERE: Record<CredentialKey, (sf: Storefront) => { secret: string; key: string }> = {
   postgresPassword: (sf) => ({ secret: names(sf).postgresCredentials, key: 'password' }),
@@ -16,10 +15,11 @@ const WHERE: Record<CredentialKey, (sf: Storefront) => { secret: string; key: st
   adminToken: (sf) => ({ secret: names(sf).appSecrets, key: 'admin-token' }),
 };
 
-const decode = (s: KubeObject | undefined, key: string): string | undefined => {
+/** One value of a Secret's `data`, decoded; undefined when the Secret or the key is absent. */
+export function secretValue(s: KubeObject | undefined, key: string): string | undefined {
   const v = (s?.data as Record<string, string> | undefined)?.[key];
   return v === undefined ? undefined : Buffer.from(v, 'base64').toString('utf8');
-};
+}
 
 export interface CredentialsResult {
   values: Partial<Record<CredentialKey, string>>;
@@ -28,43 +28,41 @@ export interface CredentialsResult {
 }
 
 export interface EnsureCredentialsOptions {
-  /** Manager recorded on created Secrets. @default 'storefront-operator' */
-  fieldManager?: string;
+  /** Manager recorded on created Secrets. */
+  fieldManager: string;
   /** Create missing Secrets as a server-side dry run (`storefront diff`): values are fresh, nothing is stored. */
   dryRun?: boolean;
 }
 
 export async function ensureCredentials(
-  client: KubeClient,
-  cache: ChildCache,
+  reader: ObjectReader,
   sf: Storefront,
   namespace: string,
   owner: (obj: KubeObject) => KubeObject,
-  options: EnsureCredentialsOptions = {},
+  options: EnsureCredentialsOptions,
 ): Promise<CredentialsResult> {
   const values: Partial<Record<CredentialKey, string>> = {};
   const created: string[] = [];
   for (const key of requiredCredentials(sf)) {
     const { secret, key: field } = WHERE[key](sf);
-    let live =
-      cache.get('Secret', namespace, secret) ??
-      (await client.tryGet({ apiVersion: 'v1', kind: 'Secret', namespace, name: secret }));
-    let value = decode(live, field);
+    const ref = { apiVersion: 'v1', kind: 'Secret', namespace, name: secret };
+    let live = await reader.confirmed(ref);
+    let value = secretValue(live, field);
     if (value === undefined && !live) {
       const fresh = render(sf, { namespace, credentials: { [key]: generateCredential() } }).find(
         (o) => o.kind === 'Secret' && o.metadata.name === secret,
       )!;
       try {
-        live = await client.create(owner(fresh as KubeObject), {
-          fieldManager: options.fieldManager ?? 'storefront-operator',
+        live = await reader.client.create(owner(fresh), {
+          fieldManager: options.fieldManager,
           ...(options.dryRun ? { dryRun: true } : {}),
         });
         created.push(secret);
       } catch (e) {
         if (!isAlreadyExists(e)) throw e;
-        live = await client.get({ apiVersion: 'v1', kind: 'Secret', namespace, name: secret });
+        live = await reader.client.get(ref);
       }
-      value = decode(live, field);
+      value = secretValue(live, field);
     }
     if (value === undefined) {
       throw new Error(

@@ -1,0 +1,63 @@
+// What computeStatus reads — the children that carry readiness, the optional APIs the spec needs,
+// the user's Secrets it references — gathered once for both readers: the operator (informer
+// caches) and the deployer's --wait/status (plain GETs).
+import type { Storefront } from '../api/types.ts';
+import { names } from '../render/names.ts';
+import type { Observed, ObservedChild } from '../status/conditions.ts';
+import { missingOptionalKinds, type OptionalKind, ownedKind } from './owned-kinds.ts';
+import type { ObjectReader } from './reader.ts';
+
+/** The children whose state the conditions read, as `[kind, name]`. */
+export function readinessChildren(sf: Storefront): [string, string][] {
+  const n = names(sf);
+  return [
+    ['StatefulSet', n.postgres],
+    ['PersistentVolumeClaim', n.postgresDataClaim],
+    ['Deployment', n.redis],
+    ['Deployment', n.app],
+    ['Job', n.migration],
+    ['Ingress', n.frontDoor],
+    ['HTTPRoute', n.frontDoor],
+    ['Certificate', n.certificate],
+    ['Cluster', n.cnpgCluster],
+    ['Secret', n.tlsSecret],
+  ];
+}
+
+/** Secrets of the user's that the spec references (external services, tls mode `secret`). */
+export function referencedUserSecrets(sf: Storefront): string[] {
+  return [
+    sf.spec.database.mode === 'external' ? sf.spec.database.external?.name : undefined,
+    sf.spec.cache.mode === 'external' ? sf.spec.cache.external?.name : undefined,
+    sf.spec.ingress.tls.mode === 'secret' ? names(sf).tlsSecret : undefined,
+  ].filter((s): s is string => !!s);
+}
+
+/**
+ * Everything computeStatus needs but the reconcile error. `missingApis` is passed in when the
+ * caller already asked discovery (the operator does, once per reconcile), else asked here.
+ */
+export async function observe(
+  reader: ObjectReader,
+  sf: Storefront,
+  namespace: string,
+  missingApis?: ReadonlySet<OptionalKind>,
+): Promise<Observed> {
+  const children = new Map<string, ObservedChild>();
+  await Promise.all(
+    readinessChildren(sf).map(async ([kind, name]) => {
+      const live = await reader.observed({ apiVersion: ownedKind(kind).apiVersion, kind, namespace, name });
+      if (live) children.set(`${kind}/${name}`, live as unknown as ObservedChild);
+    }),
+  );
+  const missingSecrets: string[] = [];
+  for (const name of referencedUserSecrets(sf)) {
+    if (!(await reader.confirmed({ apiVersion: 'v1', kind: 'Secret', namespace, name })))
+      missingSecrets.push(name);
+  }
+  return {
+    children,
+    missingApis: missingApis ?? (await missingOptionalKinds(reader.client, sf)),
+    missingSecrets,
+  };
+}

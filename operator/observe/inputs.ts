@@ -1,0 +1,66 @@
+// What render needs besides the spec, gathered the same way by the operator and the deployer:
+// credentials read before anything is generated and created once (ensureCredentials), the
+// self-signed certificate reused until renewal (selfSignedInputs), the live volume size.
+import type { Storefront } from '../api/types.ts';
+import type { KubeObject } from '../core/object.ts';
+import { generateCredential, type RenderInputs, requiredCredentials } from '../render/inputs.ts';
+import { names } from '../render/names.ts';
+import { ensureCredentials } from './credentials.ts';
+import type { ObjectReader } from './reader.ts';
+import type { TlsDecision } from './self-signed-tls.ts';
+import { selfSignedInputs } from './tls-material.ts';
+
+export interface GatherOptions {
+  /** Marks a credential Secret created here as the caller's (ownerReference, release metadata). */
+  owner: (obj: KubeObject) => KubeObject;
+  /** Manager recorded on created Secrets. */
+  fieldManager: string;
+  /** Create missing Secrets as a server-side dry run: values are fresh, nothing is stored. */
+  dryRun?: boolean;
+  now: Date;
+}
+
+export interface GatheredInputs {
+  inputs: RenderInputs;
+  /** Credential Secrets created by this call (or that a dry run would create). */
+  createdSecrets: string[];
+  /** tls mode selfSigned: what was issued now (if anything) and when to renew. */
+  tls?: TlsDecision;
+}
+
+type PostgresStatefulSet = KubeObject & {
+  spec?: { volumeClaimTemplates?: { spec?: { resources?: { requests?: { storage?: string } } } }[] };
+};
+
+export async function gatherInputs(
+  reader: ObjectReader,
+  sf: Storefront,
+  namespace: string,
+  options: GatherOptions,
+): Promise<GatheredInputs> {
+  const { values, created } = await ensureCredentials(reader, sf, namespace, options.owner, {
+    fieldManager: options.fieldManager,
+    ...(options.dryRun ? { dryRun: true } : {}),
+  });
+  const inputs: RenderInputs = { namespace, credentials: values };
+  const sts = (await reader.observed({
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    namespace,
+    name: names(sf).postgres,
+  })) as PostgresStatefulSet | undefined;
+  const liveSize = sts?.spec?.volumeClaimTemplates?.[0]?.spec?.resources?.requests?.storage;
+  if (liveSize) inputs.observedPostgresVolumeSize = liveSize;
+  if (sf.spec.ingress.tls.mode !== 'selfSigned') return { inputs, createdSecrets: created };
+  const { tls, decision } = await selfSignedInputs(reader, sf, namespace, options.now);
+  inputs.tls = tls;
+  return { inputs, createdSecrets: created, tls: decision };
+}
+
+/** Inputs without a cluster (`--dry-run=client`): fresh credentials, no certificate. */
+export function offlineInputs(sf: Storefront, namespace: string): RenderInputs {
+  return {
+    namespace,
+    credentials: Object.fromEntries(requiredCredentials(sf).map((k) => [k, generateCredential()])),
+  };
+}

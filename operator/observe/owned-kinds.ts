@@ -1,0 +1,63 @@
+// The kinds a Storefront owns, which API group each needs, and which of them are optional (served
+// only when cert-manager, the Gateway API or CloudNativePG is installed). The spec -> optional
+// kinds mapping is written here once; everything else asks these functions.
+import type { Storefront } from '../api/types.ts';
+import type { KindRef } from '../core/object.ts';
+import type { KubeClient } from '../kube/client.ts';
+
+/** Kinds of APIs a cluster may not serve. */
+export type OptionalKind = 'Certificate' | 'HTTPRoute' | 'Cluster';
+
+export interface OwnedKind extends KindRef {
+  /** Set for kinds of optional APIs. */
+  optional?: true;
+}
+
+export const OWNED_KINDS: readonly OwnedKind[] = [
+  { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy' },
+  { apiVersion: 'v1', kind: 'ServiceAccount' },
+  { apiVersion: 'v1', kind: 'Secret' },
+  { apiVersion: 'v1', kind: 'ConfigMap' },
+  { apiVersion: 'v1', kind: 'Service' },
+  { apiVersion: 'v1', kind: 'PersistentVolumeClaim' },
+  { apiVersion: 'apps/v1', kind: 'StatefulSet' },
+  { apiVersion: 'apps/v1', kind: 'Deployment' },
+  { apiVersion: 'batch/v1', kind: 'Job' },
+  { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler' },
+  { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget' },
+  { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress' },
+  { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', optional: true },
+  { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', optional: true },
+  { apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster', optional: true },
+];
+
+export const STOREFRONT_KIND: KindRef = { apiVersion: 'storefront.dev/v1alpha1', kind: 'Storefront' };
+
+/** The owned kind named `kind` (its apiVersion), for reads that start from a kind. */
+export function ownedKind(kind: string): OwnedKind {
+  const found = OWNED_KINDS.find((k) => k.kind === kind);
+  if (!found) throw new Error(`${kind} is not a kind a Storefront owns (observe/owned-kinds.ts)`);
+  return found;
+}
+
+/** The optional kinds this spec renders. */
+export function optionalKindsFor(sf: Storefront): Set<OptionalKind> {
+  const kinds = new Set<OptionalKind>();
+  if (sf.spec.ingress.tls.mode === 'certManager') kinds.add('Certificate');
+  if (sf.spec.ingress.provider === 'gatewayAPI') kinds.add('HTTPRoute');
+  if (sf.spec.database.mode === 'cloudnativepg') kinds.add('Cluster');
+  return kinds;
+}
+
+/** The optional kinds this spec renders that the cluster does not serve. */
+export async function missingOptionalKinds(client: KubeClient, sf: Storefront): Promise<Set<OptionalKind>> {
+  const missing = new Set<OptionalKind>();
+  for (const kind of optionalKindsFor(sf))
+    if (!(await client.resourceFor(ownedKind(kind).apiVersion, kind))) missing.add(kind);
+  return missing;
+}
+
+/** `cert-manager.io/v1 Certificate`: how a missing API is named to people. */
+export function apiName(kind: OptionalKind): string {
+  return `${ownedKind(kind).apiVersion} ${kind}`;
+}
