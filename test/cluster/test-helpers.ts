@@ -1,5 +1,6 @@
 // Small helpers shared by the control-plane tests (real cluster, kubectl from the build).
 import { randomBytes } from 'node:crypto';
+import { eventually } from '../support/eventually.ts';
 import { testCluster } from './context.ts';
 import { type KubectlResult, kubectl, runKubectl } from './harness.ts';
 import { pollUntil } from './http.ts';
@@ -42,6 +43,6 @@ export function deleteNamespace(name: string): void {
 }
 
 /** Polls `kubectl get` until `check` returns a value (generous deadline; never asserts durations). */
-export function waitFor<T>(what: string, check: () => T | undefined, timeoutMs = 180_000): Promise<T> {
-  return pollUntil(what, async () => check(), { timeoutMs, intervalMs: 1_000 });
+export function waitFor<T>(what: string, check: () => T | undefined, timeoutMs = 180_000) {
+  return eventually(what, check, { timeoutMs, intervalMs: 1_000 });
 }

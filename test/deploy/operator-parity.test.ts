@@ -2,36 +2,18 @@
 // namespace) and by `storefront install` (in another) yields the same live objects, minus
 // ownership metadata (ownerReferences, release label/annotation, field managers) and values that
 // are random by design (generated passwords, certificates).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  installCrd,
-  k,
-  kJson,
-  kTry,
-  type OperatorProcess,
-  restrictedNamespace,
-  startOperator,
-  storefrontDoc,
-  waitReady,
-} from '../operator/support.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { k, kJson, operatorSuite, storefrontDoc, waitReady } from '../operator/support.ts';
 import { explain, sf, specFile } from './support.ts';
 
-let op: OperatorProcess;
+const suite = operatorSuite(['sf-twin-op', 'sf-twin-cli'], ([opNs]) => ['--no-leader-elect', '-n', opNs!]);
 let opNs: string;
 let cliNs: string;
 const name = 'twin';
 const KINDS = 'deploy,sts,svc,netpol,sa,pdb,job,ingress,secret,configmap,hpa';
 
 beforeAll(() => {
-  installCrd();
-  opNs = restrictedNamespace('sf-twin-op');
-  cliNs = restrictedNamespace('sf-twin-cli');
-  op = startOperator(['--no-leader-elect', '-n', opNs]);
-});
-
-afterAll(async () => {
-  await op?.kill('SIGTERM');
-  for (const ns of [opNs, cliNs]) if (ns) kTry(['delete', 'namespace', ns, '--wait=false']);
+  [opNs, cliNs] = suite.namespaces as [string, string];
 });
 
 type Obj = { kind: string; metadata: Record<string, any>; [k: string]: any };

@@ -5,6 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cluster, ROOT } from '../operator/support.ts';
+import { storefront } from '../support/storefront.ts';
 
 export interface CliResult {
   code: number | null;
@@ -49,15 +50,7 @@ let files = 0;
 /** Writes a Storefront spec file and returns its path. */
 export function specFile(name: string, spec: Record<string, unknown> = {}): string {
   const file = join(dir, `${name}-${++files}.json`);
-  writeFileSync(
-    file,
-    JSON.stringify({
-      apiVersion: 'storefront.dev/v1alpha1',
-      kind: 'Storefront',
-      metadata: { name },
-      spec: { host: `${name}.example.com`, ...spec },
-    }),
-  );
+  writeFileSync(file, JSON.stringify(storefront(name, spec)));
   return file;
 }
 

@@ -1,6 +1,5 @@
 // operator/kube against the real local control plane: server-side apply, reads, deletes, status
 // patches, events, discovery, applyAll and pruneOwned.
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../operator/core/object.ts';
 import { applyAll, pruneOwned } from '../../operator/kube/apply-all.ts';
@@ -9,60 +8,27 @@ import { dryRunDiff } from '../../operator/kube/diff.ts';
 import { isConflict, isNotFound, KubeApiError } from '../../operator/kube/errors.ts';
 import { rolloutComplete, waitForObject } from '../../operator/kube/wait.ts';
 import { testCluster } from '../cluster/context.ts';
+import { eventually } from '../support/eventually.ts';
+import { createNamespace, deleteCrd, deleteNamespace, installCrd, testCrd } from '../support/kube.ts';
 
 const FM = 'kube-client-test';
 const GROUP = 'kubetest.storefront.dev';
 
-async function eventually<T>(
-  what: string,
-  check: () => Promise<T | undefined>,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = (err as Error).message;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${last})` : ''}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-const widgetCrd: KubeObject = {
-  apiVersion: 'apiextensions.k8s.io/v1',
-  kind: 'CustomResourceDefinition',
-  metadata: { name: `widgets.${GROUP}` },
-  spec: {
-    group: GROUP,
-    scope: 'Namespaced',
-    names: { plural: 'widgets', singular: 'widget', kind: 'Widget', listKind: 'WidgetList' },
-    versions: [
-      {
-        name: 'v1',
-        served: true,
-        storage: true,
-        subresources: { status: {} },
-        schema: {
-          openAPIV3Schema: {
-            type: 'object',
-            properties: {
-              spec: { type: 'object', properties: { size: { type: 'integer' } } },
-              status: {
-                type: 'object',
-                properties: { phase: { type: 'string' }, observedGeneration: { type: 'integer' } },
-              },
-            },
-          },
+const widgetCrd = testCrd('Widget', {
+  subresources: { status: {} },
+  schema: {
+    openAPIV3Schema: {
+      type: 'object',
+      properties: {
+        spec: { type: 'object', properties: { size: { type: 'integer' } } },
+        status: {
+          type: 'object',
+          properties: { phase: { type: 'string' }, observedGeneration: { type: 'integer' } },
         },
       },
-    ],
+    },
   },
-};
+});
 
 describe('KubeClient on the real API server', () => {
   let client: KubeClient;
@@ -71,22 +37,13 @@ describe('KubeClient on the real API server', () => {
 
   beforeAll(async () => {
     client = createKubeClient({ kubeconfig: testCluster().kubeconfig, onRequest: (r) => requests.push(r) });
-    ns = `kube-client-${randomBytes(3).toString('hex')}`;
-    await client.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, { fieldManager: FM });
-    await client.apply(widgetCrd, { fieldManager: FM, force: true });
-    await eventually('Widget CRD served', async () => {
-      client.discovery.invalidate();
-      return (await client.hasApi(GROUP, 'v1', 'Widget')) || undefined;
-    });
+    ns = await createNamespace(client, 'kube-client');
+    await installCrd(client, widgetCrd);
   });
 
   afterAll(async () => {
-    await client?.delete({ apiVersion: 'v1', kind: 'Namespace', name: ns });
-    await client?.delete({
-      apiVersion: 'apiextensions.k8s.io/v1',
-      kind: 'CustomResourceDefinition',
-      name: `widgets.${GROUP}`,
-    });
+    await deleteNamespace(client, ns);
+    await deleteCrd(client, widgetCrd);
   });
 
   it('when a ConfigMap is applied, changed and applied again unchanged, then it is created, updated, and the no-op keeps its resourceVersion', async () => {

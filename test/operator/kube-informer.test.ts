@@ -1,48 +1,25 @@
 // The informer against the real API server: it sees adds, updates and deletes, keeps only what
 // its label selector selects, and recovers on its own when its watch is cut, when its
 // resourceVersion has expired (410 → relist) and when the watch goes silent.
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../operator/core/object.ts';
 import { createKubeClient, type KubeClient } from '../../operator/kube/client.ts';
 import { Informer } from '../../operator/kube/informer.ts';
 import { testCluster } from '../cluster/context.ts';
+import { eventually } from '../support/eventually.ts';
+import {
+  createNamespace,
+  deleteCrd,
+  deleteNamespace,
+  inOwnNamespace,
+  installCrd,
+  testCrd,
+} from '../support/kube.ts';
 
 const FM = 'kube-informer-test';
 const GROUP = 'kubetest.storefront.dev';
 
-const gizmoCrd: KubeObject = {
-  apiVersion: 'apiextensions.k8s.io/v1',
-  kind: 'CustomResourceDefinition',
-  metadata: { name: `gizmos.${GROUP}` },
-  spec: {
-    group: GROUP,
-    scope: 'Namespaced',
-    names: { plural: 'gizmos', singular: 'gizmo', kind: 'Gizmo', listKind: 'GizmoList' },
-    versions: [
-      {
-        name: 'v1',
-        served: true,
-        storage: true,
-        schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
-      },
-    ],
-  },
-};
-
-async function eventually<T>(
-  what: string,
-  check: () => T | undefined | Promise<T | undefined>,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const gizmoCrd = testCrd('Gizmo');
 
 describe('Informer on the real API server', () => {
   let client: KubeClient;
@@ -72,31 +49,15 @@ describe('Informer on the real API server', () => {
     return inf;
   };
 
-  /** Runs `body` in a namespace of its own (a watch nothing else touches), deleted afterwards. */
-  const inOwnNamespace = async (suffix: string, body: (name: string) => Promise<void>) => {
-    const name = `${ns}-${suffix}`;
-    await client.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, { fieldManager: FM });
-    try {
-      await body(name);
-    } finally {
-      await client.delete({ apiVersion: 'v1', kind: 'Namespace', name });
-    }
-  };
-
   beforeAll(async () => {
     client = createKubeClient({ kubeconfig: testCluster().kubeconfig });
-    ns = `kube-informer-${randomBytes(3).toString('hex')}`;
-    await client.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, { fieldManager: FM });
+    ns = await createNamespace(client, 'kube-informer');
   });
 
   afterAll(async () => {
     for (const inf of informers) await inf.stop();
-    await client?.delete({ apiVersion: 'v1', kind: 'Namespace', name: ns });
-    await client?.delete({
-      apiVersion: 'apiextensions.k8s.io/v1',
-      kind: 'CustomResourceDefinition',
-      name: `gizmos.${GROUP}`,
-    });
+    await deleteNamespace(client, ns);
+    await deleteCrd(client, gizmoCrd);
   });
 
   it('when objects are added, updated and deleted, then the cache and handlers follow, and unselected objects stay out', async () => {
@@ -148,11 +109,7 @@ describe('Informer on the real API server', () => {
   it('when it resumes from an expired resourceVersion, then the 410 makes it relist, delivering what changed meanwhile', async () => {
     // A kind whose watch cache starts now: resourceVersion 1 is older than anything it holds, so
     // the API server answers 410 Gone (on a young cluster, ConfigMap's cache may still reach back to 1).
-    await client.apply(gizmoCrd, { fieldManager: FM, force: true });
-    await eventually('Gizmo served', async () => {
-      client.discovery.invalidate();
-      return (await client.hasApi(GROUP, 'v1', 'Gizmo')) || undefined;
-    });
+    await installCrd(client, gizmoCrd);
     const gizmo = (name: string): KubeObject => ({
       apiVersion: `${GROUP}/v1`,
       kind: 'Gizmo',
@@ -214,7 +171,7 @@ describe('Informer on the real API server', () => {
   });
 
   it('when the watch stays silent past quietTimeoutMs, then it is restarted and still delivers later events', async () => {
-    await inOwnNamespace('quiet', async (quietNs) => {
+    await inOwnNamespace(client, 'kube-informer-quiet', async (quietNs) => {
       const inf = start({ namespace: quietNs, quietTimeoutMs: 1_500 }).start();
       await inf.synced;
       await eventually('a quiet restart', () => inf.health().quietTimeouts >= 1, 30_000);
@@ -232,7 +189,7 @@ describe('Informer on the real API server', () => {
   });
 
   it('when the watch resumes from a resourceVersion the server has not reached, then it relists after a few silent watches and delivers again', async () => {
-    await inOwnNamespace('future', async (futureNs) => {
+    await inOwnNamespace(client, 'kube-informer-future', async (futureNs) => {
       // The API server holds such a watch open without a word until its timeout (an etcd restored
       // from an older backup looks like this to every client).
       const inf = start({ namespace: futureNs, watchTimeoutSeconds: 1 }).start();

@@ -1,7 +1,6 @@
 // Leader election on a real Lease: two electors → exactly one leads; stopping the leader hands
 // over at the next retry; killing a leader's process hands over once the lease expires.
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LeaderElector } from '../../operator/controller/leader-election.ts';
@@ -9,24 +8,11 @@ import type { KubeObject } from '../../operator/core/object.ts';
 import { createKubeClient, type KubeClient } from '../../operator/kube/client.ts';
 import { KubeLeaseStore } from '../../operator/kube/lease.ts';
 import { testCluster } from '../cluster/context.ts';
+import { eventually } from '../support/eventually.ts';
+import { createNamespace, deleteNamespace } from '../support/kube.ts';
 
-const FM = 'kube-leader-test';
 const repoRoot = join(import.meta.dirname, '..', '..');
 const timings = { leaseDurationMs: 4_000, renewDeadlineMs: 3_000, retryPeriodMs: 500 };
-
-async function eventually<T>(
-  what: string,
-  check: () => T | undefined | Promise<T | undefined>,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 type LeaseObject = KubeObject & { spec?: { holderIdentity?: string; leaseTransitions?: number } };
 
@@ -36,12 +22,11 @@ describe('LeaderElector on a real Lease', () => {
 
   beforeAll(async () => {
     client = createKubeClient({ kubeconfig: testCluster().kubeconfig });
-    ns = `kube-leader-${randomBytes(3).toString('hex')}`;
-    await client.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, { fieldManager: FM });
+    ns = await createNamespace(client, 'kube-leader');
   });
 
   afterAll(async () => {
-    await client?.delete({ apiVersion: 'v1', kind: 'Namespace', name: ns });
+    await deleteNamespace(client, ns);
   });
 
   const lease = (name: string) =>

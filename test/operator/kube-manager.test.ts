@@ -1,7 +1,6 @@
 // The Manager wiring on the real API server: an informer feeds a controller that runs only while
 // this replica holds the Lease; /readyz turns green once caches sync; /metrics shows reconciles
 // and API calls; stopping releases the Lease.
-import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Controller } from '../../operator/controller/controller.ts';
@@ -11,22 +10,10 @@ import { OperatorMetrics } from '../../operator/controller/metrics.ts';
 import type { KubeObject } from '../../operator/core/object.ts';
 import { createKubeClient, type KubeClient } from '../../operator/kube/client.ts';
 import { testCluster } from '../cluster/context.ts';
+import { eventually } from '../support/eventually.ts';
+import { createNamespace, deleteNamespace } from '../support/kube.ts';
 
 const FM = 'kube-manager-test';
-
-async function eventually<T>(
-  what: string,
-  check: () => T | undefined | Promise<T | undefined>,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('Manager on the real API server', () => {
   let admin: KubeClient;
@@ -34,12 +21,11 @@ describe('Manager on the real API server', () => {
 
   beforeAll(async () => {
     admin = createKubeClient({ kubeconfig: testCluster().kubeconfig });
-    ns = `kube-manager-${randomBytes(3).toString('hex')}`;
-    await admin.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, { fieldManager: FM });
+    ns = await createNamespace(admin, 'kube-manager');
   });
 
   afterAll(async () => {
-    await admin?.delete({ apiVersion: 'v1', kind: 'Namespace', name: ns });
+    await deleteNamespace(admin, ns);
   });
 
   it('when it leads and caches sync, then objects are reconciled, endpoints report it, and stop releases the lease', async () => {

@@ -4,46 +4,37 @@
 // CloudNativePG operator would once the instances are up. The CRD is installed while our operator
 // is already running, as happens when a platform team adds CloudNativePG later.
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { installCrds, thirdPartyCrdsDir } from '../cluster/third-party-crds.ts';
 import {
   cluster,
   condition,
-  installCrd,
   k,
   kJson,
   kTry,
-  type OperatorProcess,
-  restrictedNamespace,
-  startOperator,
+  operatorSuite,
   storefrontDoc,
   waitFor,
   waitReady,
 } from './support.ts';
 
 const CNPG_CRD = join(thirdPartyCrdsDir, 'postgresql.cnpg.io_clusters.yaml');
-let op: OperatorProcess;
-let ns: string;
-
-beforeAll(async () => {
-  installCrd();
+const suite = operatorSuite(['sf-cnpg'], ([ns]) => ['--no-leader-elect', '--namespace', ns!], {
   // Start from a cluster without CloudNativePG even when an earlier run installed it; no other
   // test uses this CRD.
-  kTry([
-    'delete',
-    'crd',
-    'clusters.postgresql.cnpg.io',
-    '--ignore-not-found',
-    '--wait=true',
-    '--timeout=120s',
-  ]);
-  ns = restrictedNamespace('sf-cnpg');
-  op = startOperator(['--no-leader-elect', '--namespace', ns]);
+  beforeOperator: () =>
+    kTry([
+      'delete',
+      'crd',
+      'clusters.postgresql.cnpg.io',
+      '--ignore-not-found',
+      '--wait=true',
+      '--timeout=120s',
+    ]),
 });
-
-afterAll(async () => {
-  await op?.kill('SIGTERM');
-  if (ns) kTry(['delete', 'namespace', ns, '--wait=false']);
+let ns: string;
+beforeAll(() => {
+  ns = suite.namespaces[0]!;
 });
 
 describe('database mode cloudnativepg', () => {

@@ -1,36 +1,27 @@
 // The operator on the real control plane: create, update, drift, deletion with Retain and Delete,
 // and zero writes on a no-op resync (counted in the API server's audit log).
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { auditMark, countAuditWrites } from '../cluster/audit.ts';
 import {
   cluster,
-  installCrd,
   k,
   kJson,
   kTry,
   OPERATOR_USER,
-  type OperatorProcess,
-  restrictedNamespace,
-  startOperator,
+  operatorSuite,
   storefrontDoc,
   waitFor,
   waitReady,
 } from './support.ts';
 
-let op: OperatorProcess;
-let ns: string;
-
-beforeAll(async () => {
-  installCrd();
-  ns = restrictedNamespace('sf-life');
-  // A short resync so the zero-write test sees several full resyncs.
-  op = startOperator(['--resync', '3s', '--no-leader-elect'], undefined, { LOG_LEVEL: 'debug' });
+// A short resync so the zero-write test sees several full resyncs.
+const suite = operatorSuite(['sf-life'], () => ['--resync', '3s', '--no-leader-elect'], {
+  env: { LOG_LEVEL: 'debug' },
 });
-
-afterAll(async () => {
-  await op?.kill('SIGTERM');
-  if (ns) kTry(['delete', 'namespace', ns, '--wait=false']);
+let ns: string;
+beforeAll(() => {
+  ns = suite.namespaces[0]!;
 });
 
 const secretPassword = (name: string) =>
@@ -123,7 +114,7 @@ describe('the Storefront operator', () => {
     // Let in-flight work settle, then count the operator's writes across several 3 s resyncs.
     await new Promise((r) => setTimeout(r, 5_000));
     const reconciles = () =>
-      readFileSync(op.logFile, 'utf8')
+      readFileSync(suite.op.logFile, 'utf8')
         .split('\n')
         .filter((l) => l.includes('"msg":"reconciled"') && l.includes(`"storefront":"${ns}/alpha"`)).length;
     const before = reconciles();

@@ -5,8 +5,11 @@ import { mkdtempSync, openSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll } from 'vitest';
 import { type TestCluster, testCluster } from '../cluster/context.ts';
 import { kubectl, runKubectl, waitForCrds, writeUserKubeconfig } from '../cluster/harness.ts';
+import { eventually } from '../support/eventually.ts';
+import { storefront } from '../support/storefront.ts';
 
 export const ROOT = join(import.meta.dirname, '../..');
 export const OPERATOR_USER = 'storefront-operator-test';
@@ -53,31 +56,16 @@ export function restrictedNamespace(prefix: string): string {
 }
 
 export function storefrontDoc(name: string, spec: Record<string, unknown> = {}): string {
-  return JSON.stringify({
-    apiVersion: 'storefront.dev/v1alpha1',
-    kind: 'Storefront',
-    metadata: { name },
-    spec: { host: `${name}.example.com`, ...spec },
-  });
+  return JSON.stringify(storefront(name, spec));
 }
 
-export async function waitFor<T>(
+/** eventually() at kubectl's pace (each poll of most checks spawns kubectl). */
+export function waitFor<T>(
   what: string,
   probe: () => T | undefined | false | Promise<T | undefined | false>,
   timeoutMs = 180_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await probe();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    await sleep(500);
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+): Promise<Exclude<T, undefined | null | false | ''>> {
+  return eventually(what, probe, { timeoutMs, intervalMs: 500 });
 }
 
 export function condition(
@@ -154,4 +142,35 @@ export function spawnOperator(
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     },
   };
+}
+
+export interface OperatorSuite {
+  /** Filled in before the file's tests run. */
+  op: OperatorProcess;
+  namespaces: string[];
+}
+
+/**
+ * The set-up operator test files share, registered as hooks: the CRD, one restricted namespace per
+ * prefix, `beforeOperator` (e.g. removing a CRD the file wants absent), the operator with the
+ * arguments `args` gives for those namespaces; after the file, the operator is stopped and the
+ * namespaces deleted.
+ */
+export function operatorSuite(
+  prefixes: string[],
+  args: (namespaces: string[]) => string[],
+  options: { env?: Record<string, string>; beforeOperator?: () => void } = {},
+): OperatorSuite {
+  const suite = { namespaces: [] } as unknown as OperatorSuite;
+  beforeAll(() => {
+    installCrd();
+    options.beforeOperator?.();
+    suite.namespaces = prefixes.map(restrictedNamespace);
+    suite.op = startOperator(args(suite.namespaces), undefined, options.env);
+  });
+  afterAll(async () => {
+    await suite.op?.kill('SIGTERM');
+    for (const ns of suite.namespaces) kTry(['delete', 'namespace', ns, '--wait=false']);
+  });
+  return suite;
 }

@@ -1,4 +1,5 @@
 import { createServer } from 'node:net';
+import { eventually } from '../../support/eventually.ts';
 
 /** A port that was free on loopback a moment ago (the kernel picks it). */
 export async function freePort(): Promise<number> {
@@ -14,23 +15,9 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (err) {
-      lastError = err;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}${lastError ? `: ${(lastError as Error).message}` : ''}`);
+/** eventually() with the app tests' pace (a local server answers within milliseconds). */
+export function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000) {
+  return eventually(what, probe, { timeoutMs, intervalMs: 100 });
 }
 
 const spawned = new Set<{ kill: (signal: NodeJS.Signals) => boolean; exitCode: number | null }>();
