@@ -104,6 +104,22 @@ async function advance(clock: ManualClock, ms: number, step = 100): Promise<void
   }
 }
 
+/** Replica `a` alone on a fresh lease, leading after its first second; `reasons` records why it stops. */
+async function leaderA() {
+  const clock = new ManualClock(0);
+  const store = new MemoryLeaseStore();
+  const reasons: string[] = [];
+  const a = new LeaderElector({
+    store,
+    identity: 'a',
+    clock,
+    onStoppedLeading: (r) => reasons.push(r),
+  }).start();
+  await advance(clock, 1_000);
+  expect(a.isLeader()).toBe(true);
+  return { clock, store, reasons, a };
+}
+
 describe('LeaderElector', () => {
   it('when two replicas campaign, then exactly one leads; when it stops, the other takes over before the lease would expire', async () => {
     const clock = new ManualClock(1_000_000);
@@ -135,17 +151,7 @@ describe('LeaderElector', () => {
   });
 
   it('when the leader cannot renew for renewDeadline, then it steps down; the lease then expires for others', async () => {
-    const clock = new ManualClock(0);
-    const store = new MemoryLeaseStore();
-    const reasons: string[] = [];
-    const a = new LeaderElector({
-      store,
-      identity: 'a',
-      clock,
-      onStoppedLeading: (r) => reasons.push(r),
-    }).start();
-    await advance(clock, 1_000);
-    expect(a.isLeader()).toBe(true);
+    const { clock, store, reasons, a } = await leaderA();
     store.failing = true;
     await advance(clock, 9_000);
     expect(a.isLeader()).toBe(true);
@@ -158,17 +164,7 @@ describe('LeaderElector', () => {
   });
 
   it('when another replica overwrites the lease, then the leader steps down as taken-over', async () => {
-    const clock = new ManualClock(0);
-    const store = new MemoryLeaseStore();
-    const reasons: string[] = [];
-    const a = new LeaderElector({
-      store,
-      identity: 'a',
-      clock,
-      onStoppedLeading: (r) => reasons.push(r),
-    }).start();
-    await advance(clock, 1_000);
-    expect(a.isLeader()).toBe(true);
+    const { clock, store, reasons, a } = await leaderA();
     await store.update({ ...store.lease!.spec, holderIdentity: 'intruder' }, store.lease!.resourceVersion);
     await advance(clock, 2_500);
     expect(a.isLeader()).toBe(false);

@@ -16,6 +16,21 @@ async function settle(): Promise<void> {
   for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
 }
 
+/** One worker busy with `a` (held until `first.open()`), `b` queued behind it; `seen` lists finished keys. */
+async function busyWithA() {
+  const q = new WorkQueue({ concurrency: 1, clock: new ManualClock() });
+  const first = gate();
+  const seen: string[] = [];
+  q.start(async (key) => {
+    if (key === 'a') await first.promise;
+    seen.push(key);
+  });
+  q.add('a');
+  q.add('b');
+  await settle();
+  return { q, first, seen };
+}
+
 describe('WorkQueue', () => {
   it('when a key is added several times before a worker takes it, then it is handled once', async () => {
     const q = new WorkQueue({ clock: new ManualClock() });
@@ -171,16 +186,7 @@ describe('WorkQueue', () => {
   });
 
   it('when shut down with drain, then queued and in-flight keys finish before it resolves and new keys are refused', async () => {
-    const q = new WorkQueue({ concurrency: 1, clock: new ManualClock() });
-    const first = gate();
-    const seen: string[] = [];
-    q.start(async (key) => {
-      if (key === 'a') await first.promise;
-      seen.push(key);
-    });
-    q.add('a');
-    q.add('b');
-    await settle();
+    const { q, first, seen } = await busyWithA();
     let resolved = false;
     const done = q.shutdown({ drain: true }).then((v) => {
       resolved = true;
@@ -196,16 +202,7 @@ describe('WorkQueue', () => {
   });
 
   it('when shut down without drain, then queued keys are dropped but in-flight work is awaited', async () => {
-    const q = new WorkQueue({ concurrency: 1, clock: new ManualClock() });
-    const first = gate();
-    const seen: string[] = [];
-    q.start(async (key) => {
-      if (key === 'a') await first.promise;
-      seen.push(key);
-    });
-    q.add('a');
-    q.add('b');
-    await settle();
+    const { q, first, seen } = await busyWithA();
     const done = q.shutdown({ drain: false });
     first.open();
     expect(await done).toBe(true);
