@@ -38,32 +38,26 @@ export function lockState(
   const since = a[LOCK_SINCE] ?? 'an unknown time';
   const heartbeat = a[LOCK_HEARTBEAT] ?? '';
   const interval = Number(a[LOCK_INTERVAL] ?? DEFAULT_HEARTBEAT_MS) || DEFAULT_HEARTBEAT_MS;
+  const held = (stale: boolean, why: string): LockState => ({
+    held: true,
+    stale,
+    holder,
+    since,
+    heartbeat,
+    why,
+  });
   const beat = Date.parse(heartbeat);
-  if (Number.isNaN(beat))
-    return { held: true, stale: true, holder, since, heartbeat, why: 'it has no heartbeat' };
+  if (Number.isNaN(beat)) return held(true, 'it has no heartbeat');
   const silentMs = now.getTime() - beat;
-  if (silentMs > STALE_FACTOR * interval) {
-    return {
-      held: true,
-      stale: true,
-      holder,
-      since,
-      heartbeat,
-      why: `no heartbeat for ${Math.round(silentMs / 1000)}s (expected every ${Math.round(interval / 1000)}s)`,
-    };
-  }
+  if (silentMs > STALE_FACTOR * interval)
+    return held(
+      true,
+      `no heartbeat for ${Math.round(silentMs / 1000)}s (expected every ${Math.round(interval / 1000)}s)`,
+    );
   const deadline = Date.parse(a[LOCK_DEADLINE] ?? '');
-  if (!Number.isNaN(deadline) && now.getTime() > deadline) {
-    return {
-      held: true,
-      stale: true,
-      holder,
-      since,
-      heartbeat,
-      why: `it is past its declared deadline ${a[LOCK_DEADLINE]}`,
-    };
-  }
-  return { held: true, stale: false, holder, since, heartbeat, why: 'heartbeat is fresh' };
+  if (!Number.isNaN(deadline) && now.getTime() > deadline)
+    return held(true, `it is past its declared deadline ${a[LOCK_DEADLINE]}`);
+  return held(false, 'heartbeat is fresh');
 }
 
 export function withoutLock(annotations: Record<string, string> | undefined): Record<string, string> {
