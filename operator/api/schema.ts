@@ -166,13 +166,15 @@ export const optional = <S extends Schema>(schema: S): Property<S, 'optional'> =
 });
 /** Defaults are scalars; an object's default is its fields' defaults, spelled out. */
 type ScalarDefault<S> =
-  S extends StringSchema<infer T>
-    ? T
-    : S extends IntegerSchema
-      ? number
-      : S extends BooleanSchema
-        ? boolean
-        : never;
+  S extends ArraySchema<infer I>
+    ? ScalarDefault<I>[]
+    : S extends StringSchema<infer T>
+      ? T
+      : S extends IntegerSchema
+        ? number
+        : S extends BooleanSchema
+          ? boolean
+          : never;
 /** A field with a default; an object gets the full default of its fields (what the API server fills in). */
 export const defaulted = <S extends Schema>(
   schema: S,

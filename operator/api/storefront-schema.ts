@@ -1,9 +1,24 @@
 // The Storefront API, storefront.dev/v1alpha1: the single definition of its fields, defaults and
 // rules. Types (types.ts), the CRD (crd.ts), CLI validation (validate.ts) and the spec reference
 // in the README are all generated from this file.
+
+import { isIP } from 'node:net';
+import { isCanonicalCidr } from './cidr.ts';
 import { QUANTITY_PATTERN } from './openapi.ts';
 import { compareQuantities } from './quantity.ts';
-import { arr, bool, defaulted, int, obj, oneOf, optional, type Rule, required, str } from './schema.ts';
+import {
+  arr,
+  bool,
+  defaulted,
+  int,
+  obj,
+  oneOf,
+  optional,
+  type Rule,
+  required,
+  type StringSchema,
+  str,
+} from './schema.ts';
 import { RESERVED_ENV } from './shop-env.ts';
 
 export const GROUP = 'storefront.dev';
@@ -19,6 +34,16 @@ export const DEFAULT_POSTGRES_VERSION = '17';
 
 const DNS_SUBDOMAIN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$';
 const DNS_LABEL = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
+
+/**
+ * Egress of external mode when externalEgressCIDRs is not set: anywhere except link-local
+ * addresses, where clouds serve instance metadata and credentials (169.254.169.254,
+ * fd00:ec2::254 on AWS' IPv6).
+ */
+export const DEFAULT_EXTERNAL_EGRESS = [
+  { cidr: '0.0.0.0/0', except: ['169.254.0.0/16'] },
+  { cidr: '::/0', except: ['fe80::/10', 'fd00:ec2::254/128'] },
+] as const;
 // registry[:port]/path[:tag][@sha256:digest] — the shape of distribution's reference grammar.
 const IMAGE_REFERENCE =
   '^([a-zA-Z0-9.-]+(:[0-9]+)?/)?[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$';
@@ -26,14 +51,41 @@ const ENV_NAME = '^[A-Za-z_][A-Za-z0-9_]*$';
 
 export { RESERVED_ENV };
 
-const quantity = (description: string) =>
-  str({
-    description,
+/**
+ * A Kubernetes quantity of at least `min`: zero and sub-unit values ("0", "0.5" bytes, "100m" of
+ * memory) are refused, since the container runtime, Redis (maxmemory 0 = unlimited) or the volume
+ * would take them to mean something else entirely.
+ */
+const quantity = (description: string, min: string): StringSchema => ({
+  ...str({
+    description: `${description} At least ${min}.`,
     pattern: QUANTITY_PATTERN,
     maxLength: 32,
     quantity: true,
     patternDescription: 'a quantity',
-  });
+  }),
+  rules: [
+    {
+      cel: `quantity(self).compareTo(quantity('${min}')) >= 0`,
+      message: `must be at least ${min}`,
+      check: (s) => compareQuantities(s, min) >= 0,
+    },
+  ],
+});
+const cpu = (description: string) => quantity(description, '1m');
+const bytes = (description: string) => quantity(description, '1Mi');
+
+/** A DNS name the front door can route; an IP address is not a host name (Ingress refuses it too). */
+const dnsName = (description: string, extra: Partial<StringSchema> = {}): StringSchema => ({
+  ...str({ description, pattern: DNS_SUBDOMAIN, maxLength: 253, ...extra }),
+  rules: [
+    {
+      cel: '!isIP(self)',
+      message: 'must be a DNS name, not an IP address',
+      check: (s) => isIP(s) === 0,
+    },
+  ],
+});
 
 const image = (description: string) => str({ description, pattern: IMAGE_REFERENCE, maxLength: 512 });
 
@@ -54,8 +106,8 @@ const resources = (what: string, d: { cpu: string; memory: string; cpuLimit: str
       requests: defaulted(
         obj(
           {
-            cpu: defaulted(quantity(`CPU the ${what} is guaranteed.`), d.cpu),
-            memory: defaulted(quantity(`Memory the ${what} is guaranteed.`), d.memory),
+            cpu: defaulted(cpu(`CPU the ${what} is guaranteed.`), d.cpu),
+            memory: defaulted(bytes(`Memory the ${what} is guaranteed.`), d.memory),
           },
           { description: `Resource requests of the ${what}.` },
         ),
@@ -63,9 +115,9 @@ const resources = (what: string, d: { cpu: string; memory: string; cpuLimit: str
       limits: defaulted(
         obj(
           {
-            cpu: defaulted(quantity(`CPU limit of the ${what}.`), d.cpuLimit),
+            cpu: defaulted(cpu(`CPU limit of the ${what}.`), d.cpuLimit),
             memory: defaulted(
-              quantity(`Memory limit of the ${what}; the container is OOM-killed above it.`),
+              bytes(`Memory limit of the ${what}; the container is OOM-killed above it.`),
               d.memoryLimit,
             ),
           },
@@ -315,8 +367,9 @@ const ingress = obj(
     rateLimit: defaulted(rateLimit),
     bodySizeLimit: defaulted(
       str({
-        description: 'Largest request body accepted by the front door (nginx size: 1m, 512k).',
-        pattern: '^[0-9]+[kKmMgG]?$',
+        description:
+          'Largest request body accepted by the front door (nginx size: 1m, 512k); 0 (nginx: no limit) is refused.',
+        pattern: '^[1-9][0-9]*[kKmMgG]?$',
         maxLength: 16,
       }),
       '1m',
@@ -325,7 +378,10 @@ const ingress = obj(
       obj(
         {
           enabled: defaulted(
-            bool({ description: 'Enable ModSecurity with the OWASP Core Rule Set (provider nginx).' }),
+            bool({
+              description:
+                "Enable ModSecurity with the OWASP Core Rule Set (provider nginx). It only DETECTS and logs: ingress-nginx runs ModSecurity in its default SecRuleEngine DetectionOnly, and switching it to blocking needs a snippet annotation, which Storefront never renders; to block, set SecRuleEngine On in the ingress controller's ConfigMap (modsecurity-snippet), a cluster-admin decision.",
+            }),
             false,
           ),
         },
@@ -372,13 +428,7 @@ const cdn = obj(
         maxLength: 512,
       }),
     ),
-    originHost: optional(
-      str({
-        description: 'Extra host the CDN pulls /static from (added to the front door).',
-        pattern: DNS_SUBDOMAIN,
-        maxLength: 253,
-      }),
-    ),
+    originHost: optional(dnsName('Extra host the CDN pulls /static from (added to the front door).')),
     staticMaxAgeSeconds: defaulted(
       int({
         description: 'Cache lifetime of fingerprinted static assets (sent as immutable).',
@@ -395,8 +445,9 @@ const storage = obj(
   {
     size: defaulted(
       {
-        ...quantity('Size of the data volume; it may grow, never shrink.'),
+        ...bytes('Size of the data volume; it may grow, never shrink.'),
         rules: [
+          ...(bytes('').rules ?? []),
           {
             cel: 'quantity(self).compareTo(quantity(oldSelf)) >= 0',
             message: 'the volume cannot shrink (it may only grow)',
@@ -473,6 +524,16 @@ const database = obj(
         transition: true,
         check: (s, o) => s.mode === o.mode,
       },
+      {
+        // A new major version cannot start on the old one's data directory: Postgres would
+        // crash-loop. Until an upgrade path exists, the change is refused (README: Upgrading Postgres).
+        cel: "self.mode != 'managed' || oldSelf.mode != 'managed' || self.version == oldSelf.version",
+        message:
+          'the Postgres major version of a managed database cannot change in place (the new version cannot read the old data directory); see "Upgrading Postgres" in the README',
+        fieldPath: '.version',
+        transition: true,
+        check: (s, o) => s.mode !== 'managed' || o.mode !== 'managed' || s.version === o.version,
+      },
     ],
   },
 );
@@ -488,8 +549,8 @@ const cache = obj(
     ),
     image: defaulted(image('Redis image (managed).'), DEFAULT_REDIS_IMAGE),
     maxMemory: defaulted(
-      quantity(
-        'Redis maxmemory (evicting cache entries only, volatile-lru: carts are never evicted); keep it below limits.memory.',
+      bytes(
+        'Redis maxmemory (evicting cache entries only, volatile-lru: carts are never evicted); keep it below limits.memory. "0" (unlimited in Redis) is refused.',
       ),
       '256Mi',
     ),
@@ -544,11 +605,46 @@ const networkPolicy = obj(
       }),
     ),
     externalEgressCIDRs: optional(
-      arr(str({ description: 'A CIDR.', pattern: '^[0-9a-fA-F.:]+/[0-9]{1,3}$', maxLength: 64 }), {
+      arr(
+        {
+          ...str({
+            description: 'An IPv4 or IPv6 CIDR in canonical form (no host bits set), e.g. 10.0.0.0/8.',
+            pattern: '^[0-9a-fA-F.:]+/[0-9]{1,3}$',
+            maxLength: 64,
+          }),
+          rules: [
+            {
+              cel: 'isCIDR(self) && cidr(self).masked() == cidr(self)',
+              message: 'must be a CIDR with no host bits set, e.g. 10.0.0.0/8 or 2001:db8::/32',
+              check: (s: string) => isCanonicalCidr(s),
+            },
+          ],
+        },
+        {
+          description: `Where external databases/caches live (egress to these addresses, on externalDatabasePorts/externalCachePorts only); default ${DEFAULT_EXTERNAL_EGRESS.map((e) => `${e.cidr} except ${e.except.join(', ')}`).join('; ')} (link-local and cloud metadata addresses stay unreachable).`,
+          maxItems: 32,
+        },
+      ),
+    ),
+    externalDatabasePorts: defaulted(
+      arr(int({ description: 'A TCP port.', minimum: 1, maximum: 65535 }), {
         description:
-          'Where external databases/caches live (egress on their ports only); default 0.0.0.0/0 and ::/0.',
-        maxItems: 32,
+          'TCP ports the app and the migration may reach an external database on (database mode external).',
+        minItems: 1,
+        maxItems: 8,
+        listType: 'set',
       }),
+      [5432],
+    ),
+    externalCachePorts: defaulted(
+      arr(int({ description: 'A TCP port.', minimum: 1, maximum: 65535 }), {
+        description:
+          'TCP ports the app may reach an external Redis on (cache mode external; 6380 is the usual TLS port).',
+        minItems: 1,
+        maxItems: 8,
+        listType: 'set',
+      }),
+      [6379, 6380],
     ),
   },
   { description: "Network isolation of the Storefront's pods." },
@@ -556,14 +652,7 @@ const networkPolicy = obj(
 
 export const specSchema = obj(
   {
-    host: required(
-      str({
-        description: 'Public DNS name of the shop (no wildcard).',
-        pattern: DNS_SUBDOMAIN,
-        maxLength: 253,
-        minLength: 1,
-      }),
-    ),
+    host: required(dnsName('Public DNS name of the shop (no wildcard, no IP address).', { minLength: 1 })),
     app: defaulted(app),
     ingress: defaulted(ingress),
     cdn: defaulted(cdn),

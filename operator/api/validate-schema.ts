@@ -8,9 +8,19 @@ export interface FieldError {
   message: string;
 }
 
+/** Longest part of a bad value an error echoes: a 50 MB field must not become a 50 MB message. */
+export const ECHO_LIMIT = 64;
+
+/** A value as an error shows it: at most ECHO_LIMIT characters, marked when cut. */
+export function preview(s: string): string {
+  return s.length <= ECHO_LIMIT
+    ? JSON.stringify(s)
+    : `${JSON.stringify(s.slice(0, ECHO_LIMIT))}... (${s.length} characters)`;
+}
+
 const fmt = (v: unknown) =>
   typeof v === 'string'
-    ? JSON.stringify(v)
+    ? preview(v)
     : isPlainObject(v)
       ? '"object"'
       : Array.isArray(v)
@@ -27,6 +37,11 @@ export function validateSchema(schema: Schema, value: unknown, path: string, old
   return errors;
 }
 
+/** Errors from rules rather than structure: a broken rule below does not stop the rules above. */
+const ruleErrors = new WeakSet<FieldError>();
+const structural = (errors: FieldError[], from: number) =>
+  errors.slice(from).filter((e) => !ruleErrors.has(e)).length;
+
 function walk(schema: Schema, value: unknown, path: string, old: unknown, errors: FieldError[]): void {
   const before = errors.length;
   const err = (p: string, detail: string) => errors.push({ path: p, message: `${p}: ${detail}` });
@@ -36,14 +51,16 @@ function walk(schema: Schema, value: unknown, path: string, old: unknown, errors
         err(path, `Invalid value: ${fmt(value)}: ${path} in body must be of type string: ${typeName(value)}`);
         return;
       }
+      // Length first: a pattern run over megabytes costs time and stack, and says nothing new.
+      if (schema.maxLength !== undefined && value.length > schema.maxLength) {
+        err(path, `Too long: may not be more than ${schema.maxLength} bytes`);
+        return;
+      }
       if (schema.enum && !schema.enum.includes(value)) {
         err(
           path,
           `Unsupported value: ${fmt(value)}: supported values: ${schema.enum.map((e) => `"${e}"`).join(', ')}`,
         );
-      }
-      if (schema.maxLength !== undefined && value.length > schema.maxLength) {
-        err(path, `Too long: may not be more than ${schema.maxLength} bytes`);
       }
       if (schema.minLength !== undefined && value.length < schema.minLength) {
         err(
@@ -94,6 +111,7 @@ function walk(schema: Schema, value: unknown, path: string, old: unknown, errors
       }
       if (schema.maxItems !== undefined && value.length > schema.maxItems) {
         err(path, `Too many: ${value.length}: must have at most ${schema.maxItems} items`);
+        return;
       }
       if (schema.minItems !== undefined && value.length < schema.minItems) {
         err(
@@ -131,13 +149,28 @@ function walk(schema: Schema, value: unknown, path: string, old: unknown, errors
       }
       const props = schema.properties as Record<string, Property>;
       for (const key of Object.keys(value)) {
-        if (!(key in props)) err(`${path}.${key}`, `unknown field "${path}.${key}"`);
+        // Own fields only: `constructor`, `toString` and `__proto__` are not fields of ours.
+        if (!Object.hasOwn(props, key)) {
+          const shown = key.length > ECHO_LIMIT ? `${key.slice(0, ECHO_LIMIT)}...` : key;
+          err(`${path}.${shown}`, `unknown field "${path}.${shown}"`);
+        }
       }
       for (const [key, prop] of Object.entries(props)) {
-        const child = value[key];
-        const childOld = isPlainObject(old) ? old[key] : undefined;
-        if (child === undefined || child === null) {
+        const child = Object.hasOwn(value, key) ? value[key] : undefined;
+        const childOld = isPlainObject(old) && Object.hasOwn(old, key) ? old[key] : undefined;
+        if (child === undefined) {
           if (prop.presence === 'required') err(`${path}.${key}`, 'Required value');
+          continue;
+        }
+        if (child === null) {
+          // The API server prunes such a null and defaults the field; the CLI says so instead of
+          // guessing, because `app: null` or `minReplicas: null` is rarely what was meant.
+          const want =
+            prop.schema.type === 'object' || prop.schema.type === 'map'
+              ? 'an object'
+              : `a ${prop.schema.type}`;
+          const hint = prop.presence === 'defaulted' ? ' (leave the field out to take its default)' : '';
+          err(`${path}.${key}`, `Invalid value: null: ${path}.${key} must be ${want}${hint}`);
           continue;
         }
         walk(prop.schema, child, `${path}.${key}`, childOld, errors);
@@ -145,8 +178,9 @@ function walk(schema: Schema, value: unknown, path: string, old: unknown, errors
       break;
     }
   }
-  // Rules run only on values that are structurally valid, as CEL needs typed input.
-  if (errors.length === before && schema.rules) runRules(schema.rules, value, old, path, errors);
+  // Rules run only on values that are structurally valid, as CEL needs typed input; like the API
+  // server, every rule runs even when another rule failed.
+  if (structural(errors, before) === 0 && schema.rules) runRules(schema.rules, value, old, path, errors);
 }
 
 function runRules(rules: Rule[], value: unknown, old: unknown, path: string, errors: FieldError[]): void {
@@ -160,7 +194,9 @@ function runRules(rules: Rule[], value: unknown, old: unknown, path: string, err
     }
     if (ok) continue;
     const p = rule.fieldPath ? path + rule.fieldPath : path;
-    errors.push({ path: p, message: `${p}: Invalid value: ${fmt(value)}: ${rule.message}` });
+    const error = { path: p, message: `${p}: Invalid value: ${fmt(value)}: ${rule.message}` };
+    ruleErrors.add(error);
+    errors.push(error);
   }
 }
 

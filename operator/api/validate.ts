@@ -3,7 +3,7 @@
 import { applyDefaults, isPlainObject } from './schema.ts';
 import { GROUP, KIND, specSchema, VERSION } from './storefront-schema.ts';
 import type { Storefront } from './types.ts';
-import { type FieldError, validateSchema } from './validate-schema.ts';
+import { type FieldError, preview, validateSchema } from './validate-schema.ts';
 
 export type { FieldError } from './validate-schema.ts';
 
@@ -31,24 +31,24 @@ export function validateStorefront(doc: unknown, old?: unknown): FieldError[] {
     return [{ path: '<root>', message: '<root>: Invalid value: the document must be a YAML/JSON object' }];
   const errors: FieldError[] = [];
   const push = (path: string, detail: string) => errors.push({ path, message: `${path}: ${detail}` });
+  const shown = (v: unknown) => (typeof v === 'string' ? preview(v) : (JSON.stringify(v) ?? 'undefined'));
   if (doc.apiVersion !== `${GROUP}/${VERSION}`)
     push(
       'apiVersion',
-      `Unsupported value: ${JSON.stringify(doc.apiVersion)}: supported values: "${GROUP}/${VERSION}"`,
+      `Unsupported value: ${shown(doc.apiVersion)}: supported values: "${GROUP}/${VERSION}"`,
     );
-  if (doc.kind !== KIND)
-    push('kind', `Unsupported value: ${JSON.stringify(doc.kind)}: supported values: "${KIND}"`);
+  if (doc.kind !== KIND) push('kind', `Unsupported value: ${shown(doc.kind)}: supported values: "${KIND}"`);
   for (const key of Object.keys(doc)) {
     if (!['apiVersion', 'kind', 'metadata', 'spec', 'status'].includes(key))
-      push(key, `unknown field "${key}"`);
+      push(key.slice(0, 64), `unknown field "${key.slice(0, 64)}"`);
   }
   const meta = doc.metadata;
   const name = isPlainObject(meta) ? meta.name : undefined;
   if (typeof name !== 'string' || name === '') push('metadata.name', 'Required value');
   else if (name.length > MAX_NAME_LENGTH || !new RegExp(NAME_PATTERN).test(name)) {
-    push('metadata.name', `Invalid value: ${JSON.stringify(name)}: ${nameRule.message}`);
+    push('metadata.name', `Invalid value: ${preview(name)}: ${nameRule.message}`);
   }
-  if (doc.spec === undefined) push('spec', 'Required value');
+  if (doc.spec === undefined || doc.spec === null) push('spec', 'Required value');
   else {
     const spec = applyDefaults(specSchema, doc.spec);
     const oldSpec =

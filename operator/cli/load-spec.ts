@@ -1,8 +1,9 @@
 // Reading Storefront specs from files: YAML or JSON, one or more documents.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
 import type { Storefront } from '../api/types.ts';
 import { parseStorefront, StorefrontValidationError } from '../api/validate.ts';
+import { preview } from '../api/validate-schema.ts';
 
 export class SpecFileError extends Error {
   constructor(message: string) {
@@ -11,14 +12,30 @@ export class SpecFileError extends Error {
   }
 }
 
+/**
+ * Largest spec file read: the API server takes no request above 3 MiB (etcd stores at most
+ * 1.5 MiB per object) and a Storefront is a few kB. The bound comes before parsing, since the YAML
+ * parser needs gigabytes for a 50 MB quoted scalar; fields below it are named by validation.
+ */
+export const MAX_SPEC_FILE_BYTES = 3 * 1024 * 1024;
+
+function tooBig(file: string, bytes: number): SpecFileError {
+  return new SpecFileError(
+    `${file}: the file is ${(bytes / 1024 / 1024).toFixed(1)} MiB; a Storefront spec is a few kB and the API server refuses objects above 3 MiB, so it was not parsed (look for a pasted blob in a field)`,
+  );
+}
+
 /** Loads every Storefront in a file (`-` = stdin), validated and defaulted; throws naming each bad field. */
 export function loadStorefronts(file: string): Storefront[] {
   let text: string;
   try {
+    if (file !== '-' && statSync(file).size > MAX_SPEC_FILE_BYTES) throw tooBig(file, statSync(file).size);
     text = readFileSync(file === '-' ? 0 : file, 'utf8');
   } catch (e) {
+    if (e instanceof SpecFileError) throw e;
     throw new SpecFileError(`cannot read ${file}: ${(e as Error).message}`);
   }
+  if (text.length > MAX_SPEC_FILE_BYTES) throw tooBig(file, Buffer.byteLength(text));
   const docs = parseAllDocuments(text);
   if (!Array.isArray(docs)) throw new SpecFileError(`${file}: not a YAML stream`);
   const values: unknown[] = [];
@@ -34,7 +51,7 @@ export function loadStorefronts(file: string): Storefront[] {
   const result: Storefront[] = [];
   values.forEach((v, i) => {
     const name = (v as { metadata?: { name?: unknown } })?.metadata?.name;
-    const what = `${file}: document ${i + 1}${typeof name === 'string' ? ` (Storefront "${name}")` : ''}`;
+    const what = `${file}: document ${i + 1}${typeof name === 'string' ? ` (Storefront ${preview(name)})` : ''}`;
     try {
       result.push(parseStorefront(v, what));
     } catch (e) {
@@ -42,6 +59,23 @@ export function loadStorefronts(file: string): Storefront[] {
       else throw e;
     }
   });
+  problems.push(...duplicates(file, result));
   if (problems.length) throw new SpecFileError(problems.join('\n'));
   return result;
+}
+
+/** Two Storefronts of one name and namespace in one file: the second would silently replace the first. */
+function duplicates(file: string, storefronts: Storefront[]): string[] {
+  const first = new Map<string, number>();
+  const problems: string[] = [];
+  storefronts.forEach((sf, i) => {
+    const key = `${sf.metadata.namespace ?? ''}/${sf.metadata.name}`;
+    const seen = first.get(key);
+    if (seen === undefined) first.set(key, i);
+    else
+      problems.push(
+        `${file}: Storefront "${sf.metadata.name}" is defined twice (Storefronts ${seen + 1} and ${i + 1} of the file):\n  - metadata.name: Duplicate value: "${sf.metadata.name}": give each Storefront its own name, or keep one of them`,
+      );
+  });
+  return problems;
 }

@@ -15,6 +15,7 @@ import { manifestOf, type Release } from './release.ts';
 import type { StoredRelease } from './release-store.ts';
 import { lockRevision, type RevisionOptions, runRevision } from './revision.ts';
 import { runRollback } from './rollback.ts';
+import { checkTransition } from './transition.ts';
 
 export interface InstallOptions extends RevisionOptions {
   command: 'install' | 'upgrade';
@@ -123,6 +124,7 @@ export async function runInstall(
   }
   const { lock, history } = await lockRevision(ctx, name, options, (h) => {
     const kind = installable(h, name, namespace, options);
+    if (kind === 'upgrade') checkTransition(h, sf);
     return {
       status: kind === 'install' ? 'pending-install' : 'pending-upgrade',
       description: kind === 'install' ? 'Install in progress' : 'Upgrade in progress',

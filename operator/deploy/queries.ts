@@ -95,7 +95,9 @@ export async function status(ctx: DeployContext, name: string, json: boolean): P
 }
 
 export async function list(ctx: DeployContext, allNamespaces: boolean, json: boolean): Promise<void> {
-  const all = await ctx.store.list(allNamespaces ? undefined : ctx.namespace);
+  const all = await ctx.store.list(allNamespaces ? undefined : ctx.namespace, (problem) =>
+    ctx.err(`warning: skipped: ${problem}`),
+  );
   if (json) return printSummaries(ctx, all);
   ctx.out(
     table(

@@ -52,8 +52,12 @@ export class ReleaseStore {
       .sort((a, b) => a.release.revision - b.release.revision);
   }
 
-  /** The newest revision of every release in a namespace (all namespaces when omitted). */
-  async list(namespace?: string): Promise<StoredRelease[]> {
+  /**
+   * The newest revision of every release in a namespace (all namespaces when omitted). A record
+   * that cannot be read (corrupt, or planted by someone who may write Secrets somewhere) is
+   * reported to `unreadable` and skipped, so one bad Secret does not hide every other release.
+   */
+  async list(namespace?: string, unreadable?: (problem: string) => void): Promise<StoredRelease[]> {
     const { items } = await this.client.list({
       ...SECRET,
       ...(namespace ? { namespace } : {}),
@@ -61,7 +65,13 @@ export class ReleaseStore {
     });
     const newest = new Map<string, StoredRelease>();
     for (const secret of items) {
-      const release = releaseFromSecret(secret);
+      let release: Release;
+      try {
+        release = releaseFromSecret(secret);
+      } catch (e) {
+        unreadable?.((e as Error).message);
+        continue;
+      }
       const key = `${release.namespace}/${release.name}`;
       const seen = newest.get(key);
       if (!seen || seen.release.revision < release.revision) newest.set(key, { release, secret });

@@ -1,9 +1,11 @@
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { render } from '../render/render.ts';
 import { fixedInputs, loadExample } from '../render/testdata/fixtures.ts';
 import {
   decodeRelease,
   encodeRelease,
+  MAX_RELEASE_BYTES,
   manifestOf,
   RELEASE_SECRET_TYPE,
   type Release,
@@ -75,5 +77,21 @@ describe('release records', () => {
         type: 'Opaque',
       }),
     ).toThrow(/Secret n\/x is not a storefront release record/);
+  });
+
+  it('when a record decompresses beyond the bound (a gzip bomb), then reading it fails without inflating it', () => {
+    const bomb = gzipSync(Buffer.alloc(MAX_RELEASE_BYTES + 1024 * 1024, 0x20)).toString('base64');
+    expect(bomb.length).toBeLessThan(1024 * 1024); // fits in a Secret
+    expect(() => decodeRelease(bomb)).toThrow(`decompresses to more than ${MAX_RELEASE_BYTES} bytes`);
+  });
+
+  it('when a record is not gzip, not JSON or not a release, then the error says which and names the Secret', () => {
+    expect(() => decodeRelease(Buffer.from('plain').toString('base64'))).toThrow(/not gzip/);
+    expect(() => decodeRelease(gzipSync('{').toString('base64'))).toThrow(/not JSON/);
+    expect(() => decodeRelease(gzipSync('{"name":1}').toString('base64'))).toThrow(/lacks name/);
+    const secret = { ...releaseSecret(release), data: { release: gzipSync('null').toString('base64') } };
+    expect(() => releaseFromSecret(secret)).toThrow(
+      /Secret prod\/sf\.release\.v1\.shop\.v3 holds an unreadable release record: the record lacks/,
+    );
   });
 });

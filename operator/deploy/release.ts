@@ -81,9 +81,40 @@ export function encodeRelease(release: Release): string {
   return gzipSync(Buffer.from(JSON.stringify(release), 'utf8')).toString('base64');
 }
 
+/**
+ * Largest decompressed record read back. A Secret holds at most 1 MiB, but gzip expands a crafted
+ * record a thousandfold: without a bound, one planted Secret costs the CLI gigabytes.
+ */
+export const MAX_RELEASE_BYTES = 32 * 1024 * 1024;
+
 export function decodeRelease(data: string): Release {
-  const json = gunzipSync(Buffer.from(data, 'base64')).toString('utf8');
-  return JSON.parse(json) as Release;
+  let raw: Buffer;
+  try {
+    raw = gunzipSync(Buffer.from(data, 'base64'), { maxOutputLength: MAX_RELEASE_BYTES });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError)
+      throw new Error(`the record decompresses to more than ${MAX_RELEASE_BYTES} bytes`);
+    throw new Error(`the record is not gzip data: ${(e as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw.toString('utf8'));
+  } catch (e) {
+    throw new Error(`the record is not JSON: ${(e as Error).message}`);
+  }
+  const r = parsed as Partial<Release> | null;
+  if (
+    typeof r !== 'object' ||
+    r === null ||
+    typeof r.name !== 'string' ||
+    typeof r.namespace !== 'string' ||
+    typeof r.revision !== 'number' ||
+    typeof r.status !== 'string' ||
+    typeof r.spec?.spec?.host !== 'string'
+  ) {
+    throw new Error('the record lacks name, namespace, revision, status or spec');
+  }
+  return r as Release;
 }
 
 /** Drops Secret values: the record says which Secrets exist and their keys, never what is in them. */
@@ -122,5 +153,11 @@ export function releaseFromSecret(secret: KubeObject): Release {
       `Secret ${secret.metadata.namespace}/${secret.metadata.name} is not a storefront release record (type ${String(secret.type)})`,
     );
   }
-  return decodeRelease(data);
+  try {
+    return decodeRelease(data);
+  } catch (e) {
+    throw new Error(
+      `Secret ${secret.metadata.namespace}/${secret.metadata.name} holds an unreadable release record: ${(e as Error).message}`,
+    );
+  }
 }

@@ -6,6 +6,7 @@ import { DeployError } from './errors.ts';
 import { rollbackTarget } from './history.ts';
 import type { Release } from './release.ts';
 import { lockRevision, type RevisionOptions, runRevision } from './revision.ts';
+import { checkTransition } from './transition.ts';
 
 export async function runRollback(
   ctx: DeployContext,
@@ -15,6 +16,13 @@ export async function runRollback(
 ): Promise<Release> {
   const { lock, history } = await lockRevision(ctx, name, options, (h) => {
     const target = rollbackTarget(h, revision, `${ctx.namespace}/${name}`);
+    // An older spec may hold a smaller volume (render keeps the live size), but never another
+    // database mode or Postgres major: the data directory cannot go back.
+    checkTransition(
+      h,
+      target.spec,
+      (path) => path.startsWith('spec.database.version') || path === 'spec.database.mode',
+    );
     return {
       status: 'pending-rollback',
       description: `Rollback to ${target.revision}`,

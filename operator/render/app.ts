@@ -34,6 +34,21 @@ export function renderApp(scope: Construct, sf: Storefront): void {
           securityContext: podSecurityContext(APP_UID),
           // preStop sleep (5 s) + the shop's drain (up to 20 s) + headroom.
           terminationGracePeriodSeconds: 40,
+          // Replicas prefer different nodes (a node's loss takes one, not all); never required, so a
+          // one-node cluster still runs them all.
+          affinity: {
+            podAntiAffinity: {
+              preferredDuringSchedulingIgnoredDuringExecution: [
+                {
+                  weight: 100,
+                  podAffinityTerm: {
+                    topologyKey: 'kubernetes.io/hostname',
+                    labelSelector: { matchLabels: selector },
+                  },
+                },
+              ],
+            },
+          },
           topologySpreadConstraints: ['topology.kubernetes.io/zone', 'kubernetes.io/hostname'].map(
             (topologyKey) => ({
               maxSkew: 1,
@@ -52,7 +67,8 @@ export function renderApp(scope: Construct, sf: Storefront): void {
                 { name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' },
               ],
               env: appEnv(sf),
-              resources: resources(app.resources),
+              // /tmp (64Mi) + logs.
+              resources: resources(app.resources, { request: '64Mi', limit: '256Mi' }),
               securityContext: containerSecurityContext(APP_UID),
               startupProbe: {
                 httpGet: { path: '/healthz', port: port('http') },

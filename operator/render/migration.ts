@@ -30,7 +30,8 @@ function migrationPodTemplate(sf: Storefront): k8s.PodTemplateSpec {
           // The image contract: its entry point takes `migrate`, applies pending migrations and exits.
           args: ['migrate'],
           env: databaseEnv(sf),
-          resources: resources(sf.spec.app.resources),
+          // /tmp (64Mi) + logs.
+          resources: resources(sf.spec.app.resources, { request: '64Mi', limit: '256Mi' }),
           securityContext: containerSecurityContext(APP_UID),
           volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
         },

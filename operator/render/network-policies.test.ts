@@ -11,7 +11,7 @@ interface Selector {
 interface Peer {
   podSelector?: Selector;
   namespaceSelector?: Selector;
-  ipBlock?: { cidr: string };
+  ipBlock?: { cidr: string; except?: string[] };
 }
 interface Policy {
   metadata: { name: string };
@@ -31,7 +31,7 @@ const policies = (objects: KubeObject[]) =>
 
 const peer = (p: Peer) =>
   p.ipBlock
-    ? `cidr:${p.ipBlock.cidr}`
+    ? `cidr:${p.ipBlock.cidr}${p.ipBlock.except ? ` except ${p.ipBlock.except.join(',')}` : ''}`
     : [
         p.namespaceSelector ? `ns:${p.namespaceSelector.matchLabels?.['kubernetes.io/metadata.name']}` : '',
         p.podSelector
@@ -98,8 +98,9 @@ describe('network policies', () => {
       [
         'all -> ns:kube-system/pods:kube-dns UDP/53,TCP/53',
         'app <- ns:ingress-nginx TCP/8080',
-        'app -> cidr:10.20.0.0/16 any',
-        'migration -> cidr:10.20.0.0/16 any',
+        'app -> cidr:10.20.0.0/16 TCP/5432',
+        'app -> cidr:10.20.0.0/16 TCP/6379,TCP/6380',
+        'migration -> cidr:10.20.0.0/16 TCP/5432',
       ].sort(),
     );
   });
@@ -109,6 +110,25 @@ describe('network policies', () => {
     sf.spec.networkPolicy.monitoringNamespace = 'monitoring';
     const app = flows(render(sf, fixedInputs(sf))).filter((f) => f.startsWith('app <-'));
     expect(app).toEqual(['app <- ns:ingress-nginx TCP/8080', 'app <- ns:monitoring TCP/9090']);
+  });
+
+  it('when external services have no CIDRs, then egress is open on their ports only and never to link-local metadata', () => {
+    const sf = loadExample('external-services.yaml');
+    delete sf.spec.networkPolicy.externalEgressCIDRs;
+    sf.spec.networkPolicy.externalDatabasePorts = [5433];
+    const out = flows(render(sf, fixedInputs(sf)));
+    expect(out.filter((f) => f.includes('cidr:'))).toEqual(
+      [
+        'app -> cidr:0.0.0.0/0 except 169.254.0.0/16 TCP/5433',
+        'app -> cidr:::/0 except fe80::/10,fd00:ec2::254/128 TCP/5433',
+        'app -> cidr:0.0.0.0/0 except 169.254.0.0/16 TCP/6379,TCP/6380',
+        'app -> cidr:::/0 except fe80::/10,fd00:ec2::254/128 TCP/6379,TCP/6380',
+        'migration -> cidr:0.0.0.0/0 except 169.254.0.0/16 TCP/5433',
+        'migration -> cidr:::/0 except fe80::/10,fd00:ec2::254/128 TCP/5433',
+      ].sort(),
+    );
+    // No rule of any policy allows every port.
+    expect(out.some((f) => f.endsWith(' any'))).toBe(false);
   });
 
   it('when network policies are disabled, then none is rendered', () => {

@@ -1,8 +1,11 @@
 // Network isolation: deny all ingress and egress for every pod of the Storefront, then allow
-// exactly: ingress controller -> app:8080; the monitoring namespace (if set) -> app:9090; app -> Postgres:5432 and Redis:6379; migration ->
-// Postgres:5432; every pod -> cluster DNS:53; external databases/caches -> their CIDRs.
+// exactly: ingress controller -> app:8080; the monitoring namespace (if set) -> app:9090; app ->
+// Postgres:5432 and Redis:6379; migration -> Postgres:5432; every pod -> cluster DNS:53; external
+// databases/caches -> their CIDRs, on their ports only (never link-local metadata addresses
+// unless the user lists them).
 import { k8s } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
+import { DEFAULT_EXTERNAL_EGRESS } from '../api/storefront-schema.ts';
 import type { Storefront } from '../api/types.ts';
 import { APP_PORT, METRICS_PORT } from './app-env.ts';
 import { labels, names, STOREFRONT_LABEL, workloadSelector } from './names.ts';
@@ -10,8 +13,6 @@ import { port } from './security.ts';
 
 type Peer = k8s.NetworkPolicyPeer;
 type Rule = { peers: Peer[]; ports: { port: number; protocol?: string }[] };
-
-const DEFAULT_EXTERNAL_CIDRS = ['0.0.0.0/0', '::/0'];
 
 export function renderNetworkPolicies(scope: Construct, sf: Storefront): void {
   const np = sf.spec.networkPolicy;
@@ -25,9 +26,10 @@ export function renderNetworkPolicies(scope: Construct, sf: Storefront): void {
     redis: { matchLabels: workloadSelector(sf, 'cache') },
     cnpg: { matchLabels: { 'cnpg.io/cluster': n.cnpgCluster } },
   };
-  const external: Peer[] = (np.externalEgressCIDRs ?? DEFAULT_EXTERNAL_CIDRS).map((cidr) => ({
-    ipBlock: { cidr },
-  }));
+  const external: Peer[] = np.externalEgressCIDRs
+    ? np.externalEgressCIDRs.map((cidr) => ({ ipBlock: { cidr } }))
+    : DEFAULT_EXTERNAL_EGRESS.map((b) => ({ ipBlock: { cidr: b.cidr, except: [...b.except] } }));
+  const tcp = (ports: number[]) => ports.map((p) => ({ port: p }));
   const policy = (
     what: string,
     podSelector: k8s.LabelSelector,
@@ -36,11 +38,10 @@ export function renderNetworkPolicies(scope: Construct, sf: Storefront): void {
     types = ['Ingress', 'Egress'],
   ) => {
     const name = n.netpol(what);
-    // No ports listed means every port (external peers whose port only the user's URL knows).
-    const ports = (r: Rule) =>
-      r.ports.length
-        ? { ports: r.ports.map((p) => ({ port: port(p.port), protocol: p.protocol ?? 'TCP' })) }
-        : {};
+    // Every rule names its ports: a rule without ports would open every port of its peers.
+    const ports = (r: Rule) => ({
+      ports: r.ports.map((p) => ({ port: port(p.port), protocol: p.protocol ?? 'TCP' })),
+    });
     new k8s.KubeNetworkPolicy(scope, `${name}-networkpolicy`, {
       metadata: { name, labels: labels(sf, 'network-policy', 'storefront-network-policy', 'v1') },
       spec: {
@@ -80,13 +81,13 @@ export function renderNetworkPolicies(scope: Construct, sf: Storefront): void {
       ? [{ peers: [{ podSelector: pods.postgres }], ports: [{ port: 5432 }] }]
       : db === 'cloudnativepg'
         ? [{ peers: [{ podSelector: pods.cnpg }], ports: [{ port: 5432 }] }]
-        : [{ peers: external, ports: [] }];
+        : [{ peers: external, ports: tcp(np.externalDatabasePorts) }];
   const cache = sf.spec.cache.mode;
   const toCache: Rule[] =
     cache === 'managed'
       ? [{ peers: [{ podSelector: pods.redis }], ports: [{ port: 6379 }] }]
-      : cache === 'external' && db !== 'external'
-        ? [{ peers: external, ports: [] }]
+      : cache === 'external'
+        ? [{ peers: external, ports: tcp(np.externalCachePorts) }]
         : [];
 
   policy(

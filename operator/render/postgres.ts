@@ -92,11 +92,15 @@ export function renderPostgres(scope: Construct, sf: Storefront, inputs: RenderI
                 },
                 { name: 'PGDATA', value: `${DATA_DIR}/pgdata` },
               ],
-              resources: resources(db.resources),
+              // /tmp (256Mi) + /var/run/postgresql (16Mi) + logs; /dev/shm is memory.
+              resources: resources(db.resources, { request: '64Mi', limit: '512Mi' }),
               securityContext: containerSecurityContext(POSTGRES_UID),
               startupProbe: { exec: { command: ready }, periodSeconds: 5, failureThreshold: 120 },
+              // Liveness asks only whether the postmaster listens: a database that is busy or
+              // replaying its WAL after a crash is not ready, but restarting it would only start
+              // the replay again. Readiness (pg_isready) takes it out of the Service meanwhile.
               livenessProbe: {
-                exec: { command: ready },
+                tcpSocket: { port: port('postgres') },
                 periodSeconds: 10,
                 failureThreshold: 6,
                 timeoutSeconds: 5,
@@ -141,7 +145,9 @@ export function renderPostgres(scope: Construct, sf: Storefront, inputs: RenderI
 
   new k8s.KubePodDisruptionBudget(scope, `${n.postgres}-pdb`, {
     metadata: meta(n.postgres),
-    // A single primary: voluntary evictions must wait for an operator-driven switchover.
-    spec: { minAvailable: port(1), selector: { matchLabels: selector } },
+    // A single instance: `minAvailable: 1` would block every `kubectl drain` of its node forever
+    // (there is no switchover to wait for). One voluntary disruption at a time lets a drain
+    // proceed, with the downtime a single instance has anyway; the data is on the volume.
+    spec: { maxUnavailable: port(1), selector: { matchLabels: selector } },
   });
 }

@@ -7,8 +7,12 @@ import type { Storefront } from '../api/types.ts';
 import { imageVersion, names, workloadLabels, workloadSelector } from './names.ts';
 import { containerSecurityContext, podSecurityContext, port, resources, scratchVolume } from './security.ts';
 
-/** The official image's redis user. */
-export const REDIS_UID = 999;
+/**
+ * Redis runs as a high UID/GID, outside the range of users a node defines (999 is the image's
+ * own `redis` user and may be a real user on the node). The cache keeps nothing on disk between
+ * starts (emptyDir, no persistence), so no file ownership ties it to the image's user.
+ */
+export const REDIS_UID = 10999;
 /** The shop's carts rely on it (app/src/data/cart-store.ts). */
 export const REDIS_EVICTION_POLICY = 'volatile-lru';
 
@@ -67,7 +71,8 @@ export function renderRedis(scope: Construct, sf: Storefront): void {
                 },
               ],
               ports: [{ name: 'redis', containerPort: 6379, protocol: 'TCP' }],
-              resources: resources(cache.resources),
+              // /data (64Mi) + /tmp (16Mi) + logs.
+              resources: resources(cache.resources, { request: '32Mi', limit: '256Mi' }),
               securityContext: containerSecurityContext(REDIS_UID),
               livenessProbe: { tcpSocket: { port: port('redis') }, periodSeconds: 10, failureThreshold: 3 },
               readinessProbe: {

@@ -35,12 +35,26 @@ export const q = (s: string) => k8s.Quantity.fromString(s);
 export const port = (p: number | string) =>
   typeof p === 'number' ? k8s.IntOrString.fromNumber(p) : k8s.IntOrString.fromString(p);
 
-export function resources(r: {
-  requests: { cpu: string; memory: string };
-  limits: { cpu: string; memory: string };
-}): k8s.ResourceRequirements {
+/**
+ * Ephemeral storage a container may use: its logs plus its disk-backed scratch volumes (the root
+ * filesystem is read-only). The limit is the sum of the scratch sizeLimits plus room for logs, so
+ * a runaway writer is evicted instead of filling the node's disk.
+ */
+export interface EphemeralStorage {
+  request: string;
+  limit: string;
+}
+
+export function resources(
+  r: { requests: { cpu: string; memory: string }; limits: { cpu: string; memory: string } },
+  ephemeral: EphemeralStorage,
+): k8s.ResourceRequirements {
   return {
-    requests: { cpu: q(r.requests.cpu), memory: q(r.requests.memory) },
-    limits: { cpu: q(r.limits.cpu), memory: q(r.limits.memory) },
+    requests: {
+      cpu: q(r.requests.cpu),
+      memory: q(r.requests.memory),
+      'ephemeral-storage': q(ephemeral.request),
+    },
+    limits: { cpu: q(r.limits.cpu), memory: q(r.limits.memory), 'ephemeral-storage': q(ephemeral.limit) },
   };
 }

@@ -57,7 +57,23 @@ describe('Storefront CRD on the API server', () => {
     expect(getJson<{ kind: string }>(['storefront', name, '-n', ns]).kind).toBe('Storefront');
   });
 
-  it.each(invalidSpecs.map((c, i) => [c.name, c, i] as const))(
+  it.each(invalidSpecs.filter((c) => c.apiServerDefaults).map((c, i) => [c.name, c, i] as const))(
+    'when the spec has %s, then the API server stores the default in place of the null',
+    (_name, c, i) => {
+      const name = `nulled-${i}`;
+      const res = kTry(['create', '-n', ns, '-f', '-', '-o', 'json'], {
+        input: JSON.stringify(caseDoc(c, name)),
+      });
+      expect(res.status, res.stderr).toBe(0);
+      const stored = JSON.parse(res.stdout) as Record<string, unknown>;
+      const value = c.path.split('.').reduce<unknown>((v, k) => (v as Record<string, unknown>)?.[k], stored);
+      expect(value, c.path).not.toBeNull();
+      expect(value, c.path).not.toBeUndefined();
+      k(['delete', 'storefront', name, '-n', ns]);
+    },
+  );
+
+  it.each(invalidSpecs.filter((c) => !c.apiServerDefaults).map((c, i) => [c.name, c, i] as const))(
     'when the spec has %s, then the API server rejects it naming the field',
     (_name, c, i) => {
       const name = `invalid-${i}`;

@@ -10,6 +10,11 @@ export interface InvalidSpecCase {
   old?: Record<string, unknown>;
   /** The field path the error must name. */
   path: string;
+  /**
+   * The API server does not refuse this one but prunes the null and stores the field's default
+   * (structural defaulting); the CLI refuses it. The cluster test checks the stored default.
+   */
+  apiServerDefaults?: true;
 }
 
 export const BASE_NAME = 'bad-shop';
@@ -28,6 +33,9 @@ export function caseDoc(c: InvalidSpecCase, name = BASE_NAME): Record<string, un
 }
 
 const env = (...vars: Record<string, unknown>[]) => ({ app: { env: vars } });
+/** An object with an own `__proto__` key, as JSON.parse and YAML produce it (a literal would set the prototype). */
+const protoKey = (value: unknown) =>
+  JSON.parse(`{"__proto__": ${JSON.stringify(value)}}`) as Record<string, unknown>;
 
 export const invalidSpecs: InvalidSpecCase[] = [
   {
@@ -181,6 +189,86 @@ export const invalidSpecs: InvalidSpecCase[] = [
     spec: { database: { mode: 'external', external: { name: 'db' } } },
     path: 'spec.database.mode',
   },
+  {
+    name: 'Postgres major version changes on a managed database',
+    old: { database: { version: '16' } },
+    spec: { database: { version: '17' } },
+    path: 'spec.database.version',
+  },
+  // Bad input found by the hardening review (issue 13).
+  { name: 'app null', spec: { app: null }, path: 'spec.app', apiServerDefaults: true },
+  { name: 'tls null', spec: { ingress: { tls: null } }, path: 'spec.ingress.tls', apiServerDefaults: true },
+  {
+    name: 'minReplicas null',
+    spec: { app: { autoscaling: { enabled: true, minReplicas: null } } },
+    path: 'spec.app.autoscaling.minReplicas',
+    apiServerDefaults: true,
+  },
+  { name: 'a field named constructor', spec: { constructor: 'x' }, path: 'spec.constructor' },
+  { name: 'a field named toString', spec: { app: { toString: 'x' } }, path: 'spec.app.toString' },
+  { name: 'a field named __proto__', spec: protoKey({ host: 'evil.example.com' }), path: 'spec.__proto__' },
+  {
+    name: 'zero CPU limit',
+    spec: { app: { resources: { requests: { cpu: '0' }, limits: { cpu: '0' } } } },
+    path: 'spec.app.resources.limits.cpu',
+  },
+  {
+    name: 'sub-unit memory limit',
+    spec: { database: { resources: { requests: { memory: '100m' }, limits: { memory: '500m' } } } },
+    path: 'spec.database.resources.limits.memory',
+  },
+  {
+    name: 'sub-millicore CPU request',
+    spec: { cache: { resources: { requests: { cpu: '0.0001' } } } },
+    path: 'spec.cache.resources.requests.cpu',
+  },
+  {
+    name: 'cache maxMemory 0 (unlimited in Redis)',
+    spec: { cache: { maxMemory: '0' } },
+    path: 'spec.cache.maxMemory',
+  },
+  {
+    name: 'storage size 0',
+    spec: { database: { storage: { size: '0' } } },
+    path: 'spec.database.storage.size',
+  },
+  {
+    name: 'bodySizeLimit 0 (unlimited in nginx)',
+    spec: { ingress: { bodySizeLimit: '0' } },
+    path: 'spec.ingress.bodySizeLimit',
+  },
+  {
+    name: 'egress CIDR with an octet above 255',
+    spec: { networkPolicy: { externalEgressCIDRs: ['999.0.0.0/8'] } },
+    path: 'spec.networkPolicy.externalEgressCIDRs[0]',
+  },
+  {
+    name: 'egress CIDR prefix longer than the address',
+    spec: { networkPolicy: { externalEgressCIDRs: ['10.0.0.0/8', '10.0.0.0/33'] } },
+    path: 'spec.networkPolicy.externalEgressCIDRs[1]',
+  },
+  {
+    name: 'egress CIDR with host bits set',
+    spec: { networkPolicy: { externalEgressCIDRs: ['10.1.2.3/8'] } },
+    path: 'spec.networkPolicy.externalEgressCIDRs[0]',
+  },
+  {
+    name: 'egress IPv6 CIDR with two ::',
+    spec: { networkPolicy: { externalEgressCIDRs: ['2001::db8::/32'] } },
+    path: 'spec.networkPolicy.externalEgressCIDRs[0]',
+  },
+  {
+    name: 'egress port 0',
+    spec: { networkPolicy: { externalDatabasePorts: [0] } },
+    path: 'spec.networkPolicy.externalDatabasePorts[0]',
+  },
+  { name: 'an IP address as host', spec: { host: '10.0.0.1' }, path: 'spec.host' },
+  {
+    name: 'an IP address as CDN origin host',
+    spec: { cdn: { originHost: '192.168.1.10' } },
+    path: 'spec.cdn.originHost',
+  },
+  { name: 'a 300 kB host', spec: { host: `${'a'.repeat(300_000)}.example.com` }, path: 'spec.host' },
 ];
 
 /** A name the API server and the CLI must both refuse (too long for the child objects' names). */
