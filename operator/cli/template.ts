@@ -28,6 +28,7 @@ export function templateObjects(
       const n = names(sf);
       const secrets = [
         sf.spec.database.mode === 'managed' ? n.postgresCredentials : undefined,
+        sf.spec.database.mode === 'managed' ? n.postgresAppCredentials : undefined,
         sf.spec.cache.mode === 'managed' ? n.redisCredentials : undefined,
         sf.spec.app.adminTokenSecret ? undefined : n.appSecrets,
       ].filter(Boolean);

@@ -11,6 +11,9 @@ import type { ObjectReader } from './reader.ts';
 
 const WHERE: Record<CredentialKey, (sf: Storefront) => { secret: string; key: string }> = {
   postgresPassword: (sf) => ({ secret: names(sf).postgresCredentials, key: 'password' }),
+  // A Secret of its own: installs from before the app role existed get it created, once, while
+  // the superuser's Secret stays untouched.
+  postgresAppPassword: (sf) => ({ secret: names(sf).postgresAppCredentials, key: 'password' }),
   redisPassword: (sf) => ({ secret: names(sf).redisCredentials, key: 'password' }),
   adminToken: (sf) => ({ secret: names(sf).appSecrets, key: 'admin-token' }),
 };

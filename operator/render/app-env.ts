@@ -3,7 +3,7 @@
 import type { k8s } from 'cdk8s-plus-27';
 import type { RenderedEnvName } from '../api/shop-env.ts';
 import type { Storefront } from '../api/types.ts';
-import { POSTGRES_DB, POSTGRES_USER } from './credentials.ts';
+import { POSTGRES_APP_ROLE, POSTGRES_DB } from './credentials.ts';
 import { names } from './names.ts';
 
 export const APP_PORT = 8080;
@@ -24,8 +24,9 @@ export function databaseEnv(sf: Storefront): ShopEnvVar[] {
         { name: 'PGHOST', value: n.postgres },
         { name: 'PGPORT', value: '5432' },
         { name: 'PGDATABASE', value: POSTGRES_DB },
-        { name: 'PGUSER', value: POSTGRES_USER },
-        { name: 'PGPASSWORD', valueFrom: fromSecret(n.postgresCredentials, 'password') },
+        // The app's own role, never the bootstrap superuser (render/postgres-roles.ts).
+        { name: 'PGUSER', value: POSTGRES_APP_ROLE },
+        { name: 'PGPASSWORD', valueFrom: fromSecret(n.postgresAppCredentials, 'password') },
         // In-cluster traffic stays inside the namespace behind NetworkPolicies.
         { name: 'PGSSLMODE', value: 'disable' },
       ];

@@ -6,8 +6,11 @@ import type { Storefront } from '../api/types.ts';
 import type { RenderInputs } from './inputs.ts';
 import { labels, names } from './names.ts';
 
+/** The image's bootstrap superuser (POSTGRES_USER); the app logs in as POSTGRES_APP_ROLE. */
 export const POSTGRES_USER = 'storefront';
 export const POSTGRES_DB = 'storefront';
+/** The shop's login (render/postgres-roles.ts): owner of its database, not a superuser. */
+export const POSTGRES_APP_ROLE = 'storefront_app';
 /** Objects carrying this annotation are kept when the Storefront is deleted (deletionPolicy Retain). */
 export const RETAIN_ANNOTATION = 'storefront.dev/retain-on-delete';
 
@@ -27,11 +30,20 @@ export function renderCredentials(scope: Construct, sf: Storefront, inputs: Rend
       data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, b64(v)])),
     });
 
-  const { postgresPassword, redisPassword, adminToken } = inputs.credentials;
+  const { postgresPassword, postgresAppPassword, redisPassword, adminToken } = inputs.credentials;
   if (sf.spec.database.mode === 'managed' && postgresPassword) {
+    // The bootstrap superuser: used only by the migration Job's role bootstrap, never by the app.
     secret(n.postgresCredentials, {
       username: POSTGRES_USER,
       password: postgresPassword,
+      database: POSTGRES_DB,
+    });
+  }
+  if (sf.spec.database.mode === 'managed' && postgresAppPassword) {
+    // The app's login (render/postgres-roles.ts): owner of the shop's database, not a superuser.
+    secret(n.postgresAppCredentials, {
+      username: POSTGRES_APP_ROLE,
+      password: postgresAppPassword,
       database: POSTGRES_DB,
     });
   }

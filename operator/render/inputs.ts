@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Storefront } from '../api/types.ts';
 
-export type CredentialKey = 'postgresPassword' | 'redisPassword' | 'adminToken';
+export type CredentialKey = 'postgresPassword' | 'postgresAppPassword' | 'redisPassword' | 'adminToken';
 
 export interface RenderInputs {
   /** Namespace of the Storefront (objects are rendered into it). */
@@ -28,7 +28,7 @@ export interface RenderInputs {
 /** Which credentials a Storefront needs generated (the ones it does not take from user Secrets). */
 export function requiredCredentials(sf: Storefront): CredentialKey[] {
   const keys: CredentialKey[] = [];
-  if (sf.spec.database.mode === 'managed') keys.push('postgresPassword');
+  if (sf.spec.database.mode === 'managed') keys.push('postgresPassword', 'postgresAppPassword');
   if (sf.spec.cache.mode === 'managed') keys.push('redisPassword');
   if (!sf.spec.app.adminTokenSecret) keys.push('adminToken');
   return keys;

@@ -9,6 +9,7 @@ import type { Storefront } from '../api/types.ts';
 import { objectHash } from '../core/hash.ts';
 import { APP_UID, databaseEnv } from './app-env.ts';
 import { imageVersion, names, workloadLabels } from './names.ts';
+import { roleBootstrapContainer } from './postgres-roles.ts';
 import { containerSecurityContext, podSecurityContext, resources, scratchVolume } from './security.ts';
 
 /** The migration Job's pod template, exactly as rendered. */
@@ -22,6 +23,11 @@ function migrationPodTemplate(sf: Storefront): k8s.PodTemplateSpec {
       automountServiceAccountToken: false,
       enableServiceLinks: false,
       securityContext: podSecurityContext(APP_UID),
+      // Managed Postgres: the superuser sets up the app's role first; the migration itself runs
+      // as that role, like the app.
+      ...(sf.spec.database.mode === 'managed'
+        ? { initContainers: [roleBootstrapContainer(sf, containerSecurityContext(APP_UID))] }
+        : {}),
       containers: [
         {
           name: 'migrate',

@@ -30,6 +30,7 @@ export function names(sf: Storefront) {
     postgres: `${n}-postgres`,
     postgresHeadless: `${n}-postgres-headless`,
     postgresCredentials: `${n}-postgres-credentials`,
+    postgresAppCredentials: `${n}-postgres-app-login`,
     /** The PVC the StatefulSet controller creates from the `data` claim template. */
     postgresDataClaim: `data-${n}-postgres-0`,
     cnpgCluster: `${n}-postgres`,

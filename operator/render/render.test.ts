@@ -177,6 +177,7 @@ describe('render', () => {
     );
     expect(kept.map((o) => o.metadata.name).sort()).toEqual([
       'shop-app-secrets',
+      'shop-postgres-app-login',
       'shop-postgres-credentials',
       'shop-redis-credentials',
       'shop-tls-ca',

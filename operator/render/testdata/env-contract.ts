@@ -135,9 +135,21 @@ export function envContractProblems(sf: Storefront, objects: KubeObject[]): stri
       if (!svc) problems.push(`database host ${config.database.host} is no rendered Service`);
       else expect('database port', config.database.port, svc.spec.ports[0].port);
       expect('database host', config.database.host, n.postgres);
-      expect('database user', config.database.user, pgEnv.POSTGRES_USER);
+      // The shop logs in as the role the migration Job's bootstrap creates, which logs in as
+      // the image's bootstrap superuser; the shop never is that superuser.
+      const job = objects.find((o) => o.kind === 'Job') as any;
+      const boot = job?.spec.template.spec.initContainers?.find((c: any) => c.name === 'bootstrap-roles');
+      if (!boot) problems.push('managed database without the bootstrap-roles init container');
+      const bootEnv = resolvedEnv(sf, objects, boot?.env ?? []);
+      expect('database user', config.database.user, bootEnv.APP_ROLE);
+      expect('database password', config.database.password, bootEnv.APP_PASSWORD);
+      expect('bootstrap user', bootEnv.PGUSER, pgEnv.POSTGRES_USER);
+      expect('bootstrap password', bootEnv.PGPASSWORD, pgEnv.POSTGRES_PASSWORD);
+      expect('bootstrap host', bootEnv.PGHOST, config.database.host);
       expect('database name', config.database.database, pgEnv.POSTGRES_DB);
-      expect('database password', config.database.password, pgEnv.POSTGRES_PASSWORD);
+      expect('bootstrap database', bootEnv.PGDATABASE, pgEnv.POSTGRES_DB);
+      if (config.database.user === pgEnv.POSTGRES_USER)
+        problems.push(`the shop logs in as the superuser ${pgEnv.POSTGRES_USER}`);
       break;
     }
     case 'external':

@@ -24,6 +24,7 @@ export function fixedInputs(sf: Storefront): RenderInputs {
     namespace: sf.metadata.namespace ?? 'default',
     credentials: {
       postgresPassword: 'fixture-postgres-password',
+      postgresAppPassword: 'fixture-postgres-app-password',
       redisPassword: 'fixture-redis-password',
       adminToken: 'fixture-admin-token',
     },

@@ -1,6 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -36,20 +36,36 @@ function runAs(): { uid: number; gid: number } | undefined {
   return { uid, gid };
 }
 
-export async function startPostgres(): Promise<TestPostgres> {
+export interface PostgresOptions {
+  /** The bootstrap superuser (as the official image's POSTGRES_USER). @default 'shop' */
+  superuser?: string;
+  /** Password of the superuser; with one, every login needs its password (scram-sha-256), as in a pod. */
+  password?: string;
+  /** The database created for the tests. @default 'shop' */
+  database?: string;
+}
+
+export async function startPostgres(options: PostgresOptions = {}): Promise<TestPostgres> {
+  const superuser = options.superuser ?? 'shop';
+  const database = options.database ?? 'shop';
+  const password = options.password;
   const bin = binDir();
   const user = runAs();
   const dir = mkdtempSync(join(tmpdir(), 'storefront-pg-'));
   if (user) chownSync(dir, user.uid, user.gid);
   const data = join(dir, 'data');
-  execFileSync(
-    join(bin, 'initdb'),
-    ['-D', data, '-U', 'shop', '--auth=trust', '-E', 'UTF8', '--no-sync', '-N'],
-    {
-      ...(user ?? {}),
-      stdio: 'pipe',
-    },
-  );
+  const auth =
+    password === undefined ? ['--auth=trust'] : ['--auth=scram-sha-256', `--pwfile=${join(dir, 'pw')}`];
+  if (password !== undefined) {
+    writeFileSync(join(dir, 'pw'), `${password}\n`, { mode: 0o600 });
+    if (user) chownSync(join(dir, 'pw'), user.uid, user.gid);
+  }
+  execFileSync(join(bin, 'initdb'), ['-D', data, '-U', superuser, ...auth, '-E', 'UTF8', '--no-sync', '-N'], {
+    ...(user ?? {}),
+    stdio: 'pipe',
+  });
+  if (password !== undefined) rmSync(join(dir, 'pw'));
+  const login = { host: '127.0.0.1', user: superuser, ...(password === undefined ? {} : { password }) };
   const port = await freePort();
   let child: ChildProcess | undefined;
   let log = '';
@@ -93,7 +109,7 @@ export async function startPostgres(): Promise<TestPostgres> {
     await Promise.race([
       exited,
       waitFor('postgres to accept connections', async () => {
-        const client = new pg.Client({ host: '127.0.0.1', port, user: 'shop', database: 'postgres' });
+        const client = new pg.Client({ ...login, port, database: 'postgres' });
         await client.connect();
         await client.end();
         return true;
@@ -112,12 +128,13 @@ export async function startPostgres(): Promise<TestPostgres> {
   };
 
   await start();
-  const admin = new pg.Client({ host: '127.0.0.1', port, user: 'shop', database: 'postgres' });
+  const admin = new pg.Client({ ...login, port, database: 'postgres' });
   await admin.connect();
-  await admin.query('CREATE DATABASE shop');
+  await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(database)}`);
   await admin.end();
 
-  const url = `postgres://shop@127.0.0.1:${port}/shop`;
+  const secret = password === undefined ? '' : `:${encodeURIComponent(password)}`;
+  const url = `postgres://${encodeURIComponent(superuser)}${secret}@127.0.0.1:${port}/${database}`;
   return {
     url,
     port,
