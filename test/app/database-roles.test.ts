@@ -41,7 +41,7 @@ function bootstrap(db: TestPostgres) {
   return r;
 }
 
-async function migrate(db: TestPostgres, env: Record<string, string>) {
+async function migrate(env: Record<string, string>) {
   const child = spawn(process.execPath, [join(repoRoot, 'app/src/main.ts'), 'migrate'], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -94,7 +94,7 @@ describe('the managed database roles', () => {
 
   it('when an install from before the app role (schema and data owned by the superuser) is bootstrapped, then its data stays and the app role owns it, migrates and writes as a non-superuser', async () => {
     // The old render: migrations and the shop ran as the superuser.
-    await migrate(legacy, {
+    await migrate({
       PATH: process.env['PATH'] ?? '',
       PGHOST: '127.0.0.1',
       PGPORT: String(legacy.port),
@@ -120,7 +120,7 @@ describe('the managed database roles', () => {
     expect(dbOwner.rows[0].owner).toBe(POSTGRES_APP_ROLE);
     await su.end();
 
-    await migrate(legacy, podEnv(legacy, migrateContainer.env));
+    await migrate(podEnv(legacy, migrateContainer.env));
     const app = await connect(legacy, POSTGRES_APP_ROLE, appPassword());
     try {
       const kept = await app.query("SELECT name, price_cents, stock FROM products WHERE sku = 'KEEP-1'");
@@ -157,7 +157,7 @@ describe('the managed database roles', () => {
 
   it('when a fresh data directory is bootstrapped, then the migration creates the schema owned by the app role', async () => {
     bootstrap(fresh);
-    await migrate(fresh, podEnv(fresh, migrateContainer.env));
+    await migrate(podEnv(fresh, migrateContainer.env));
     const su = await connect(fresh, POSTGRES_USER, SUPERUSER_PASSWORD);
     try {
       const o = await owners(su);
