@@ -19,6 +19,7 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const MAIN = fileURLToPath(new URL('../app/src/main.ts', import.meta.url));
 const SEED = fileURLToPath(new URL('../app/src/seed-main.ts', import.meta.url));
 const HELLO = fileURLToPath(new URL('./app-hello.ts', import.meta.url));
+const EXPRESS_HELLO = fileURLToPath(new URL('./app-express-hello.ts', import.meta.url));
 
 const children: ChildProcess[] = [];
 
@@ -76,17 +77,63 @@ async function measure(name: string, options: Parameters<typeof autocannon>[0]):
 }
 
 function table(rows: Row[]) {
-  const baseline = rows[0]!.result.requests.average;
+  const bare = rows[0]!.result.requests.average;
+  const framework = rows[1]!.result.requests.average;
   const lines = [
-    '| case | req/s (mean) | p50 ms | p99 ms | vs bare node:http | non-2xx | errors |',
-    '|---|---:|---:|---:|---:|---:|---:|',
+    '| case | req/s (mean) | p50 ms | p99 ms | vs bare node:http | vs Express hello | non-2xx (304s expected in the revalidation row) | errors |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const { name, result } of rows) {
     lines.push(
-      `| ${name} | ${Math.round(result.requests.average).toLocaleString('en-US')} | ${result.latency.p50} | ${result.latency.p99} | ${((result.requests.average / baseline) * 100).toFixed(1)}% | ${result.non2xx} | ${result.errors + result.timeouts} |`,
+      `| ${name} | ${Math.round(result.requests.average).toLocaleString('en-US')} | ${result.latency.p50} | ${result.latency.p99} | ${((result.requests.average / bare) * 100).toFixed(1)}% | ${(result.requests.average / framework).toFixed(2)} | ${result.non2xx} | ${result.errors + result.timeouts} |`,
     );
   }
   return lines.join('\n');
+}
+
+/**
+ * The checkout floor: the same order transaction (the shop's own Checkout use case and repository,
+ * cache invalidation included) called in this process with no HTTP, CONNECTIONS callers in a loop
+ * for DURATION seconds, against the same Postgres and Redis.
+ */
+async function checkoutFloor(env: Record<string, string>, productId: number, runId: string) {
+  const { loadConfig } = await import('../app/src/config/config.ts');
+  const { createServices } = await import('../app/src/server/server.ts');
+  const services = await createServices(loadConfig({ ...env, LOG_LEVEL: 'warn' }));
+  let n = 0;
+  let orders = 0;
+  let failures = 0;
+  const latencies: number[] = [];
+  const run = async (seconds: number, record: boolean) => {
+    const until = performance.now() + seconds * 1000;
+    await Promise.all(
+      Array.from({ length: CONNECTIONS }, async () => {
+        while (performance.now() < until) {
+          const start = performance.now();
+          try {
+            await services.checkout.placeOrder(`floor-${runId}-${n++}`, {
+              items: [{ productId, quantity: 1 }],
+              email: 'bench@example.com',
+            });
+            if (record) {
+              orders++;
+              latencies.push(performance.now() - start);
+            }
+          } catch {
+            failures++;
+          }
+        }
+      }),
+    );
+  };
+  await run(WARMUP, false);
+  await run(DURATION, true);
+  await services.pool.end();
+  await services.healthPool.end();
+  services.redis?.disconnect();
+  latencies.sort((x, y) => x - y);
+  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0;
+  return { perSecond: orders / DURATION, p50: pct(0.5), p99: pct(0.99), failures };
 }
 
 async function main() {
@@ -117,13 +164,21 @@ async function main() {
     await client.end();
 
     const hello = await startServer(HELLO, {}, '/');
+    const expressHello = await startServer(EXPRESS_HELLO, {}, '/');
     const cached = await startServer(MAIN, { ...base, REDIS_URL: redis.url }, '/readyz', true);
     const uncached = await startServer(MAIN, base, '/readyz', true);
 
     const results: Row[] = [];
     results.push(await measure('bare node:http hello world', { url: `${hello}/` }));
-    results.push(await measure('GET /api/products (Redis cache)', { url: `${cached}/api/products` }));
-    results.push(await measure('GET /api/products/:id (Redis cache)', { url: `${cached}/api/products/1` }));
+    results.push(await measure('Express 5 hello world', { url: `${expressHello}/` }));
+    results.push(await measure('GET /api/products (cache)', { url: `${cached}/api/products` }));
+    results.push(await measure('GET /api/products/:id (cache)', { url: `${cached}/api/products/1` }));
+    results.push(
+      await measure('GET /api/products with If-None-Match (304)', {
+        url: `${cached}/api/products`,
+        headers: { 'if-none-match': (await fetch(`${cached}/api/products`)).headers.get('etag') ?? '' },
+      }),
+    );
     results.push(
       await measure('GET /api/products (no cache, Postgres)', { url: `${uncached}/api/products` }),
     );
@@ -167,8 +222,26 @@ async function main() {
         ],
       }),
     );
+    console.error('  measuring the checkout floor (no HTTP)');
+    const floor = await checkoutFloor({ ...base, REDIS_URL: redis.url }, productId, runId);
     console.log('');
     console.log(table(results));
+    const row = (name: string) => results.find((r) => r.name === name)!.result;
+    const list = row('GET /api/products (cache)');
+    const express = row('Express 5 hello world');
+    const checkout = row('POST /api/orders (checkout, 1 item)');
+    const listRatio = list.requests.average / express.requests.average;
+    const checkoutRatio = checkout.requests.average / floor.perSecond;
+    console.log(
+      `\ncheckout floor (same transaction through the Checkout use case and pg, no HTTP, ${CONNECTIONS} callers): ` +
+        `${Math.round(floor.perSecond).toLocaleString('en-US')} orders/s, p50 ${floor.p50.toFixed(1)} ms, p99 ${floor.p99.toFixed(1)} ms, ${floor.failures} failures`,
+    );
+    const verdict = (ok: boolean) => (ok ? 'MET' : 'MISSED');
+    console.log(
+      `cached list / Express hello = ${listRatio.toFixed(3)} (target >= 0.6: ${verdict(listRatio >= 0.6)}); ` +
+        `cached list p99 = ${list.latency.p99} ms (target <= 25: ${verdict(list.latency.p99 <= 25)}); ` +
+        `checkout / floor = ${checkoutRatio.toFixed(3)} (target >= 0.5: ${verdict(checkoutRatio >= 0.5)})`,
+    );
     console.log(
       `\nload average after the run (1/5/15 min): ${loadavg()
         .map((l) => l.toFixed(2))

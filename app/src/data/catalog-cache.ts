@@ -1,6 +1,8 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import type { CachedBody, CatalogReadCache, CatalogScope } from '../domain/catalog.ts';
 import type { Logger } from '../server/logger.ts';
 import type { Metrics } from '../server/metrics.ts';
+import { CATALOG_VERSION_KEY, type CatalogVersion } from './catalog-version.ts';
 import type { Redis } from './redis.ts';
 import { SingleFlight } from './single-flight.ts';
 
@@ -14,9 +16,14 @@ import { SingleFlight } from './single-flight.ts';
  * fill script writes only if the tokens are still the ones the reader saw: a reader that loaded the
  * old row and lost the race to a writer can never publish it under the new generation.
  *
- * Tokens are random (not counters) so that an evicted token key (allkeys-lru) is recreated with a
- * value no old entry was ever stored under. If an invalidation cannot reach Redis, the cache is
- * bypassed until the global epoch has been replaced, which orphans everything cached before.
+ * Tokens are random (not counters) so that an evicted token key is recreated with a value no old
+ * entry was ever stored under. If an invalidation cannot reach Redis, the cache is bypassed until
+ * the global epoch has been replaced, which orphans everything cached before.
+ *
+ * In front of Redis sits an in-process tier: the serialised body with its ETag, per scope, valid
+ * while the catalog version (data/catalog-version.ts) it was stored under is the one this replica
+ * polled less than `maxStalenessMs` ago. Every invalidation replaces the version in the same MULTI
+ * as the tokens, so another replica stops serving its copy within that bound; this replica, at once.
  */
 
 const EPOCH_KEY = 'catalog:epoch';
@@ -57,21 +64,49 @@ export const listScope = (limit: number, cursor: string): CacheScope => ({
   prefix: `catalog:list:${limit}:${cursor}`,
 });
 
+/** Redis keys of a domain scope; `namespace` keeps builds with other asset URLs apart. */
+function redisScope(scope: CatalogScope, namespace: string): CacheScope {
+  const s = scope.kind === 'product' ? productScope(scope.id) : listScope(scope.limit, scope.cursor ?? '-');
+  return { generationKey: s.generationKey, prefix: `${namespace}:${s.prefix}` };
+}
+
+/** A strong validator of the exact bytes. */
+export function etagOf(json: string): string {
+  return `"${createHash('sha1').update(json).digest('base64url')}"`;
+}
+
+export function cachedBody(json: string): CachedBody {
+  return { json, body: Buffer.from(json), etag: etagOf(json) };
+}
+
+/** Local entries kept at most; past it the tier starts over (the catalog's pages are few). */
+const LOCAL_MAX_ENTRIES = 2_000;
+
 type Outcome = 'hit' | 'miss' | 'error' | 'bypass';
 
-export class CatalogCache {
+export class CatalogCache implements CatalogReadCache {
   readonly #redis: Redis | undefined;
   readonly #ttlSeconds: number;
   readonly #metrics: Metrics | undefined;
   readonly #logger: Logger;
   readonly #flights = new SingleFlight<string>();
+  readonly #version: CatalogVersion | undefined;
+  readonly #local = new Map<string, { version: string; body: CachedBody }>();
   #epochStale = false;
 
-  constructor(options: { redis?: Redis; ttlSeconds: number; metrics?: Metrics; logger: Logger }) {
+  constructor(options: {
+    redis?: Redis;
+    ttlSeconds: number;
+    metrics?: Metrics;
+    logger: Logger;
+    /** Enables the in-process tier (needs Redis: that is how other replicas' writes are learnt). */
+    version?: CatalogVersion;
+  }) {
     this.#redis = options.redis;
     this.#ttlSeconds = options.ttlSeconds;
     this.#metrics = options.metrics;
     this.#logger = options.logger;
+    this.#version = options.redis ? options.version : undefined;
     if (this.#redis) {
       this.#redis.defineCommand('catalogRead', { numberOfKeys: 2, lua: READ_SCRIPT });
       this.#redis.defineCommand('catalogFill', { numberOfKeys: 2, lua: FILL_SCRIPT });
@@ -85,6 +120,31 @@ export class CatalogCache {
   /** The single-flight group, exposed so tests can observe coalesced callers. */
   get flights(): SingleFlight<string> {
     return this.#flights;
+  }
+
+  /**
+   * The serialised value of a domain scope, from this process, else Redis, else `load`. The body is
+   * stored locally under the version trusted when the read began, so a value loaded before a
+   * concurrent write is never served after this replica learns of that write.
+   */
+  async readBody(scope: CatalogScope, namespace: string, load: () => Promise<string>): Promise<CachedBody> {
+    const key = `${namespace}:${scope.kind === 'product' ? `p${scope.id}` : `l${scope.limit}:${scope.cursor ?? '-'}`}`;
+    const version = this.#version?.current();
+    if (version !== undefined) {
+      const entry = this.#local.get(key);
+      if (entry && entry.version === version) {
+        this.#count('hit');
+        this.#metrics?.catalogLocal.inc({ result: 'hit' });
+        return entry.body;
+      }
+      this.#metrics?.catalogLocal.inc({ result: 'miss' });
+    }
+    const body = cachedBody(await this.read(redisScope(scope, namespace), load));
+    if (version !== undefined && this.#version?.current() !== undefined) {
+      if (this.#local.size >= LOCAL_MAX_ENTRIES) this.#local.clear();
+      this.#local.set(key, { version, body });
+    }
+    return body;
   }
 
   /** Returns the serialized value for `scope`, loading it with `load` on a miss. */
@@ -135,14 +195,22 @@ export class CatalogCache {
   async invalidateProducts(ids: readonly number[]): Promise<void> {
     const redis = this.#redis;
     if (!redis) return;
+    // This replica's copies are from before the change, whatever happens next.
+    this.#local.clear();
+    const startedAt = performance.now();
+    const version = randomUUID();
     try {
       const multi = redis.multi();
       for (const id of new Set(ids)) multi.set(productScope(id).generationKey, randomUUID());
       multi.set(LIST_GEN_KEY, randomUUID());
+      multi.set(CATALOG_VERSION_KEY, version);
       const results = await multi.exec();
       if (!results || results.some(([err]) => err)) throw new Error('invalidation transaction failed');
+      this.#version?.replaced(version, startedAt);
     } catch (err) {
-      // Redis may still hold entries from before the change: stop trusting it until the epoch moves.
+      // Redis may still hold entries from before the change: stop trusting it until the epoch moves
+      // (replacing the epoch replaces the version too, so other replicas drop their copies then).
+      this.#version?.distrust();
       this.#epochStale = true;
       this.#logger.warn({ err: (err as Error).message }, 'cache invalidation failed; bypassing cache');
     }
@@ -151,7 +219,11 @@ export class CatalogCache {
   async #epochUsable(redis: Redis): Promise<boolean> {
     if (!this.#epochStale) return true;
     try {
-      await redis.set(EPOCH_KEY, randomUUID());
+      const startedAt = performance.now();
+      const version = randomUUID();
+      await redis.multi().set(EPOCH_KEY, randomUUID()).set(CATALOG_VERSION_KEY, version).exec();
+      this.#local.clear();
+      this.#version?.replaced(version, startedAt);
       this.#epochStale = false;
       this.#logger.info('cache epoch replaced after a failed invalidation');
       return true;

@@ -1,8 +1,6 @@
-import { type CatalogCache, listScope, productScope } from '../data/catalog-cache.ts';
-import type { ProductRepository, ProductRow } from '../data/product-repo.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { AppError, notFound } from './errors.ts';
-import type { Images } from './ports.ts';
+import type { Images, ProductRecord } from './ports.ts';
 import type { CreateProductInput, UpdateProductInput } from './schemas.ts';
 
 export interface Product {
@@ -23,25 +21,53 @@ export interface ProductPage {
 
 export const DEFAULT_PAGE_SIZE = 20;
 
+/** What a cached catalog read is about. */
+export type CatalogScope = { kind: 'list'; limit: number; cursor?: string } | { kind: 'product'; id: number };
+
+/** A serialised answer, ready to send as it is, with its strong ETag. */
+export interface CachedBody {
+  json: string;
+  body: Buffer;
+  etag: string;
+}
+
+/** The catalog's read cache (data/catalog-cache.ts): in-process, then Redis, then `load`. */
+export interface CatalogReadCache {
+  readBody(scope: CatalogScope, namespace: string, load: () => Promise<string>): Promise<CachedBody>;
+  /** After a committed change: every replica stops serving the products' and lists' old bodies. */
+  invalidateProducts(ids: readonly number[]): Promise<void>;
+}
+
+export type NewProductRecord = Omit<ProductRecord, 'id'>;
+export type ProductChanges = Partial<Omit<NewProductRecord, 'sku' | 'currency'>>;
+
+/** Product storage (data/product-repo.ts). */
+export interface ProductStore {
+  list(limit: number, afterId: number): Promise<ProductRecord[]>;
+  findById(id: number): Promise<ProductRecord | undefined>;
+  insert(p: NewProductRecord): Promise<ProductRecord>;
+  update(id: number, changes: ProductChanges): Promise<ProductRecord | undefined>;
+}
+
 /**
  * Catalog use cases. Reads go through the cache and come back already serialized (the API sends the
  * cached bytes as they are); writes commit to Postgres, then invalidate.
  */
 export class Catalog {
-  readonly #products: ProductRepository;
-  readonly #cache: CatalogCache;
+  readonly #products: ProductStore;
+  readonly #cache: CatalogReadCache;
   readonly #assets: Images;
 
-  constructor(deps: { products: ProductRepository; cache: CatalogCache; assets: Images }) {
+  constructor(deps: { products: ProductStore; cache: CatalogReadCache; assets: Images }) {
     this.#products = deps.products;
     this.#cache = deps.cache;
     this.#assets = deps.assets;
   }
 
-  /** JSON text of one page of products. */
-  listJson(limit = DEFAULT_PAGE_SIZE, cursor?: string): Promise<string> {
+  /** One page of products, serialised (with its ETag). */
+  listBody(limit = DEFAULT_PAGE_SIZE, cursor?: string): Promise<CachedBody> {
     const afterId = decodeCursor(cursor);
-    return this.#cache.read(this.#scoped(listScope(limit, cursor ?? '-')), async () => {
+    return this.#cache.readBody({ kind: 'list', limit, cursor }, this.#namespace(), async () => {
       const rows = await this.#products.list(limit + 1, afterId);
       const page = rows.slice(0, limit);
       const nextCursor = rows.length > limit ? encodeCursor(page[page.length - 1]!.id) : null;
@@ -49,25 +75,25 @@ export class Catalog {
     });
   }
 
-  /** JSON text of one product, or "null". */
-  productJson(id: number): Promise<string> {
-    return this.#cache.read(this.#scoped(productScope(id)), async () => {
+  /** One product, serialised; its JSON is "null" when there is no such product. */
+  productBody(id: number): Promise<CachedBody> {
+    return this.#cache.readBody({ kind: 'product', id }, this.#namespace(), async () => {
       const row = await this.#products.findById(id);
       return JSON.stringify(row ? this.#present(row) : null);
     });
   }
 
   async list(limit?: number, cursor?: string): Promise<ProductPage> {
-    return JSON.parse(await this.listJson(limit, cursor)) as ProductPage;
+    return JSON.parse((await this.listBody(limit, cursor)).json) as ProductPage;
   }
 
   async get(id: number): Promise<Product | undefined> {
-    return (JSON.parse(await this.productJson(id)) as Product | null) ?? undefined;
+    return (JSON.parse((await this.productBody(id)).json) as Product | null) ?? undefined;
   }
 
   async create(input: CreateProductInput): Promise<Product> {
     this.#checkImage(input.imageUrl);
-    let row: ProductRow;
+    let row: ProductRecord;
     try {
       row = await this.#products.insert({
         sku: input.sku,
@@ -113,11 +139,11 @@ export class Catalog {
   }
 
   /** Cache keys carry the asset manifest version, so a rollout never serves another build's URLs. */
-  #scoped(scope: { generationKey: string; prefix: string }) {
-    return { generationKey: scope.generationKey, prefix: `v${this.#assets.version}:${scope.prefix}` };
+  #namespace(): string {
+    return `v${this.#assets.version}`;
   }
 
-  #present(row: ProductRow): Product {
+  #present(row: ProductRecord): Product {
     return {
       id: row.id,
       sku: row.sku,

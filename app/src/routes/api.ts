@@ -1,6 +1,6 @@
-import { Router } from 'express';
+import { type Request, type Response, Router } from 'express';
 import type { Carts } from '../domain/carts.ts';
-import type { Catalog } from '../domain/catalog.ts';
+import type { CachedBody, Catalog } from '../domain/catalog.ts';
 import type { Checkout } from '../domain/checkout.ts';
 import { AppError, notFound } from '../domain/errors.ts';
 import {
@@ -25,6 +25,31 @@ export interface ApiDeps {
   adminToken: string | undefined;
 }
 
+/** Whether an If-None-Match header names `etag` (a list, weak forms and * included, as RFC 9110 says). */
+export function matchesEtag(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  if (header.trim() === '*') return true;
+  return header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);
+}
+
+/**
+ * Sends a cached catalog body as stored (no re-encoding), with its ETag; `304 Not Modified` when
+ * the client already has it. `no-cache`: clients and CDNs revalidate every time, so a price change
+ * is never hidden by an intermediate cache, and the revalidation itself is cheap.
+ */
+function sendCached(req: Request, res: Response, cached: CachedBody) {
+  res.setHeader('Cache-Control', 'no-cache');
+  res.setHeader('ETag', cached.etag);
+  if (matchesEtag(req.headers['if-none-match'], cached.etag)) {
+    res.statusCode = 304;
+    res.end();
+    return;
+  }
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', cached.body.length);
+  res.end(cached.body);
+}
+
 /** The JSON API: thin handlers that parse input, call one use case and shape the answer. */
 export function apiRouter(deps: ApiDeps): Router {
   const router = Router();
@@ -32,15 +57,14 @@ export function apiRouter(deps: ApiDeps): Router {
 
   router.get('/products', async (req, res) => {
     const q = parse(listQuery, { ...req.query });
-    const json = await deps.catalog.listJson(q.limit, q.cursor);
-    res.set('Cache-Control', 'no-cache').type('application/json').send(json);
+    sendCached(req, res, await deps.catalog.listBody(q.limit, q.cursor));
   });
 
   router.get('/products/:id', async (req, res) => {
     const id = parse(productIdParam, req.params.id, 'id');
-    const json = await deps.catalog.productJson(id);
-    if (json === 'null') throw notFound(`product ${id}`, 'id');
-    res.set('Cache-Control', 'no-cache').type('application/json').send(json);
+    const cached = await deps.catalog.productBody(id);
+    if (cached.json === 'null') throw notFound(`product ${id}`, 'id');
+    sendCached(req, res, cached);
   });
 
   router.post('/products', admin, async (req, res) => {

@@ -19,6 +19,12 @@ export function createMetrics() {
       labelNames: ['result'] as const,
       registers: [registry],
     }),
+    catalogLocal: new Counter({
+      name: 'storefront_catalog_local_cache_total',
+      help: 'In-process catalog cache lookups (hit: served from this process; miss: went to Redis/Postgres)',
+      labelNames: ['result'] as const,
+      registers: [registry],
+    }),
     orders: new Counter({
       name: 'storefront_orders_total',
       help: 'Checkout attempts by outcome (created, replayed, out_of_stock, rejected)',

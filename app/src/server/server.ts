@@ -6,6 +6,7 @@ import helmet from 'helmet';
 import type { Config } from '../config/config.ts';
 import { CartStore } from '../data/cart-store.ts';
 import { CatalogCache } from '../data/catalog-cache.ts';
+import { CatalogVersion } from '../data/catalog-version.ts';
 import {
   createPool,
   databaseUnavailable,
@@ -31,12 +32,19 @@ import { createLogger, type Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { AssetManifest } from './static-assets.ts';
 
+/** The bound on cross-replica staleness of cached catalog reads (see data/catalog-version.ts). */
+export const CATALOG_MAX_STALENESS_MS = 250;
+
 export interface ServerOptions {
   logger?: Logger;
   pool?: PoolOptions;
   /** Apply pending migrations (under the advisory lock) before listening. */
   migrate?: boolean;
   cacheTtlSeconds?: number;
+  /** How often each replica reads the catalog version from Redis. @default 50 ms */
+  catalogVersionPollMs?: number;
+  /** How long a write on another replica may go unseen by this one's in-process cache. @default 250 ms */
+  catalogMaxStalenessMs?: number;
   /** How long stop() lets in-flight requests finish before cutting connections. */
   drainTimeoutMs?: number;
   /** Largest accepted JSON body. */
@@ -51,6 +59,7 @@ export interface Services {
   healthPool: Pool;
   redis: Redis | undefined;
   cache: CatalogCache;
+  catalogVersion: CatalogVersion | undefined;
   catalog: Catalog;
   carts: Carts;
   checkout: Checkout;
@@ -87,7 +96,21 @@ export async function createServices(config: Config, options: ServerOptions = {}
     queryTimeoutMillis: 2_000,
   });
   const redis = config.redis ? createRedis(config.redis, logger) : undefined;
-  const cache = new CatalogCache({ redis, ttlSeconds: options.cacheTtlSeconds ?? 300, metrics, logger });
+  const catalogVersion = redis
+    ? new CatalogVersion({
+        redis,
+        logger,
+        pollMs: options.catalogVersionPollMs ?? 50,
+        maxStalenessMs: options.catalogMaxStalenessMs ?? CATALOG_MAX_STALENESS_MS,
+      })
+    : undefined;
+  const cache = new CatalogCache({
+    redis,
+    ttlSeconds: options.cacheTtlSeconds ?? 300,
+    metrics,
+    logger,
+    version: catalogVersion,
+  });
   const products = new ProductRepository(pool);
   const orders = new OrderRepository(pool);
   const cartStore = new CartStore({ redis, pool, metrics });
@@ -107,6 +130,7 @@ export async function createServices(config: Config, options: ServerOptions = {}
     healthPool,
     redis,
     cache,
+    catalogVersion,
     catalog,
     carts,
     checkout,
@@ -119,7 +143,29 @@ export async function createServices(config: Config, options: ServerOptions = {}
   };
 }
 
+/**
+ * Helmet's headers, recorded once and replayed: with no nonces they depend on nothing in the
+ * request, and one loop of setHeader is cheaper than a dozen chained middlewares on every request.
+ */
 function securityHeaders(config: Config): RequestHandler {
+  const recorded = new Map<string, string>();
+  const recorder = {
+    setHeader: (name: string, value: unknown) => recorded.set(name, String(value)),
+    removeHeader: () => undefined,
+  };
+  helmetMiddleware(config)({} as Parameters<RequestHandler>[0], recorder as never, () => undefined);
+  if (!recorded.has('Content-Security-Policy'))
+    throw new Error(
+      'helmet set no Content-Security-Policy synchronously; cannot precompute security headers',
+    );
+  const headers = [...recorded];
+  return (_req, res, next) => {
+    for (const [name, value] of headers) res.setHeader(name, value);
+    next();
+  };
+}
+
+function helmetMiddleware(config: Config): RequestHandler {
   const assetOrigin = config.assetBaseUrl ? [new URL(config.assetBaseUrl).origin] : [];
   return helmet({
     contentSecurityPolicy: {
@@ -327,6 +373,7 @@ export async function startWebServer(config: Config, options: ServerOptions = {}
   let draining = false;
   const inFlight = new Set<ServerResponse>();
   const app = createApp(config, services, () => draining, options.bodyLimit);
+  services.catalogVersion?.start();
   const server = createServer((req, res) => {
     inFlight.add(res);
     res.on('close', () => {
@@ -383,6 +430,7 @@ export async function startWebServer(config: Config, options: ServerOptions = {}
   const stop = () => {
     stopping ??= (async () => {
       clearInterval(sweepTimer);
+      services.catalogVersion?.stop();
       draining = true;
       for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
