@@ -136,12 +136,14 @@ export function applyObjects(
   client: KubeClient,
   objects: readonly KubeObject[],
   dryRun = false,
+  signal?: AbortSignal,
 ): Promise<ApplyAllResult> {
   return applyAll(client, objects, {
     fieldManager: CLI_FIELD_MANAGER,
     // One manager owns every field; a hand edit of a field we set is overwritten, like the operator does.
     force: true,
     dryRun,
+    ...(signal ? { signal } : {}),
   });
 }
 

@@ -5,8 +5,12 @@
 // heartbeating: after STALE_FACTOR intervals, or past its deadline, the next command marks the
 // abandoned revision failed and proceeds, saying so. Taking a lock is atomic: a new revision is a
 // POST (AlreadyExists for the loser), a takeover a JSON patch guarded by the resourceVersion read.
+// Every time a lock records or judges is the API server's (onServerTime): the holder and the judge
+// may run on machines whose clocks disagree by minutes. A holder that cannot keep its lock (another
+// command took it over, or its heartbeat could not be written for as long as others wait before
+// taking over) aborts: its signal fires, applying and waiting stop, and nothing more is written.
 import { type Clock, dateOf } from '../core/clock.ts';
-import { isAlreadyExists, isConflict, isInvalid } from '../kube/errors.ts';
+import { isAlreadyExists, isConflict, isInvalid, isNotFound } from '../kube/errors.ts';
 import { DeployError, EXIT } from './errors.ts';
 import { isPending, type Release, type ReleaseStatus } from './release.ts';
 import { pointer, type ReleaseStore, type StoredRelease } from './release-store.ts';
@@ -88,34 +92,90 @@ export interface LockOptions {
   clock: Clock;
 }
 
-/** A lock held on one revision; heartbeats until `finish`. */
+/** This command no longer holds its release's lock: it stops before writing anything more. */
+export class LockLostError extends DeployError {
+  constructor(release: Pick<Release, 'namespace' | 'name' | 'revision'>, why: string) {
+    super(
+      `release ${release.namespace}/${release.name}: lost the lock on revision ${release.revision} (${why}); stopped without writing more — see \`storefront history ${release.name}\` for what the other command did`,
+    );
+    this.name = 'LockLostError';
+  }
+}
+
+/**
+ * Moves `options` onto the API server's clock: a clock that reads the server's time (measured
+ * once, then advanced by the local clock), and the deadline shifted by the same offset.
+ */
+export async function onServerTime(store: ReleaseStore, options: LockOptions): Promise<LockOptions> {
+  const before = options.clock.now();
+  const server = await store.client.serverTime();
+  const after = options.clock.now();
+  // The Date header is truncated to the second: on average half a second behind.
+  const offset = server + 500 - (before + after) / 2;
+  const local = options.clock;
+  return {
+    ...options,
+    clock: { now: () => local.now() + offset, setTimer: (fn, ms) => local.setTimer(fn, ms) },
+    ...(options.deadline ? { deadline: new Date(options.deadline.getTime() + offset) } : {}),
+  };
+}
+
+/** A lock held on one revision; heartbeats until `finish`, and aborts `signal` when it is lost. */
 export class HeldLock {
   stored: StoredRelease;
   lost: string | undefined;
   private readonly store: ReleaseStore;
   private readonly holder: string;
   private readonly timer: NodeJS.Timeout;
+  private readonly lostController = new AbortController();
   private beating: Promise<unknown> = Promise.resolve();
 
   constructor(store: ReleaseStore, stored: StoredRelease, options: LockOptions) {
     this.store = store;
     this.stored = stored;
     this.holder = options.holder;
-    const now = () => dateOf(options.clock);
+    const clock = options.clock;
+    let lastBeat = clock.now();
     this.timer = setInterval(() => {
       this.beating = this.store
-        .annotate(this.stored.release, this.guards(), { [LOCK_HEARTBEAT]: now().toISOString() })
+        .annotate(this.stored.release, this.guards(), { [LOCK_HEARTBEAT]: dateOf(clock).toISOString() })
         .then((secret) => {
           this.stored = { ...this.stored, secret };
+          lastBeat = clock.now();
         })
         .catch((e: unknown) => {
-          this.lost = `could not refresh the lock heartbeat: ${(e as Error).message}`;
+          const message = (e as Error).message;
+          // The guard failed (another holder) or the revision is gone: lost for certain.
+          if (isInvalid(e) || isConflict(e) || isNotFound(e))
+            this.markLost(`another command took it over or removed it: ${message}`);
+          // A blip is retried at the next beat, but not past the point where others may take over.
+          else if (clock.now() - lastBeat >= (STALE_FACTOR - 1) * options.heartbeatMs)
+            this.markLost(
+              `no heartbeat could be written for ${Math.round((clock.now() - lastBeat) / 1000)}s: ${message}`,
+            );
         });
     }, options.heartbeatMs);
   }
 
   get release(): Release {
     return this.stored.release;
+  }
+
+  /** Aborted (with a LockLostError) when the lock is lost; applying and waiting stop on it. */
+  get signal(): AbortSignal {
+    return this.lostController.signal;
+  }
+
+  /** Throws the LockLostError if the lock was lost. */
+  assertHeld(): void {
+    if (this.lost) throw this.lostController.signal.reason;
+  }
+
+  private markLost(why: string): void {
+    if (this.lost) return;
+    this.lost = why;
+    clearInterval(this.timer);
+    this.lostController.abort(new LockLostError(this.stored.release, why));
   }
 
   private guards() {
@@ -127,6 +187,7 @@ export class HeldLock {
   /** Writes the record while still holding the lock (e.g. the applied objects). */
   async update(release: Release): Promise<void> {
     await this.beating;
+    this.assertHeld();
     this.stored = await this.store.write(this.stored, release, { guards: this.guards() });
   }
 
@@ -134,6 +195,7 @@ export class HeldLock {
   async finish(release: Release): Promise<void> {
     clearInterval(this.timer);
     await this.beating;
+    this.assertHeld();
     try {
       this.stored = await this.store.write(this.stored, release, {
         guards: this.guards(),
@@ -227,8 +289,9 @@ export async function lockNewRevision(
   namespace: string,
   name: string,
   build: (history: StoredRelease[]) => Omit<Release, 'revision'>,
-  options: LockOptions,
+  localOptions: LockOptions,
 ): Promise<{ lock: HeldLock; history: StoredRelease[] }> {
+  const options = await onServerTime(store, localOptions);
   const now = () => dateOf(options.clock);
   return retrying(async () => {
     const history = await clearStale(store, namespace, name, options);
@@ -258,8 +321,9 @@ export async function lockLatest(
   namespace: string,
   name: string,
   status: ReleaseStatus,
-  options: LockOptions,
+  localOptions: LockOptions,
 ): Promise<{ lock: HeldLock; history: StoredRelease[] }> {
+  const options = await onServerTime(store, localOptions);
   const now = () => dateOf(options.clock);
   return retrying(async () => {
     const history = await clearStale(store, namespace, name, options);

@@ -102,8 +102,10 @@ export async function runRevision(
   try {
     try {
       await applyRevision(run);
-      if (options.wait) await waitForRevision(run);
+      if (options.wait) await untilLockLost(run.lock, waitForRevision(run));
     } catch (e) {
+      // A lost lock is another command's now: nothing more is written, no rollback is tried.
+      if (run.lock.lost) throw run.lock.signal.reason;
       await recordFailure(run, (e as Error).message);
       let outcome = `release ${run.key} revision ${run.revision}: ${run.verb.toLowerCase()} failed: ${(e as Error).message}`;
       if (options.rollbackOnFailure) outcome += await rollbackAfterFailure(run, rollback);
@@ -113,6 +115,18 @@ export async function runRevision(
   } finally {
     stopHandlingSignals();
   }
+}
+
+/** `work`, or the lock's LockLostError as soon as the lock is lost. */
+function untilLockLost<T>(lock: HeldLock, work: Promise<T>): Promise<T> {
+  const { signal } = lock;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return Promise.race([
+    work,
+    new Promise<never>((_, reject) =>
+      signal.addEventListener('abort', () => reject(signal.reason), { once: true }),
+    ),
+  ]);
 }
 
 /** Ctrl-C or a CI cancel marks the revision failed (so the lock is not left pending) and exits 130. */
@@ -150,7 +164,8 @@ async function applyRevision(run: RevisionRun): Promise<void> {
     ctx.err(`generated ${prepared.createdSecrets.join(', ')} (created once, never rotated)`);
   // Recorded before applying, so a revision that dies half-way is still pruned later.
   await lock.update({ ...lock.release, objects: manifestOf(prepared.objects) });
-  const applied = await applyObjects(client, prepared.objects);
+  const applied = await applyObjects(client, prepared.objects, false, lock.signal);
+  lock.assertHeld(); // never prune on a lock another command holds now
   const pruned = await pruneRevision(client, {
     previous: pruneSources(run.history, revision).flatMap((r) => r.objects),
     keep: prepared.objects,

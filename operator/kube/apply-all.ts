@@ -90,6 +90,8 @@ export interface ApplyAllOptions {
   live?: (ref: ObjectRef) => KubeObject | undefined;
   /** Annotation carrying the hash of the desired object. @default 'storefront.dev/applied-hash' */
   hashAnnotation?: string;
+  /** Stops before the next object once aborted (the deployer's lock was lost), with its reason. */
+  signal?: AbortSignal;
 }
 
 export interface ApplyAllResult {
@@ -150,11 +152,13 @@ export async function applyAll(
     ranks.set(r, [...(ranks.get(r) ?? []), obj]);
   }
   for (const group of ranks.values()) {
+    options.signal?.throwIfAborted();
     const settled = await Promise.allSettled(
       group.map(async (obj) => {
         const ref = refOf(obj);
         const live = options.live?.(ref);
         if (live && containsAll(live, obj)) return { ref, obj: live, applied: false };
+        options.signal?.throwIfAborted();
         const applied = await client.apply(obj, {
           fieldManager: options.fieldManager,
           force: options.force ?? true,

@@ -119,6 +119,11 @@ export class KubeClient {
     this.discovery = discovery ?? new Discovery(transport, undefined, clock);
   }
 
+  /** The API server's time now, in milliseconds (its Date header: whole seconds). */
+  serverTime(): Promise<number> {
+    return this.transport.serverDate();
+  }
+
   /** Requests sent so far, by verb. */
   requestCounts(): Record<string, number> {
     return this.transport.requestCounts();

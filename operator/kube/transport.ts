@@ -83,6 +83,29 @@ export class Transport {
     }
   }
 
+  /**
+   * The API server's clock (its `Date` header on GET /version, which every client may read), in
+   * milliseconds. Whole seconds: the header has no finer resolution.
+   */
+  async serverDate(): Promise<number> {
+    const req: HttpRequest = {
+      verb: 'get',
+      method: 'GET',
+      path: '/version',
+      context: { verb: 'get', path: '/version' },
+    };
+    const { response, finish, fail } = await this.send(req, false);
+    try {
+      await response.body.text();
+      finish();
+    } catch (err) {
+      throw fail(err);
+    }
+    const date = Date.parse(response.headers['date'] ?? '');
+    if (Number.isNaN(date)) throw new Error('the API server sent no Date header on /version');
+    return date;
+  }
+
   /** Opens a streaming GET (a watch); the connect timeout ends once headers arrive. */
   async stream(req: HttpRequest): Promise<ReadableStream<Uint8Array>> {
     const { response, finish } = await this.send(req, true);
