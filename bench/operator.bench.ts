@@ -8,8 +8,9 @@ import { performance } from 'node:perf_hooks';
 import { createLogger } from '../operator/controller/logger.ts';
 import { startOperator } from '../operator/controller/operator.ts';
 import { auditMark, countAuditWrites } from '../test/cluster/audit.ts';
-import { ensureCluster, kubectl, kubectlAsync, waitForCrds } from '../test/cluster/harness.ts';
+import { ensureCluster, kubectl, kubectlAsync } from '../test/cluster/harness.ts';
 import { defaultStateDir } from '../test/cluster/paths.ts';
+import { installCrds } from '../test/cluster/third-party-crds.ts';
 import { clusterCpuSeconds, cpuSplit } from './cluster-cpu.ts';
 import { machineLine } from './machine.ts';
 
@@ -27,14 +28,7 @@ const cluster = await ensureCluster({
   memoryPerNode: '4Ti',
 });
 process.env.KUBECONFIG = cluster.kubeconfig;
-kubectl(cluster, [
-  'apply',
-  '--server-side',
-  '--force-conflicts',
-  '-f',
-  join(ROOT, 'crds/storefront.dev_storefronts.yaml'),
-]);
-waitForCrds(cluster, ['crd/storefronts.storefront.dev']);
+installCrds(cluster, [join(ROOT, 'crds/storefront.dev_storefronts.yaml')]);
 
 const op = await startOperator({
   kubeconfig: cluster.kubeconfig,

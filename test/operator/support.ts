@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll } from 'vitest';
 import { type TestCluster, testCluster } from '../cluster/context.ts';
-import { kubectl, runKubectl, waitForCrds, writeUserKubeconfig } from '../cluster/harness.ts';
+import { kubectl, runKubectl, writeUserKubeconfig } from '../cluster/harness.ts';
+import { installCrds } from '../cluster/third-party-crds.ts';
 import { eventually } from '../support/eventually.ts';
 import { storefront } from '../support/storefront.ts';
 
@@ -30,15 +31,10 @@ export function kTry(args: string[], input?: string) {
   return runKubectl(cluster(), args, input === undefined ? {} : { input });
 }
 
+export const STOREFRONT_CRD = join(ROOT, 'crds/storefront.dev_storefronts.yaml');
+
 export function installCrd(): void {
-  k([
-    'apply',
-    '--server-side',
-    '--force-conflicts',
-    '-f',
-    join(ROOT, 'crds/storefront.dev_storefronts.yaml'),
-  ]);
-  waitForCrds(cluster(), ['crd/storefronts.storefront.dev']);
+  installCrds(cluster(), [STOREFRONT_CRD]);
 }
 
 /** A fresh namespace that enforces Pod Security `restricted`. */
