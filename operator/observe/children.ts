@@ -3,7 +3,7 @@
 // caches) and the deployer's --wait/status (plain GETs).
 import type { Storefront } from '../api/types.ts';
 import { names } from '../render/names.ts';
-import type { Observed, ObservedChild } from '../status/conditions.ts';
+import { childKey, type Observed, type ObservedChild } from '../status/conditions.ts';
 import { missingOptionalKinds, type OptionalKind, ownedKind } from './owned-kinds.ts';
 import type { ObjectReader } from './reader.ts';
 
@@ -47,7 +47,7 @@ export async function observe(
   await Promise.all(
     readinessChildren(sf).map(async ([kind, name]) => {
       const live = await reader.observed({ apiVersion: ownedKind(kind).apiVersion, kind, namespace, name });
-      if (live) children.set(`${kind}/${name}`, live as unknown as ObservedChild);
+      if (live) children.set(childKey(kind, name), live as unknown as ObservedChild);
     }),
   );
   const missingSecrets: string[] = [];

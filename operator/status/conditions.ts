@@ -15,8 +15,13 @@ export interface ObservedChild {
   status?: any;
 }
 
+/** The key of a live child in Observed.children: `Kind/name` (e.g. `Deployment/shop-app`). */
+export function childKey(kind: string, name: string): string {
+  return `${kind}/${name}`;
+}
+
 export interface Observed {
-  /** Live children by `Kind/name` (e.g. `Deployment/shop-app`). */
+  /** Live children by childKey. */
   children: Map<string, ObservedChild>;
   /** Kinds of optional APIs the spec needs but the cluster does not serve. */
   missingApis: ReadonlySet<OptionalKind>;
@@ -75,7 +80,7 @@ function database(sf: Storefront, o: Observed): Verdict {
           'database mode cloudnativepg needs CloudNativePG (postgresql.cnpg.io/v1 Cluster), which this cluster does not serve',
         );
       }
-      const c = o.children.get(`Cluster/${n.cnpgCluster}`);
+      const c = o.children.get(childKey('Cluster', n.cnpgCluster));
       const ready = c?.status?.readyInstances ?? 0;
       return ready >= sf.spec.database.instances
         ? yes('Ready', `Cluster ${n.cnpgCluster}: ${ready}/${sf.spec.database.instances} instances ready`)
@@ -85,8 +90,8 @@ function database(sf: Storefront, o: Observed): Verdict {
           );
     }
     case 'managed': {
-      const sts = o.children.get(`StatefulSet/${n.postgres}`);
-      const pvc = o.children.get(`PersistentVolumeClaim/${n.postgresDataClaim}`);
+      const sts = o.children.get(childKey('StatefulSet', n.postgres));
+      const pvc = o.children.get(childKey('PersistentVolumeClaim', n.postgresDataClaim));
       if (!sts) return no('Creating', `StatefulSet ${n.postgres} does not exist yet`);
       const phase = pvc?.status?.phase ?? 'not created';
       if (phase !== 'Bound')
@@ -110,13 +115,13 @@ function cache(sf: Storefront, o: Observed): Verdict {
         ? no('SecretMissing', `Secret ${sf.spec.cache.external!.name} with the Redis URL does not exist`)
         : yes('External', `using the cache from Secret ${sf.spec.cache.external!.name}`);
     case 'managed':
-      return deploymentAvailable(o.children.get(`Deployment/${n.redis}`), `Deployment ${n.redis}`, 1);
+      return deploymentAvailable(o.children.get(childKey('Deployment', n.redis)), `Deployment ${n.redis}`, 1);
   }
 }
 
 function app(sf: Storefront, o: Observed): Verdict {
   const n = names(sf);
-  const job = o.children.get(`Job/${n.migration}`);
+  const job = o.children.get(childKey('Job', n.migration));
   if (!job) return no('Migrating', `migration Job ${n.migration} does not exist yet`);
   const failed = (job.status?.conditions ?? []).find(
     (c: Condition) => c.type === 'Failed' && c.status === 'True',
@@ -127,7 +132,7 @@ function app(sf: Storefront, o: Observed): Verdict {
       `migration Job ${n.migration} failed: ${failed.reason ?? ''} ${failed.message ?? ''}`.trim(),
     );
   if (!(job.status?.succeeded >= 1)) return no('Migrating', `migration Job ${n.migration} is running`);
-  const dep = o.children.get(`Deployment/${n.app}`);
+  const dep = o.children.get(childKey('Deployment', n.app));
   const want = sf.spec.app.autoscaling.enabled
     ? (dep?.spec?.replicas ?? sf.spec.app.autoscaling.minReplicas)
     : sf.spec.app.replicas;
@@ -143,7 +148,7 @@ function frontDoor(sf: Storefront, o: Observed): Verdict {
         'provider gatewayAPI needs the Gateway API (gateway.networking.k8s.io/v1 HTTPRoute), which this cluster does not serve',
       );
     }
-    const route = o.children.get(`HTTPRoute/${n.frontDoor}`);
+    const route = o.children.get(childKey('HTTPRoute', n.frontDoor));
     if (!route) return no('Creating', `HTTPRoute ${n.frontDoor} does not exist yet`);
     const parents: { conditions?: Condition[] }[] = route.status?.parents ?? [];
     const accepted = parents.some((p) =>
@@ -153,7 +158,7 @@ function frontDoor(sf: Storefront, o: Observed): Verdict {
       ? yes('Accepted', `HTTPRoute ${n.frontDoor} accepted by its Gateway`)
       : yes('Configured', `HTTPRoute ${n.frontDoor} applied; no Gateway has reported on it yet`);
   }
-  const ing = o.children.get(`Ingress/${n.frontDoor}`);
+  const ing = o.children.get(childKey('Ingress', n.frontDoor));
   if (!ing) return no('Creating', `Ingress ${n.frontDoor} does not exist yet`);
   const lb: { ip?: string; hostname?: string }[] = ing.status?.loadBalancer?.ingress ?? [];
   const address = lb.map((a) => a.ip ?? a.hostname).filter(Boolean);
@@ -179,7 +184,7 @@ function tls(sf: Storefront, o: Observed, now: Date): Verdict {
           )
         : yes('UserProvided', `using TLS Secret ${n.tlsSecret}`);
     case 'selfSigned': {
-      const secret = o.children.get(`Secret/${n.tlsSecret}`);
+      const secret = o.children.get(childKey('Secret', n.tlsSecret));
       if (!secret) return no('Issuing', `self-signed certificate for ${sf.spec.host} not issued yet`);
       const notAfter = (secret.metadata as { annotations?: Record<string, string> }).annotations?.[
         NOT_AFTER_ANNOTATION
@@ -198,7 +203,7 @@ function tls(sf: Storefront, o: Observed, now: Date): Verdict {
           'tls mode certManager needs cert-manager (cert-manager.io/v1 Certificate), which this cluster does not serve',
         );
       }
-      const cert = o.children.get(`Certificate/${n.certificate}`);
+      const cert = o.children.get(childKey('Certificate', n.certificate));
       if (!cert) return no('Creating', `Certificate ${n.certificate} does not exist yet`);
       const ready = (cert.status?.conditions ?? []).find((c: Condition) => c.type === 'Ready');
       return ready?.status === 'True'
