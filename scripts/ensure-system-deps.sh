@@ -4,6 +4,7 @@
 #   ensure-system-deps.sh app       postgresql, redis-server, chromium (the shop's tests and bench)
 #   ensure-system-deps.sh node      the real node: container runtime, CNI plugins, image tools,
 #                                   netfilter tools, socat (relays), nginx (the front-door stand-in)
+#   ensure-system-deps.sh shells    zsh and fish (the CLI's completion scripts are loaded in them)
 #   ensure-system-deps.sh all       everything the test suite needs
 set -euo pipefail
 what=${1:-all}
@@ -24,12 +25,17 @@ want_node() {
   [ -x /usr/lib/cni/bridge ] || need+=(containernetworking-plugins)
   dpkg -s nginx-light >/dev/null 2>&1 || need+=(nginx-light)
 }
+want_shells() {
+  command -v zsh >/dev/null 2>&1 || need+=(zsh)
+  command -v fish >/dev/null 2>&1 || need+=(fish)
+}
 case "$what" in
   cluster) ;;
   app) want_app ;;
   node) want_node ;;
-  all) want_app; want_node ;;
-  *) echo "ensure-system-deps: unknown target '$what' (cluster|app|node|all)" >&2; exit 64 ;;
+  shells) want_shells ;;
+  all) want_app; want_node; want_shells ;;
+  *) echo "ensure-system-deps: unknown target '$what' (cluster|app|node|shells|all)" >&2; exit 64 ;;
 esac
 command -v go >/dev/null 2>&1 || { echo "ensure-system-deps: Go is required to build the local control plane (install Go >= 1.25 and put it on PATH)" >&2; exit 1; }
 if [ ${#need[@]} -gt 0 ]; then

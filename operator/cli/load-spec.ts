@@ -1,9 +1,11 @@
-// Reading Storefront specs from files: YAML or JSON, one or more documents.
+// Reading Storefront specs from files: YAML or JSON, one or more documents. Several -f files are
+// layered in order and --set assignments applied on top, as helm does with values.
 import { readFileSync, statSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
 import type { Storefront } from '../api/types.ts';
 import { parseStorefront, StorefrontValidationError } from '../api/validate.ts';
 import { preview } from '../api/validate-schema.ts';
+import { type Assignment, applySets, mergeLayer } from './set-values.ts';
 
 export class SpecFileError extends Error {
   constructor(message: string) {
@@ -25,8 +27,8 @@ function tooBig(file: string, bytes: number): SpecFileError {
   );
 }
 
-/** Loads every Storefront in a file (`-` = stdin), validated and defaulted; throws naming each bad field. */
-export function loadStorefronts(file: string): Storefront[] {
+/** The documents of one file (`-` = stdin), parsed but not validated. */
+function readDocuments(file: string): unknown[] {
   let text: string;
   try {
     if (file !== '-' && statSync(file).size > MAX_SPEC_FILE_BYTES) throw tooBig(file, statSync(file).size);
@@ -47,11 +49,43 @@ export function loadStorefronts(file: string): Storefront[] {
     if (v !== null && v !== undefined) values.push(v);
   }
   if (values.length === 0) throw new SpecFileError(`${file}: no Storefront found (the file is empty)`);
+  return values;
+}
+
+/**
+ * Loads every Storefront of the files, validated and defaulted; throws naming each bad field.
+ * One file may hold many Storefronts; several files are layers of one Storefront (later wins).
+ */
+export function loadStorefronts(files: string | string[], sets: Assignment[] = []): Storefront[] {
+  const list = typeof files === 'string' ? [files] : files;
+  if (!list.length) throw new SpecFileError('no spec given: pass -f FILE (- for stdin)');
+  let values: unknown[];
+  let label: string;
+  if (list.length === 1) {
+    values = readDocuments(list[0]!);
+    label = list[0]!;
+  } else {
+    const layers = list.map((file) => {
+      const docs = readDocuments(file);
+      if (docs.length !== 1)
+        throw new SpecFileError(
+          `${file} holds ${docs.length} documents; when several -f files are layered, each holds one Storefront (or a part of one)`,
+        );
+      return docs[0];
+    });
+    values = [layers.reduce((acc, layer) => mergeLayer(acc, layer))];
+    label = list.join(' + ');
+  }
+  if (sets.length) {
+    if (values.length !== 1)
+      throw new SpecFileError(`--set applies to one Storefront; ${label} holds ${values.length}`);
+    values = [applySets(values[0], sets)];
+  }
   const problems: string[] = [];
   const result: Storefront[] = [];
   values.forEach((v, i) => {
     const name = (v as { metadata?: { name?: unknown } })?.metadata?.name;
-    const what = `${file}: document ${i + 1}${typeof name === 'string' ? ` (Storefront ${preview(name)})` : ''}`;
+    const what = `${label}: document ${i + 1}${typeof name === 'string' ? ` (Storefront ${preview(name)})` : ''}`;
     try {
       result.push(parseStorefront(v, what));
     } catch (e) {
@@ -59,7 +93,7 @@ export function loadStorefronts(file: string): Storefront[] {
       else throw e;
     }
   });
-  problems.push(...duplicates(file, result));
+  problems.push(...duplicates(label, result));
   if (problems.length) throw new SpecFileError(problems.join('\n'));
   return result;
 }

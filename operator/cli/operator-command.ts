@@ -1,9 +1,11 @@
 // `storefront operator`: run the controller against the current kubeconfig (or in-cluster).
 import { createLogger } from '../controller/logger.ts';
 import { startOperator } from '../controller/operator.ts';
+import { parseDuration } from './duration.ts';
 
 export interface OperatorFlags {
   kubeconfig?: string;
+  context?: string;
   namespace?: string;
   concurrency: string;
   leaderElect: boolean;
@@ -21,24 +23,20 @@ function positiveInt(flag: string, value: string, min = 0): number {
   return n;
 }
 
-function duration(flag: string, value: string): number {
-  const m = /^(\d+)(ms|s|m|h)$/.exec(value);
-  if (!m) throw new Error(`--${flag} must be a duration like 30s, 10m or 1h, got "${value}"`);
-  return Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
-}
-
-export async function runOperatorCommand(flags: OperatorFlags): Promise<void> {
+/** Runs until SIGTERM or SIGINT; resolves with the exit code once the operator stopped. */
+export async function runOperatorCommand(flags: OperatorFlags): Promise<number> {
   const logger = createLogger();
   // Config is validated before anything connects.
   const options = {
     concurrency: positiveInt('concurrency', flags.concurrency, 1),
     leaderElection: flags.leaderElect,
     healthPort: positiveInt('health-port', flags.healthPort),
-    resyncMs: duration('resync', flags.resync),
+    resyncMs: parseDuration('resync', flags.resync),
     qps: positiveInt('qps', flags.qps, 1),
     burst: positiveInt('burst', flags.burst, 1),
     logger,
     ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
+    ...(flags.context ? { context: flags.context } : {}),
     ...(flags.namespace ? { namespace: flags.namespace } : {}),
     ...(flags.leaseNamespace ? { leaseNamespace: flags.leaseNamespace } : {}),
   };
@@ -47,14 +45,16 @@ export async function runOperatorCommand(flags: OperatorFlags): Promise<void> {
     { identity: op.identity, health: op.healthUrl, namespace: flags.namespace ?? '(all)' },
     'storefront operator started',
   );
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down: draining in-flight reconciles and releasing the lease');
-    await op.stop();
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, 'shutting down: draining in-flight reconciles and releasing the lease');
+      await op.stop();
+      resolve(0);
+    };
+    process.on('SIGTERM', () => void stop('SIGTERM'));
+    process.on('SIGINT', () => void stop('SIGINT'));
+  });
 }

@@ -4,6 +4,7 @@ import type { Storefront } from '../api/types.ts';
 import { generateCredential, requiredCredentials } from '../render/inputs.ts';
 import { names } from '../render/names.ts';
 import { type KubeObject, render } from '../render/render.ts';
+import { YAML_OPTIONS } from './output.ts';
 
 export interface TemplateOptions {
   namespace?: string;
@@ -44,12 +45,6 @@ export function templateObjects(
   }
   return { objects, notes };
 }
-
-/**
- * kubectl and Helm read YAML 1.1, where bare `no`, `yes`, `on` and `off` are booleans: writing 1.1
- * quotes such strings (Redis's `--appendonly no` must stay a string).
- */
-export const YAML_OPTIONS = { version: '1.1', lineWidth: 0, aliasDuplicateObjects: false } as const;
 
 export function formatObjects(objects: KubeObject[], output: 'yaml' | 'json'): string {
   if (output === 'json')

@@ -22,6 +22,8 @@ import type { WorkQueue } from './workqueue.ts';
 
 export interface OperatorOptions {
   kubeconfig?: string;
+  /** kubeconfig context (default: its current-context). */
+  context?: string;
   /** Watch one namespace only (the chart's scoped mode); default all namespaces. */
   namespace?: string;
   /** Storefronts reconciled in parallel. */
@@ -69,6 +71,7 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
   const metrics = new OperatorMetrics();
   const client = createKubeClient({
     ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}),
+    ...(options.context ? { context: options.context } : {}),
     qps: options.qps,
     burst: options.burst,
     onRequest: metrics.onApiRequest,

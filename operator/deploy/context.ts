@@ -24,6 +24,8 @@ export interface DeployContext {
 
 export interface ConnectOptions {
   kubeconfig?: string;
+  /** kubeconfig context (kubectl's --context). */
+  context?: string;
   namespace?: string;
 }
 
@@ -34,9 +36,10 @@ function heartbeatMs(): number {
 }
 
 export function connect(options: ConnectOptions): DeployContext {
-  // --kubeconfig, else KUBECONFIG / ~/.kube/config / in-cluster (client-node's defaults).
+  // --kubeconfig, else the KUBECONFIG list merged / ~/.kube/config / in-cluster, as kubectl reads them.
   const client = createKubeClient({
     ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}),
+    ...(options.context ? { context: options.context } : {}),
     qps: 50,
     burst: 100,
   });

@@ -4,6 +4,7 @@
 
 import { stringify } from 'yaml';
 import type { Storefront } from '../api/types.ts';
+import type { KubeObject } from '../core/object.ts';
 import { isNotFound } from '../kube/errors.ts';
 import { offlineInputs } from '../observe/inputs.ts';
 import { render } from '../render/render.ts';
@@ -11,7 +12,7 @@ import { applyObjects, prepareRevision } from './apply.ts';
 import type { DeployContext } from './context.ts';
 import { DeployError } from './errors.ts';
 import { prepareObjects } from './prepare.ts';
-import { manifestOf, type Release } from './release.ts';
+import { CLI_FIELD_MANAGER, manifestOf, type Release } from './release.ts';
 import type { StoredRelease } from './release-store.ts';
 import { lockRevision, type RevisionOptions, runRevision } from './revision.ts';
 import { runRollback } from './rollback.ts';
@@ -55,11 +56,14 @@ export function releaseNamespace(
 }
 
 async function ensureNamespace(ctx: DeployContext, namespace: string, create: boolean): Promise<void> {
-  const ref = { apiVersion: 'v1', kind: 'Namespace', name: namespace };
-  if (await ctx.client.tryGet(ref)) return;
+  if (await ctx.client.tryGet({ apiVersion: 'v1', kind: 'Namespace', name: namespace })) return;
   if (!create)
     throw new DeployError(`namespace ${namespace} does not exist; create it or pass --create-namespace`);
-  await ctx.client.apply({ ...ref, metadata: { name: namespace } }, { fieldManager: 'storefront-cli' });
+  // An object, not a ref: a top-level `name` is a field the API server's schema refuses.
+  await ctx.client.apply(
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } },
+    { fieldManager: CLI_FIELD_MANAGER },
+  );
   ctx.err(`created namespace ${namespace}`);
 }
 
@@ -87,17 +91,20 @@ function installable(
   return history.some((h) => ['deployed', 'superseded'].includes(h.release.status)) ? 'upgrade' : 'install';
 }
 
-/** `--dry-run=client`: the objects as YAML (Secret values left out), without a cluster. */
-export function clientDryRun(sf: Storefront, namespace: string): { yaml: string; count: number } {
-  const objects = prepareObjects(render(sf, offlineInputs(sf, namespace)), {
-    namespace,
-    name: sf.metadata.name,
-  });
+/** `--dry-run=client`: the objects (Secret values left out) and their YAML, without a cluster. */
+export function clientDryRun(sf: Storefront, namespace: string): { objects: KubeObject[]; yaml: string } {
+  const objects = manifestOf(
+    prepareObjects(render(sf, offlineInputs(sf, namespace)), {
+      namespace,
+      name: sf.metadata.name,
+    }),
+  );
   return {
-    yaml: manifestOf(objects)
-      .map((o) => stringify(o, { lineWidth: 0, aliasDuplicateObjects: false }))
+    objects,
+    // YAML 1.1, as kubectl and helm read it (a bare `no` would turn into false).
+    yaml: objects
+      .map((o) => stringify(o, { version: '1.1', lineWidth: 0, aliasDuplicateObjects: false }))
       .join('---\n'),
-    count: objects.length,
   };
 }
 

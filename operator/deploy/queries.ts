@@ -1,10 +1,7 @@
-// Read-only views of releases: `history`, `status` (with live readiness from computeStatus) and
-// `list`, as aligned tables or `-o json`.
-import type { StorefrontStatus } from '../api/types.ts';
-import { dateOf } from '../core/clock.ts';
-import { observe } from '../observe/children.ts';
-import { getReader } from '../observe/reader.ts';
-import { computeStatus } from '../status/conditions.ts';
+// Read-only views of releases: `history`, `list` and `get manifest|values`, as aligned tables or
+// values for -o json|yaml. (`status` is in status-report.ts: it also covers kubectl-applied Storefronts.)
+import type { KubeObject } from '../core/object.ts';
+import { STOREFRONT_KIND } from '../observe/owned-kinds.ts';
 import type { DeployContext } from './context.ts';
 import { DeployError } from './errors.ts';
 import { lockState } from './lock.ts';
@@ -18,10 +15,8 @@ export function table(header: string[], rows: string[][]): string {
   return [line(header), ...rows.map(line)].join('\n');
 }
 
-/** What `-o json` shows of a revision: the record minus the bulky manifest (object refs only). */
-export function summary(s: StoredRelease, now: Date) {
-  const r = s.release;
-  const lock = lockState(r.status, s.secret.metadata.annotations, now);
+/** What -o json|yaml shows of a revision: the record minus the bulky manifest (object refs only). */
+export function releaseInfo(r: Release) {
   return {
     name: r.name,
     namespace: r.namespace,
@@ -32,84 +27,101 @@ export function summary(s: StoredRelease, now: Date) {
     lastDeployed: r.lastDeployed,
     appliedBy: r.appliedBy,
     ...(r.rollbackOf ? { rollbackOf: r.rollbackOf } : {}),
-    ...(lock.held
-      ? { lock: { holder: lock.holder, since: lock.since, heartbeat: lock.heartbeat, stale: lock.stale } }
-      : {}),
     objects: r.objects.map((o) => `${o.kind}/${o.metadata.name}`),
   };
 }
 
-/** `-o json` of history and list. */
-function printSummaries(ctx: DeployContext, all: readonly StoredRelease[]): void {
-  const now = dateOf(ctx.clock);
-  ctx.out(
-    JSON.stringify(
-      all.map((s) => summary(s, now)),
-      null,
-      2,
-    ),
-  );
+/** releaseInfo plus the lock, which lives on the stored record. */
+export function summary(s: StoredRelease, now: Date) {
+  const lock = lockState(s.release.status, s.secret.metadata.annotations, now);
+  const { objects, ...info } = releaseInfo(s.release);
+  return {
+    ...info,
+    ...(lock.held
+      ? { lock: { holder: lock.holder, since: lock.since, heartbeat: lock.heartbeat, stale: lock.stale } }
+      : {}),
+    objects,
+  };
 }
 
 const by = (r: Release) => `${r.appliedBy.user}@${r.appliedBy.host}`;
 
-export async function history(ctx: DeployContext, name: string, json: boolean): Promise<void> {
+export async function history(ctx: DeployContext, name: string): Promise<StoredRelease[]> {
   const all = await ctx.store.history(ctx.namespace, name);
   if (!all.length) throw new DeployError(`release ${ctx.namespace}/${name} not found`);
-  if (json) return printSummaries(ctx, all);
-  ctx.out(
-    table(
-      ['REVISION', 'UPDATED', 'STATUS', 'BY', 'DESCRIPTION'],
-      all.map(({ release: r }) => [String(r.revision), r.lastDeployed, r.status, by(r), r.description]),
-    ),
+  return all;
+}
+
+export function historyTable(all: StoredRelease[]): string {
+  return table(
+    ['REVISION', 'UPDATED', 'STATUS', 'BY', 'DESCRIPTION'],
+    all.map(({ release: r }) => [String(r.revision), r.lastDeployed, r.status, by(r), r.description]),
   );
 }
 
-export async function status(ctx: DeployContext, name: string, json: boolean): Promise<void> {
+export function list(ctx: DeployContext, allNamespaces: boolean): Promise<StoredRelease[]> {
+  return ctx.store.list(allNamespaces ? undefined : ctx.namespace);
+}
+
+export function listTable(all: StoredRelease[]): string {
+  return table(
+    ['NAMESPACE', 'NAME', 'REVISION', 'STATUS', 'UPDATED', 'HOST'],
+    all.map(({ release: r }) => [
+      r.namespace,
+      r.name,
+      String(r.revision),
+      r.status,
+      r.lastDeployed,
+      r.spec.spec.host,
+    ]),
+  );
+}
+
+/** The named revision, else the newest; errors list the revisions kept. */
+async function revisionOf(ctx: DeployContext, name: string, revision?: number): Promise<Release | undefined> {
   const all = await ctx.store.history(ctx.namespace, name);
-  const latest = all.at(-1);
-  if (!latest) throw new DeployError(`release ${ctx.namespace}/${name} not found`);
-  const live: StorefrontStatus = computeStatus(
-    latest.release.spec,
-    await observe(getReader(ctx.client), latest.release.spec, ctx.namespace),
-    dateOf(ctx.clock),
-  );
-  const s = summary(latest, dateOf(ctx.clock));
-  if (json) return ctx.out(JSON.stringify({ ...s, live }, null, 2));
-  const lines = [
-    `NAME: ${s.name}`,
-    `NAMESPACE: ${s.namespace}`,
-    `REVISION: ${s.revision}`,
-    `STATUS: ${s.status}`,
-    `DESCRIPTION: ${s.description}`,
-    `LAST DEPLOYED: ${s.lastDeployed} by ${latest.release.appliedBy.user}@${latest.release.appliedBy.host} (storefront ${latest.release.appliedBy.cliVersion})`,
-  ];
-  if (s.lock)
-    lines.push(
-      `LOCK: held by ${s.lock.holder} since ${s.lock.since}${s.lock.stale ? ' (stale: the next command takes it over)' : ''}`,
+  if (!all.length) return undefined;
+  if (revision === undefined) return all.at(-1)!.release;
+  const r = all.find((s) => s.release.revision === revision)?.release;
+  if (!r)
+    throw new DeployError(
+      `release ${ctx.namespace}/${name} has no revision ${revision} (kept: ${all.map((s) => s.release.revision).join(', ')})`,
     );
-  lines.push(`URL: ${live.url}`, 'COMPONENTS:');
-  for (const c of live.conditions ?? [])
-    lines.push(`  ${c.type.padEnd(14)} ${c.status.padEnd(5)} ${c.reason}: ${c.message}`);
-  ctx.out(lines.join('\n'));
+  return r;
 }
 
-export async function list(ctx: DeployContext, allNamespaces: boolean, json: boolean): Promise<void> {
-  const all = await ctx.store.list(allNamespaces ? undefined : ctx.namespace, (problem) =>
-    ctx.err(`warning: skipped: ${problem}`),
+/** `get manifest`: the objects a revision applied (Secrets without values, as stored). */
+export async function getManifest(
+  ctx: DeployContext,
+  name: string,
+  revision?: number,
+): Promise<KubeObject[]> {
+  const r = await revisionOf(ctx, name, revision);
+  if (r) return r.objects;
+  const live = await ctx.client.tryGet({ ...STOREFRONT_KIND, namespace: ctx.namespace, name });
+  throw new DeployError(
+    live
+      ? `${ctx.namespace}/${name} is a Storefront reconciled by the operator, not a release: it has no stored manifest (storefront template -f shows what it renders)`
+      : `release ${ctx.namespace}/${name} not found`,
   );
-  if (json) return printSummaries(ctx, all);
-  ctx.out(
-    table(
-      ['NAMESPACE', 'NAME', 'REVISION', 'STATUS', 'UPDATED', 'HOST'],
-      all.map(({ release: r }) => [
-        r.namespace,
-        r.name,
-        String(r.revision),
-        r.status,
-        r.lastDeployed,
-        r.spec.spec.host,
-      ]),
-    ),
-  );
+}
+
+/** `get values`: the Storefront a revision deployed; for a kubectl-applied Storefront, its live spec. */
+export async function getValues(ctx: DeployContext, name: string, revision?: number): Promise<unknown> {
+  const r = await revisionOf(ctx, name, revision);
+  if (r) return r.spec;
+  const live = await ctx.client.tryGet<KubeObject & { spec?: unknown }>({
+    ...STOREFRONT_KIND,
+    namespace: ctx.namespace,
+    name,
+  });
+  if (!live) throw new DeployError(`no release or Storefront named ${name} in namespace ${ctx.namespace}`);
+  if (revision !== undefined)
+    throw new DeployError(`${ctx.namespace}/${name} is a Storefront, not a release: it has no revisions`);
+  return {
+    apiVersion: live.apiVersion,
+    kind: live.kind,
+    metadata: { name, namespace: ctx.namespace },
+    spec: live.spec,
+  };
 }
