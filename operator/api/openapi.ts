@@ -11,7 +11,11 @@ export function toOpenApi(schema: Schema): Json {
   const out: Json = { description: schema.description };
   switch (schema.type) {
     case 'string':
-      out.type = 'string';
+      if (schema.quantity) {
+        // As controller-gen writes resource.Quantity: `cpu: 2` is as valid as `cpu: "2"`.
+        out.anyOf = [{ type: 'integer' }, { type: 'string' }];
+        out['x-kubernetes-int-or-string'] = true;
+      } else out.type = 'string';
       if (schema.enum) out.enum = [...schema.enum];
       if (schema.format) out.format = schema.format;
       if (schema.pattern) out.pattern = schema.pattern;

@@ -33,7 +33,10 @@ export interface StringSchema<T extends string = string> extends Common {
   minLength?: number;
   maxLength?: number;
   format?: string;
-  /** Marks a Kubernetes resource quantity; CEL rules may use `quantity(self)`. */
+  /**
+   * Marks a Kubernetes resource quantity: a string, or a number (int-or-string in the CRD, as
+   * resource.Quantity is); CEL rules use `quantity(string(self))`.
+   */
   quantity?: boolean;
   __type?: T;
 }
@@ -205,6 +208,10 @@ export function applyDefaults(schema: Schema, value: unknown): unknown {
   if (schema.type === 'map' && isPlainObject(value)) {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, applyDefaults(schema.values, v)]));
   }
+  // A quantity written as a number (`cpu: 2`, `cpu: 0.5`) is the quantity of that number, as the
+  // API server reads one: from here on every quantity is a string.
+  if (schema.type === 'string' && schema.quantity && typeof value === 'number' && Number.isFinite(value))
+    return String(value);
   return value;
 }
 

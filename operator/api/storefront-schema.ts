@@ -93,7 +93,7 @@ const secretName = (description: string) => str({ description, pattern: DNS_SUBD
 const secretKey = (description: string) => str({ description, pattern: '^[-._a-zA-Z0-9]+$', maxLength: 253 });
 
 const lte = (field: 'cpu' | 'memory'): Rule => ({
-  cel: `quantity(self.requests.${field}).compareTo(quantity(self.limits.${field})) <= 0`,
+  cel: `quantity(string(self.requests.${field})).compareTo(quantity(string(self.limits.${field}))) <= 0`,
   message: `requests.${field} must be less than or equal to limits.${field}`,
   fieldPath: `.requests.${field}`,
   check: (s) => compareQuantities(s.requests[field], s.limits[field]) <= 0,
@@ -449,7 +449,7 @@ const storage = obj(
         rules: [
           ...(bytes('').rules ?? []),
           {
-            cel: 'quantity(self).compareTo(quantity(oldSelf)) >= 0',
+            cel: 'quantity(string(self)).compareTo(quantity(string(oldSelf))) >= 0',
             message: 'the volume cannot shrink (it may only grow)',
             transition: true,
             check: (s, o) => compareQuantities(s, o) >= 0,
@@ -569,7 +569,7 @@ const cache = obj(
         check: (s) => s.mode !== 'external' || s.external !== undefined,
       },
       {
-        cel: 'quantity(self.maxMemory).compareTo(quantity(self.resources.limits.memory)) < 0',
+        cel: 'quantity(string(self.maxMemory)).compareTo(quantity(string(self.resources.limits.memory))) < 0',
         message: 'maxMemory must be below resources.limits.memory (Redis needs headroom over its data)',
         fieldPath: '.maxMemory',
         check: (s) => compareQuantities(s.maxMemory, s.resources.limits.memory) < 0,
