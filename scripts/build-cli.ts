@@ -27,7 +27,9 @@ export async function buildCli(): Promise<{ dir: string; inputs: number; ms: num
     target: 'node24',
     outExtension: { '.js': '.mjs' },
     // CommonJS dependencies call require(); ESM output has none unless given one.
-    banner: { js: "import { createRequire as __sfRequire } from 'node:module'; const require = __sfRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __sfRequire } from 'node:module'; const require = __sfRequire(import.meta.url);",
+    },
     metafile: true,
     logLevel: 'warning',
     legalComments: 'none',
@@ -50,7 +52,8 @@ export async function buildCli(): Promise<{ dir: string; inputs: number; ms: num
   } catch (e) {
     // Another build won the race: its bundle is as good as ours.
     rmSync(tmp, { recursive: true, force: true });
-    if ((e as NodeJS.ErrnoException).code !== 'ENOTEMPTY' && (e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    if ((e as NodeJS.ErrnoException).code !== 'ENOTEMPTY' && (e as NodeJS.ErrnoException).code !== 'EEXIST')
+      throw e;
   }
   rmSync(old, { recursive: true, force: true });
   return { dir: DIST, inputs: ours.length, ms: performance.now() - t0 };

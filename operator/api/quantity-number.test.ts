@@ -24,7 +24,9 @@ describe('quantities written as numbers', () => {
 
   it('when the CRD is generated, then quantities are int-or-string, as resource.Quantity is', () => {
     const text = JSON.stringify(buildCrd('0.0.0'));
-    expect(text).toContain('"anyOf":[{"type":"integer"},{"type":"string"}],"x-kubernetes-int-or-string":true');
+    expect(text).toContain(
+      '"anyOf":[{"type":"integer"},{"type":"string"}],"x-kubernetes-int-or-string":true',
+    );
     expect(text).not.toMatch(/quantity\(self/);
   });
 });

@@ -4,6 +4,7 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { buildCli } from '../../scripts/build-cli.ts';
 import { clusterEnv } from './env.ts';
 import { ensureCluster, stopCluster } from './harness.ts';
 import { cacheDir } from './paths.ts';
@@ -44,6 +45,8 @@ export async function setupCluster(
   mkdirSync(holdersDir, { recursive: true });
   writeFileSync(join(holdersDir, String(process.pid)), '');
 
+  // The CLI tests run bin/storefront.mjs, as users do: build its bundle once, before any of them.
+  await buildCli();
   const t0 = Date.now();
   const info = await ensureCluster({
     stateDir,

@@ -72,7 +72,7 @@ describe('storefront install / upgrade / rollback', () => {
     expect(table.stdout).toMatch(/REVISION\s+UPDATED\s+STATUS/);
     const status = await sf(['status', name, '-n', ns, '-o', 'json']);
     expect(
-      JSON.parse(status.stdout).live.conditions.find((c: { type: string }) => c.type === 'Ready').status,
+      JSON.parse(status.stdout).conditions.find((c: { type: string }) => c.type === 'Ready').status,
     ).toBe('True');
     const listed = await sf(['list', '-A', '-o', 'json']);
     expect(

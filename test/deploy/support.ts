@@ -22,7 +22,8 @@ export interface CliProcess {
 }
 
 export function startCli(args: string[], env: Record<string, string> = {}): CliProcess {
-  const child = spawn(process.execPath, [join(ROOT, 'operator/cli/bin.ts'), ...args], {
+  // What users run: the bundled CLI behind bin/storefront.mjs (the cluster setup builds it).
+  const child = spawn(process.execPath, [join(ROOT, 'bin/storefront.mjs'), ...args], {
     env: { ...process.env, KUBECONFIG: cluster().kubeconfig, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -60,7 +60,7 @@ describe('storefront upgrade --wait', () => {
     expect(kJson(['get', 'deployment', `${name}-app`, '-n', ns]).spec.replicas).toBe(2);
     expect(kJson(['get', 'secret', `${name}-tls`, '-n', ns]).type).toBe('kubernetes.io/tls');
     const status = JSON.parse((await sf(['status', name, '-n', ns, '-o', 'json'])).stdout);
-    expect(status.revision).toBe(4);
-    expect(status.description).toBe('Rollback to 1');
+    expect(status.release.revision).toBe(4);
+    expect(status.release.description).toBe('Rollback to 1');
   });
 });

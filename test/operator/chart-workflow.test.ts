@@ -121,7 +121,7 @@ function importGraph(entry: string): { files: Set<string>; packages: Set<string>
     files.add(file);
     const text = readFileSync(file, 'utf8');
     for (const m of text.matchAll(
-      /^\s*(?:import|export)\s(?!type\s)[^'"]*?from\s+'([^']+)'|^\s*import\s+'([^']+)'|await import\('([^']+)'\)/gm,
+      /^\s*(?:import|export)\s(?!type\s)[^'"]*?from\s+'([^']+)'|^\s*import\s+'([^']+)'|\bimport\('([^']+)'\)/gm,
     )) {
       const spec = m[1] ?? m[2] ?? m[3]!;
       if (spec.startsWith('.')) visit(resolve(dirname(file), spec));
