@@ -1,10 +1,9 @@
 // `storefront template`: render Storefronts to stdout without touching a cluster.
-import { stringify } from 'yaml';
 import type { Storefront } from '../api/types.ts';
 import { generateCredential, requiredCredentials } from '../render/inputs.ts';
 import { names } from '../render/names.ts';
 import { type KubeObject, render } from '../render/render.ts';
-import { YAML_OPTIONS } from './output.ts';
+import { toYaml } from './yaml-emit.ts';
 
 export interface TemplateOptions {
   namespace?: string;
@@ -49,5 +48,5 @@ export function templateObjects(
 export function formatObjects(objects: KubeObject[], output: 'yaml' | 'json'): string {
   if (output === 'json')
     return `${JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }, null, 2)}\n`;
-  return objects.map((o) => stringify(o, YAML_OPTIONS)).join('---\n');
+  return objects.map(toYaml).join('---\n');
 }

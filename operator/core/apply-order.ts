@@ -49,7 +49,15 @@ export function sortForApply<T extends Pick<KubeObject, 'kind' | 'metadata'>>(ob
   return [...objects].sort(
     (a, b) =>
       applyRank(a.kind) - applyRank(b.kind) ||
-      a.kind.localeCompare(b.kind) ||
-      (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''),
+      byCodeUnit(a.kind, b.kind) ||
+      byCodeUnit(a.metadata.name ?? '', b.metadata.name ?? ''),
   );
+}
+
+/**
+ * Locale-independent (kinds and DNS names are ASCII), and cheap: the first localeCompare of a
+ * process loads ICU's collator, a tenth of a cold `storefront template`.
+ */
+function byCodeUnit(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

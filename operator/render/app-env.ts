@@ -1,9 +1,10 @@
 // The shop's environment as rendered (the contract itself is api/shop-env.ts): how the app and the
 // migration Job find the database and the cache. Secrets are referenced, never inlined.
-import type { k8s } from 'cdk8s-plus-27';
+
 import type { RenderedEnvName } from '../api/shop-env.ts';
 import type { Storefront } from '../api/types.ts';
 import { POSTGRES_APP_ROLE, POSTGRES_DB } from './credentials.ts';
+import type * as k8s from './k8s.ts';
 import { names } from './names.ts';
 
 export const APP_PORT = 8080;

@@ -1,9 +1,10 @@
 // The application servers: Deployment, Service, ServiceAccount, HPA and PDB.
-import { k8s } from 'cdk8s-plus-27';
+
 import type { Construct } from 'constructs';
 import type { Storefront } from '../api/types.ts';
 import type { KubeObject } from '../core/object.ts';
 import { APP_PORT, APP_UID, appEnv, METRICS_PORT } from './app-env.ts';
+import * as k8s from './k8s.ts';
 import { imageVersion, names, workloadLabels, workloadSelector } from './names.ts';
 import { containerSecurityContext, podSecurityContext, port, resources, scratchVolume } from './security.ts';
 

@@ -1,9 +1,10 @@
 // Generated credential Secrets. Their values come from RenderInputs (the live Secret's values, or
 // values generated once by the caller); render never invents a password.
-import { k8s } from 'cdk8s-plus-27';
+
 import type { Construct } from 'constructs';
 import type { Storefront } from '../api/types.ts';
 import type { RenderInputs } from './inputs.ts';
+import * as k8s from './k8s.ts';
 import { labels, names } from './names.ts';
 
 /** The image's bootstrap superuser (POSTGRES_USER); the app logs in as POSTGRES_APP_ROLE. */

@@ -1,9 +1,9 @@
 // The front door (load balancer + web server): an Ingress for ingress-nginx, or a Gateway API
 // HTTPRoute. ingress-nginx is configured through annotations only — never a snippet annotation.
 import { ApiObject } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
 import type { Storefront } from '../api/types.ts';
+import * as k8s from './k8s.ts';
 import { labels, names } from './names.ts';
 
 const NGINX = 'nginx.ingress.kubernetes.io';

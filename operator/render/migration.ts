@@ -3,11 +3,12 @@
 // lets rollouts wait for it; the app's own start-up migration under an advisory lock stays a no-op.
 // A Job's pod template is immutable, so its name carries a hash of that template: whatever changes
 // in it (image, resources, database settings) gives a new Job, and nothing else does.
-import { k8s } from 'cdk8s-plus-27';
+
 import type { Construct } from 'constructs';
 import type { Storefront } from '../api/types.ts';
 import { objectHash } from '../core/hash.ts';
 import { APP_UID, databaseEnv } from './app-env.ts';
+import * as k8s from './k8s.ts';
 import { imageVersion, names, workloadLabels } from './names.ts';
 import { roleBootstrapContainer } from './postgres-roles.ts';
 import { containerSecurityContext, podSecurityContext, resources, scratchVolume } from './security.ts';

@@ -3,11 +3,12 @@
 // Postgres:5432 and Redis:6379; migration -> Postgres:5432; every pod -> cluster DNS:53; external
 // databases/caches -> their CIDRs, on their ports only (never link-local metadata addresses
 // unless the user lists them).
-import { k8s } from 'cdk8s-plus-27';
+
 import type { Construct } from 'constructs';
 import { DEFAULT_EXTERNAL_EGRESS } from '../api/storefront-schema.ts';
 import type { Storefront } from '../api/types.ts';
 import { APP_PORT, METRICS_PORT } from './app-env.ts';
+import * as k8s from './k8s.ts';
 import { labels, names, STOREFRONT_LABEL, workloadSelector } from './names.ts';
 import { port } from './security.ts';
 

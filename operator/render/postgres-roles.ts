@@ -9,9 +9,10 @@
 //   - it makes the app role the owner of the database and hands it every object that earlier
 //     versions created as the superuser (tables with their sequences and indexes, views,
 //     functions, types in schema public): existing installs move over with their data.
-import type { k8s } from 'cdk8s-plus-27';
+
 import type { Storefront } from '../api/types.ts';
 import { POSTGRES_APP_ROLE, POSTGRES_DB, POSTGRES_USER } from './credentials.ts';
+import type * as k8s from './k8s.ts';
 import { names } from './names.ts';
 import { postgresImage } from './postgres.ts';
 import { q } from './security.ts';

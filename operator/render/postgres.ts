@@ -1,10 +1,11 @@
 // The managed database: a Postgres StatefulSet with its volume, Services and PDB.
-import { k8s } from 'cdk8s-plus-27';
+
 import type { Construct } from 'constructs';
 import { compareQuantities } from '../api/quantity.ts';
 import type { Storefront } from '../api/types.ts';
 import { POSTGRES_DB, POSTGRES_USER } from './credentials.ts';
 import type { RenderInputs } from './inputs.ts';
+import * as k8s from './k8s.ts';
 import { names, workloadLabels, workloadSelector } from './names.ts';
 import {
   containerSecurityContext,

@@ -1,9 +1,10 @@
 // The managed cache: a single Redis with a password, maxmemory and LRU eviction of cache entries, no persistence
 // (a cache is rebuilt from Postgres; the shop keeps working, slower, while it is down).
-import { k8s } from 'cdk8s-plus-27';
+
 import type { Construct } from 'constructs';
 import { parseQuantity } from '../api/quantity.ts';
 import type { Storefront } from '../api/types.ts';
+import * as k8s from './k8s.ts';
 import { imageVersion, names, workloadLabels, workloadSelector } from './names.ts';
 import { containerSecurityContext, podSecurityContext, port, resources, scratchVolume } from './security.ts';
 

@@ -1,6 +1,6 @@
 // Pod Security `restricted`, by construction: every pod and container the renderer emits goes
 // through these two helpers, and a unit test walks every pod template to check each rule.
-import { k8s } from 'cdk8s-plus-27';
+import * as k8s from './k8s.ts';
 
 export function podSecurityContext(uid: number): k8s.PodSecurityContext {
   return {

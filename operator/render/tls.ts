@@ -1,12 +1,12 @@
 // TLS for the shop host: a cert-manager Certificate, or the Secret holding the certificate the
 // operator issued (selfSigned). Mode `secret` uses the user's Secret as is; `none` renders nothing.
 import { ApiObject } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
 import type { Storefront } from '../api/types.ts';
 import { RETAIN_ANNOTATION } from './credentials.ts';
 import { frontDoorHosts } from './front-door.ts';
 import type { RenderInputs } from './inputs.ts';
+import * as k8s from './k8s.ts';
 import { labels, names } from './names.ts';
 
 /** When the leaf certificate in a selfSigned TLS Secret expires (read by status). */
