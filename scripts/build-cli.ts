@@ -13,10 +13,13 @@ export const DIST = join(ROOT, 'dist', 'cli');
 /** First-party files the bundle was built from, with their mtimes: bin/storefront.mjs checks them. */
 export const INPUTS_FILE = 'inputs.json';
 
-export async function buildCli(): Promise<{ dir: string; inputs: number; ms: number }> {
+/** Static import graph of the output files (esbuild's metafile): what loading each file loads. */
+export const META_FILE = 'meta.json';
+
+export async function buildCli(dist = DIST): Promise<{ dir: string; inputs: number; ms: number }> {
   const t0 = performance.now();
   const { build } = await import('esbuild');
-  const tmp = `${DIST}.tmp-${process.pid}-${Date.now()}`;
+  const tmp = `${dist}.tmp-${process.pid}-${Date.now()}`;
   const result = await build({
     entryPoints: { storefront: join(ROOT, 'operator/cli/bin.ts') },
     outdir: tmp,
@@ -40,15 +43,27 @@ export async function buildCli(): Promise<{ dir: string; inputs: number; ms: num
   ours.push(join(ROOT, 'package.json'), join(ROOT, 'package-lock.json'));
   const stamp = Object.fromEntries(ours.map((p) => [relative(ROOT, p), statSync(p).mtimeMs]));
   writeFileSync(join(tmp, INPUTS_FILE), JSON.stringify(stamp));
-  mkdirSync(dirname(DIST), { recursive: true });
-  const old = `${DIST}.old-${process.pid}-${Date.now()}`;
+  const outputs = Object.fromEntries(
+    Object.entries(result.metafile.outputs).map(([file, o]) => [
+      relative(tmp, join(ROOT, file)),
+      {
+        imports: o.imports
+          .filter((i) => i.kind === 'import-statement')
+          .map((i) => relative(tmp, join(ROOT, i.path))),
+        inputs: Object.keys(o.inputs),
+      },
+    ]),
+  );
+  writeFileSync(join(tmp, META_FILE), JSON.stringify(outputs));
+  mkdirSync(dirname(dist), { recursive: true });
+  const old = `${dist}.old-${process.pid}-${Date.now()}`;
   try {
-    renameSync(DIST, old);
+    renameSync(dist, old);
   } catch {
     // no earlier build
   }
   try {
-    renameSync(tmp, DIST);
+    renameSync(tmp, dist);
   } catch (e) {
     // Another build won the race: its bundle is as good as ours.
     rmSync(tmp, { recursive: true, force: true });
@@ -56,7 +71,7 @@ export async function buildCli(): Promise<{ dir: string; inputs: number; ms: num
       throw e;
   }
   rmSync(old, { recursive: true, force: true });
-  return { dir: DIST, inputs: ours.length, ms: performance.now() - t0 };
+  return { dir: dist, inputs: ours.length, ms: performance.now() - t0 };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
