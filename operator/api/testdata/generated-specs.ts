@@ -123,7 +123,8 @@ const allFields = fields(specSchema).filter((f) => f.path.length > 0);
 function badValues(schema: Schema): unknown[] {
   switch (schema.type) {
     case 'string': {
-      const bad: unknown[] = [42, true];
+      // A quantity may be a number (`cpu: 2`), as resource.Quantity is: 42 is no fault there.
+      const bad: unknown[] = schema.quantity ? [true] : [42, true];
       if (schema.enum) bad.push('NotOneOfThem');
       if (schema.pattern) bad.push('Not A Valid Value!');
       if (schema.maxLength !== undefined && schema.maxLength < 600)
