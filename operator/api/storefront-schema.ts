@@ -66,7 +66,7 @@ const quantity = (description: string, min: string): StringSchema => ({
   }),
   rules: [
     {
-      cel: `quantity(self).compareTo(quantity('${min}')) >= 0`,
+      cel: `quantity(string(self)).compareTo(quantity('${min}')) >= 0`,
       message: `must be at least ${min}`,
       check: (s) => compareQuantities(s, min) >= 0,
     },
