@@ -2,21 +2,15 @@
 // at once naming the holder), and a holder SIGKILLed mid-upgrade whose lock the next command
 // recovers from.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { k, kJson, kTry, restrictedNamespace, waitFor } from '../operator/support.ts';
-import { explain, releaseStatuses, sf, specFile, startCli } from './support.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { k, kJson, waitFor } from '../operator/support.ts';
+import { explain, installedRelease, releaseStatuses, sf, specFile, startCli } from './support.ts';
 
-let ns: string;
 const name = 'locks';
-
-beforeAll(async () => {
-  ns = restrictedNamespace('sf-lock');
-  const r = await sf(['install', name, '-f', specFile(name), '-n', ns, '--wait', '--timeout', '4m']);
-  expect(r.code, explain(r)).toBe(0);
-});
-
-afterAll(() => {
-  if (ns) kTry(['delete', 'namespace', ns, '--wait=false']);
+const release = installedRelease('sf-lock', name);
+let ns: string;
+beforeAll(() => {
+  ns = release.namespace;
 });
 
 /** A spec whose TLS Secret does not exist yet: an upgrade to it waits until the test creates it. */

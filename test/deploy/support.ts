@@ -4,7 +4,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cluster, ROOT } from '../operator/support.ts';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { cluster, kTry, ROOT, restrictedNamespace } from '../operator/support.ts';
 import { storefront } from '../support/storefront.ts';
 
 export interface CliResult {
@@ -74,4 +75,31 @@ export function releaseStatuses(ns: string, name: string, k: (args: string[]) =>
 
 export function explain(r: CliResult): string {
   return `exit ${r.code}${r.signal ? ` (${r.signal})` : ''}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
+}
+
+/**
+ * The set-up of a file that works on one release, registered as hooks: a restricted namespace with
+ * release `name` installed and Ready before the tests, deleted after. `namespace` is set by then.
+ */
+export function installedRelease(prefix: string, name: string): { namespace: string } {
+  const release = { namespace: '' };
+  beforeAll(async () => {
+    release.namespace = restrictedNamespace(prefix);
+    const r = await sf([
+      'install',
+      name,
+      '-f',
+      specFile(name),
+      '-n',
+      release.namespace,
+      '--wait',
+      '--timeout',
+      '4m',
+    ]);
+    expect(r.code, explain(r)).toBe(0);
+  });
+  afterAll(() => {
+    if (release.namespace) kTry(['delete', 'namespace', release.namespace, '--wait=false']);
+  });
+  return release;
 }

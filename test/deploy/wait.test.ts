@@ -1,21 +1,15 @@
 // `--wait` judged by the operator's readiness (computeStatus): a spec that cannot become ready
 // times out with exit 4 naming the component, and --rollback-on-failure restores the last good
 // revision.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { k, kJson, kTry, restrictedNamespace } from '../operator/support.ts';
-import { explain, releaseStatuses, sf, specFile } from './support.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { k, kJson } from '../operator/support.ts';
+import { explain, installedRelease, releaseStatuses, sf, specFile } from './support.ts';
 
-let ns: string;
 const name = 'waiter';
-
-beforeAll(async () => {
-  ns = restrictedNamespace('sf-wait');
-  const r = await sf(['install', name, '-f', specFile(name), '-n', ns, '--wait', '--timeout', '4m']);
-  expect(r.code, explain(r)).toBe(0);
-});
-
-afterAll(() => {
-  if (ns) kTry(['delete', 'namespace', ns, '--wait=false']);
+const release = installedRelease('sf-wait', name);
+let ns: string;
+beforeAll(() => {
+  ns = release.namespace;
 });
 
 const tlsSecretOfIngress = () => kJson(['get', 'ingress', name, '-n', ns]).spec.tls[0].secretName;
