@@ -20,7 +20,7 @@ import {
 import { type Credentials, httpCall, pollUntil } from './http.ts';
 import { withLock } from './lock.ts';
 import { nodeName } from './node/configs.ts';
-import { nodeRunning, readNode, startNode, stopNode } from './node/node.ts';
+import { controlPlaneOf, nodeRunning, readNode, startNode, stopNode } from './node/node.ts';
 import { cacheDir, defaultStateDir } from './paths.ts';
 import { issueCert, kubeconfigYaml } from './pki.ts';
 import { freePorts, livePid, startComponent, stopComponent, tailLog } from './processes.ts';
@@ -290,24 +290,9 @@ function fakeNodeCount(opts: ClusterOptions): number {
   return opts.nodes ?? (opts.realNode ? 0 : 3);
 }
 
-/** The control plane as the real node sees it. */
-function controlPlaneFor(state: StateFile) {
-  return {
-    stateDir: state.stateDir,
-    apiServerUrl: state.apiServerUrl,
-    caCert: state.caCert,
-    caKey: join(state.stateDir, 'pki', 'ca.key'),
-    adminCert: state.adminCert,
-    adminKey: state.adminKey,
-    kubectl: state.kubectl,
-    kubeconfig: state.kubeconfig,
-    apiServerPort: state.ports['apiserver']!,
-  };
-}
-
 async function startRealNode(state: StateFile, log: (line: string) => void): Promise<void> {
   const [kubeletPort] = await freePorts(1);
-  await startNode(controlPlaneFor(state), { log, kubeletPort: kubeletPort! });
+  await startNode(controlPlaneOf(state.stateDir), { log, kubeletPort: kubeletPort! });
 }
 
 /** Creates missing fake nodes and (re)applies their capacity, then the default StorageClass. */

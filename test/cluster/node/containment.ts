@@ -74,6 +74,11 @@ export function createNetns(name: string, nodeIp: string): void {
   run('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
   const addrs = run('ip', ['-n', name, '-4', '-o', 'addr', 'show', 'dev', 'lo']);
   if (!addrs.includes(`${nodeIp}/32`)) run('ip', ['-n', name, 'addr', 'add', `${nodeIp}/32`, 'dev', 'lo']);
+  // Connections the namespace itself opens to a Service IP (the front-door relay) need a route to
+  // exist before kube-proxy's output DNAT rewrites them to a pod; `lo` keeps them on the machine
+  // (a Service with no endpoint ends there, refused).
+  if (!routes(name).some((r) => r.dst === serviceRange))
+    run('ip', ['-n', name, 'route', 'add', serviceRange, 'dev', 'lo']);
   assertContained(name);
   const sysctl = (key: string, value: string) =>
     run('nsenter', [`--net=${netnsPath(name)}`, 'sysctl', '-q', '-w', `${key}=${value}`]);

@@ -538,3 +538,19 @@ export async function startFrontDoor(cp: ControlPlane, namespace: string, log: L
   log(`front door: https://127.0.0.1:${hostPort} (stand-in nginx in ${namespace})`);
   return hostPort!;
 }
+
+/** The control plane of the cluster in `stateDir`, read from its state file. */
+export function controlPlaneOf(stateDir: string): ControlPlane {
+  const state = JSON.parse(readFileSync(join(stateDir, 'cluster.json'), 'utf8'));
+  return {
+    stateDir,
+    apiServerUrl: state.apiServerUrl,
+    caCert: state.caCert,
+    caKey: join(stateDir, 'pki', 'ca.key'),
+    adminCert: state.adminCert,
+    adminKey: state.adminKey,
+    kubectl: state.kubectl,
+    kubeconfig: state.kubeconfig,
+    apiServerPort: state.ports.apiserver,
+  };
+}

@@ -184,6 +184,12 @@ func (p *provisioner) syncClaim(ctx context.Context, key string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
+	// World-writable, like local-path-provisioner's directories: fsGroup does not apply to
+	// hostPath volumes, so on the real node a pod's non-root user (Postgres as 999) must be able
+	// to write here. The directories live under the cluster's private state directory.
+	if err := os.Chmod(dir, 0o777); err != nil {
+		return err
+	}
 	reclaim := corev1.PersistentVolumeReclaimDelete
 	if sc.ReclaimPolicy != nil {
 		reclaim = *sc.ReclaimPolicy
