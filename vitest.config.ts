@@ -11,7 +11,12 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['operator/**/*.test.ts', 'app/**/*.test.ts', 'scripts/**/*.test.ts'],
+          include: [
+            'operator/**/*.test.ts',
+            'app/**/*.test.ts',
+            'scripts/**/*.test.ts',
+            'test/cluster/node/*.test.ts',
+          ],
           testTimeout: 30_000,
         },
       },
@@ -28,6 +33,8 @@ export default defineConfig({
         test: {
           name: 'cluster',
           include: ['test/cluster/**/*.test.ts', 'test/operator/**/*.test.ts', 'test/deploy/**/*.test.ts'],
+          // The real node's pure configuration tests are unit tests.
+          exclude: ['test/cluster/node/**', '**/node_modules/**'],
           globalSetup: ['test/cluster/global-setup.ts'],
           testTimeout: 300_000,
           hookTimeout: 600_000,
