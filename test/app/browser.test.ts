@@ -90,7 +90,9 @@ describe('the shop in a real browser (JavaScript disabled)', () => {
     await checked(context, page, 'home');
 
     await page.getByRole('link', { name: 'Desk Lamp' }).click();
-    await expect.poll(() => page.locator('h1').textContent()).toBe('Desk Lamp');
+    // Wait for the navigation itself (Playwright's 30 s), not a 1 s poll: the machine may be slow.
+    await page.waitForURL(/\/products\/\d+$/);
+    expect(await page.locator('h1').textContent()).toBe('Desk Lamp');
     await checked(context, page, 'product');
     await page.getByLabel('Quantity').fill('2');
     await page.getByRole('button', { name: 'Add to cart' }).click();

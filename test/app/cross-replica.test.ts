@@ -122,7 +122,10 @@ describe(`cached catalog reads across replicas (bound: ${CATALOG_MAX_STALENESS_M
       stock: 5,
     });
     const id = created.body.id as number;
+    // B may serve its copy from before the creation for up to the bound: start after it.
+    await new Promise((r) => setTimeout(r, CATALOG_MAX_STALENESS_MS + 20));
     const first = await request(b!.url, '/api/products?limit=100');
+    expect(first.body.items.some((p: { id: number }) => p.id === id)).toBe(true);
     const etag = first.headers.get('etag')!;
     expect(etag).toMatch(/^"[A-Za-z0-9_-]+"$/);
     expect(first.headers.get('cache-control')).toBe('no-cache');
