@@ -29,10 +29,36 @@ describe('the Storefront CRD', () => {
       expect(s.description, path).toBeTruthy();
     });
     expect(fields).toBeGreaterThan(60);
-    expect(version.subresources).toEqual({ status: {} });
+    expect(version.subresources.status).toEqual({});
     expect(version.additionalPrinterColumns.map((c: { name: string }) => c.name)).toEqual(
-      expect.arrayContaining(['Ready', 'URL', 'Age']),
+      expect.arrayContaining(['Ready', 'App', 'DB', 'Cache', 'URL', 'Age']),
     );
+  });
+
+  it('when the scale subresource is read, then its paths name fields the schema has', () => {
+    const crd = buildCrd('0.0.0') as any;
+    const version = crd.spec.versions[0];
+    const schema = version.schema.openAPIV3Schema;
+    const at = (path: string) =>
+      path
+        .slice(1)
+        .split('.')
+        .reduce((s: any, key: string) => s?.properties?.[key], schema);
+    const scale = version.subresources.scale;
+    expect(scale.specReplicasPath).toBe('.spec.app.replicas');
+    expect(at(scale.specReplicasPath).type).toBe('integer');
+    expect(at(scale.statusReplicasPath).type).toBe('integer');
+    expect(at(scale.labelSelectorPath).type).toBe('string');
+    for (const column of version.additionalPrinterColumns) {
+      if (column.jsonPath.includes('[') || column.jsonPath.startsWith('.metadata')) continue;
+      expect(at(column.jsonPath), column.jsonPath).toBeDefined();
+    }
+  });
+
+  it('when categories are listed, then all is not one (kubectl delete all --all never deletes shops)', () => {
+    const names = (buildCrd('0.0.0') as any).spec.names;
+    expect(names.categories).not.toContain('all');
+    expect(names.categories).toEqual(['storefront']);
   });
 
   it('when CEL rules are listed, then each has a message and cross-field or transition rules exist', () => {

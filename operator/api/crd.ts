@@ -26,7 +26,9 @@ export function buildCrd(appVersion: string): Record<string, unknown> {
         plural: PLURAL,
         singular: KIND.toLowerCase(),
         shortNames: ['sf'],
-        categories: ['all', 'storefront'],
+        // Not `all`: `kubectl delete all --all` must never delete shops (and, with deletionPolicy
+        // Delete, their data).
+        categories: ['storefront'],
       },
       scope: 'Namespaced',
       versions: [
@@ -34,10 +36,22 @@ export function buildCrd(appVersion: string): Record<string, unknown> {
           name: VERSION,
           served: true,
           storage: true,
-          subresources: { status: {} },
+          // scale: `kubectl scale sf/x --replicas 4` sets spec.app.replicas, and an HPA can target
+          // the Storefront (status.selector names the app Pods it averages over).
+          subresources: {
+            status: {},
+            scale: {
+              specReplicasPath: '.spec.app.replicas',
+              statusReplicasPath: '.status.replicas',
+              labelSelectorPath: '.status.selector',
+            },
+          },
           additionalPrinterColumns: [
             { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
             { name: 'Reason', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].reason' },
+            { name: 'App', type: 'string', jsonPath: '.status.components.app' },
+            { name: 'DB', type: 'string', jsonPath: '.status.components.database' },
+            { name: 'Cache', type: 'string', jsonPath: '.status.components.cache' },
             { name: 'URL', type: 'string', jsonPath: '.status.url' },
             { name: 'Host', type: 'string', jsonPath: '.spec.host', priority: 1 },
             { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },

@@ -6,11 +6,13 @@ import { isIP } from 'node:net';
 import { isCanonicalCidr } from './cidr.ts';
 import { QUANTITY_PATTERN } from './openapi.ts';
 import { compareQuantities } from './quantity.ts';
+import { labelMap, schedulingFields } from './scheduling-schema.ts';
 import {
   arr,
   bool,
   defaulted,
   int,
+  map,
   obj,
   oneOf,
   optional,
@@ -128,6 +130,10 @@ const resources = (what: string, d: { cpu: string; memory: string; cpuLimit: str
     { description: `Compute resources of the ${what} container.`, rules: [lte('cpu'), lte('memory')] },
   );
 
+/** Annotations a user adds to an object; the renderer's own keys win over them. */
+const annotations = (description: string, rules: Rule[] = []) =>
+  map(str({ description: 'Annotation value.', maxLength: 4096 }), { description, maxProperties: 32, rules });
+
 const secretRef = (what: string, defaultKey: string) =>
   obj(
     {
@@ -244,6 +250,10 @@ const app = obj(
       }),
       false,
     ),
+    serviceAnnotations: optional(
+      annotations('Extra annotations on the app Service (e.g. for a cloud load balancer or external-dns).'),
+    ),
+    ...schedulingFields('app'),
   },
   { description: 'The application servers (the bundled reference shop by default).' },
 );
@@ -388,6 +398,18 @@ const ingress = obj(
         { description: 'Web application firewall.' },
       ),
     ),
+    annotations: optional(
+      annotations(
+        'Extra annotations on the Ingress or HTTPRoute (e.g. external-dns); never nginx snippets.',
+        [
+          {
+            cel: "self.all(k, !k.contains('snippet'))",
+            message: 'snippet annotations are refused (they run arbitrary nginx configuration)',
+            check: (s: Record<string, string>) => Object.keys(s).every((k) => !k.includes('snippet')),
+          },
+        ],
+      ),
+    ),
     gateway: optional(
       obj(
         {
@@ -424,7 +446,9 @@ const cdn = obj(
       str({
         description:
           "Public base URL of a CDN in front of the shop's /static path; pages reference assets through it.",
-        pattern: '^https://[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?$',
+        // The last DNS label starts with a letter: a URL parser reads `a.0` as a (bad) IPv4 address.
+        pattern:
+          '^https://([a-z0-9]([-a-z0-9]*[a-z0-9])?\\.)*[a-z]([-a-z0-9]*[a-z0-9])?(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?$',
         maxLength: 512,
       }),
     ),
@@ -507,6 +531,7 @@ const database = obj(
       resources('database', { cpu: '250m', memory: '256Mi', cpuLimit: '2', memoryLimit: '1Gi' }),
     ),
     external: optional(secretRef('Postgres connection URL (postgres://user:password@host:5432/db)', 'url')),
+    ...schedulingFields('database'),
   },
   {
     description: 'The database server.',
@@ -558,6 +583,7 @@ const cache = obj(
       resources('cache', { cpu: '50m', memory: '64Mi', cpuLimit: '500m', memoryLimit: '384Mi' }),
     ),
     external: optional(secretRef('Redis URL (redis://:password@host:6379/0)', 'url')),
+    ...schedulingFields('cache'),
   },
   {
     description: 'The cache server.',
@@ -659,6 +685,48 @@ export const specSchema = obj(
     database: defaulted(database),
     cache: defaulted(cache),
     networkPolicy: defaulted(networkPolicy),
+    migration: optional(
+      obj(schedulingFields('migration'), { description: 'Where the migration Job pods run.' }),
+    ),
+    imagePullSecrets: optional(
+      arr(
+        obj(
+          {
+            name: required(
+              secretName('A Secret of type kubernetes.io/dockerconfigjson in the same namespace.'),
+            ),
+          },
+          { description: 'An image pull Secret.' },
+        ),
+        {
+          description: 'Secrets every pod of the Storefront pulls its images with.',
+          maxItems: 8,
+          listType: 'map',
+          listMapKeys: ['name'],
+        },
+      ),
+    ),
+    inheritedMetadata: optional(
+      obj(
+        {
+          labels: optional(labelMap('Labels copied to every child object (ours win on a clash).')),
+          annotations: optional(
+            annotations('Annotations copied to every child object (ours win on a clash).'),
+          ),
+        },
+        {
+          description:
+            'Labels and annotations copied to every object the Storefront renders (cost centres, owners).',
+        },
+      ),
+    ),
+    suspend: defaulted(
+      bool({
+        description:
+          'Stop reconciling (maintenance): the operator applies, corrects and prunes nothing until it is false again, and says so in status (condition Suspended). Deletion still runs.',
+      }),
+      false,
+    ),
     deletionPolicy: defaulted(
       oneOf(['Retain', 'Delete'], {
         description:
@@ -690,6 +758,29 @@ export const statusSchema = obj(
       int({ description: 'The generation last reconciled.', minimum: 0, format: 'int64' }),
     ),
     url: optional(str({ description: 'Where the shop is served.' })),
+    replicas: optional(
+      int({
+        description: 'App Pods that exist (the scale subresource and HorizontalPodAutoscalers read it).',
+        minimum: 0,
+      }),
+    ),
+    selector: optional(
+      str({
+        description: 'Label selector of the app Pods (the scale subresource; an HPA counts Pods by it).',
+      }),
+    ),
+    components: optional(
+      obj(
+        {
+          app: optional(str({ description: 'App Pods available / wanted, e.g. 2/2.' })),
+          database: optional(
+            str({ description: 'Reason of DatabaseReady, e.g. Ready, External, Provisioning.' }),
+          ),
+          cache: optional(str({ description: 'Reason of CacheReady, e.g. Available, Disabled.' })),
+        },
+        { description: 'One word per component, for `kubectl get sf`.' },
+      ),
+    ),
     conditions: optional(
       arr(condition, {
         description: 'Ready plus one condition per component.',

@@ -139,7 +139,8 @@ function walk(schema: Schema, value: unknown, path: string, old: unknown, errors
       if (schema.maxProperties !== undefined && entries.length > schema.maxProperties) {
         err(path, `Too many: ${entries.length}: must have at most ${schema.maxProperties} items`);
       }
-      for (const [k, v] of entries) walk(schema.values, v, `${path}[${k}]`, undefined, errors);
+      // The API server names a map entry `path.key`.
+      for (const [k, v] of entries) walk(schema.values, v, `${path}.${k}`, undefined, errors);
       break;
     }
     case 'object': {

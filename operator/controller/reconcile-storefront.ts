@@ -80,6 +80,11 @@ export class StorefrontReconciler {
     const missingApis = await missingOptionalKinds(this.deps.client, sf);
     const served = new Set([...optionalKindsFor(sf)].filter((k) => !missingApis.has(k)));
     await this.deps.watchOptionalKinds?.(served);
+    if (sf.spec.suspend) {
+      // Maintenance: observe and report only (condition Suspended); nothing applied or pruned.
+      await this.writeStatus(sf, namespace, { missingApis });
+      return { requeueAfterMs: this.deps.resyncMs ?? 600_000 };
+    }
     let reconcileError: string | undefined;
     let requeueAfterMs: number | undefined;
     try {

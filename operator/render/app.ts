@@ -6,6 +6,7 @@ import type { KubeObject } from '../core/object.ts';
 import { APP_PORT, APP_UID, appEnv, METRICS_PORT } from './app-env.ts';
 import * as k8s from './k8s.ts';
 import { imageVersion, names, workloadLabels, workloadSelector } from './names.ts';
+import { podPlacement } from './placement.ts';
 import { containerSecurityContext, podSecurityContext, port, resources, scratchVolume } from './security.ts';
 
 export function renderApp(scope: Construct, sf: Storefront): void {
@@ -35,29 +36,31 @@ export function renderApp(scope: Construct, sf: Storefront): void {
           securityContext: podSecurityContext(APP_UID),
           // preStop sleep (5 s) + the shop's drain (up to 20 s) + headroom.
           terminationGracePeriodSeconds: 40,
-          // Replicas prefer different nodes (a node's loss takes one, not all); never required, so a
-          // one-node cluster still runs them all.
-          affinity: {
-            podAntiAffinity: {
-              preferredDuringSchedulingIgnoredDuringExecution: [
-                {
-                  weight: 100,
-                  podAffinityTerm: {
-                    topologyKey: 'kubernetes.io/hostname',
-                    labelSelector: { matchLabels: selector },
+          ...podPlacement(sf, app, selector, {
+            // Replicas prefer different nodes (a node's loss takes one, not all); never required,
+            // so a one-node cluster still runs them all.
+            affinity: {
+              podAntiAffinity: {
+                preferredDuringSchedulingIgnoredDuringExecution: [
+                  {
+                    weight: 100,
+                    podAffinityTerm: {
+                      topologyKey: 'kubernetes.io/hostname',
+                      labelSelector: { matchLabels: selector },
+                    },
                   },
-                },
-              ],
+                ],
+              },
             },
-          },
-          topologySpreadConstraints: ['topology.kubernetes.io/zone', 'kubernetes.io/hostname'].map(
-            (topologyKey) => ({
-              maxSkew: 1,
-              topologyKey,
-              whenUnsatisfiable: 'ScheduleAnyway',
-              labelSelector: { matchLabels: selector },
-            }),
-          ),
+            topologySpreadConstraints: ['topology.kubernetes.io/zone', 'kubernetes.io/hostname'].map(
+              (topologyKey) => ({
+                maxSkew: 1,
+                topologyKey,
+                whenUnsatisfiable: 'ScheduleAnyway',
+                labelSelector: { matchLabels: selector },
+              }),
+            ),
+          }),
           containers: [
             {
               name: 'app',

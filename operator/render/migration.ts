@@ -9,7 +9,8 @@ import type { Storefront } from '../api/types.ts';
 import { objectHash } from '../core/hash.ts';
 import { APP_UID, databaseEnv } from './app-env.ts';
 import * as k8s from './k8s.ts';
-import { imageVersion, names, workloadLabels } from './names.ts';
+import { imageVersion, names, workloadLabels, workloadSelector } from './names.ts';
+import { podPlacement } from './placement.ts';
 import { roleBootstrapContainer } from './postgres-roles.ts';
 import { containerSecurityContext, podSecurityContext, resources, scratchVolume } from './security.ts';
 
@@ -29,6 +30,7 @@ function migrationPodTemplate(sf: Storefront): k8s.PodTemplateSpec {
       ...(sf.spec.database.mode === 'managed'
         ? { initContainers: [roleBootstrapContainer(sf, containerSecurityContext(APP_UID))] }
         : {}),
+      ...podPlacement(sf, sf.spec.migration, workloadSelector(sf, 'migration')),
       containers: [
         {
           name: 'migrate',

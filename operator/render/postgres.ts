@@ -7,6 +7,7 @@ import { POSTGRES_DB, POSTGRES_USER } from './credentials.ts';
 import type { RenderInputs } from './inputs.ts';
 import * as k8s from './k8s.ts';
 import { names, workloadLabels, workloadSelector } from './names.ts';
+import { podPlacement } from './placement.ts';
 import {
   containerSecurityContext,
   podSecurityContext,
@@ -78,6 +79,7 @@ export function renderPostgres(scope: Construct, sf: Storefront, inputs: RenderI
           automountServiceAccountToken: false,
           enableServiceLinks: false,
           securityContext: podSecurityContext(POSTGRES_UID),
+          ...podPlacement(sf, sf.spec.database, selector),
           terminationGracePeriodSeconds: 60,
           containers: [
             {

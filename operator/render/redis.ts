@@ -6,6 +6,7 @@ import { parseQuantity } from '../api/quantity.ts';
 import type { Storefront } from '../api/types.ts';
 import * as k8s from './k8s.ts';
 import { imageVersion, names, workloadLabels, workloadSelector } from './names.ts';
+import { podPlacement } from './placement.ts';
 import { containerSecurityContext, podSecurityContext, port, resources, scratchVolume } from './security.ts';
 
 /**
@@ -42,6 +43,7 @@ export function renderRedis(scope: Construct, sf: Storefront): void {
           automountServiceAccountToken: false,
           enableServiceLinks: false,
           securityContext: podSecurityContext(REDIS_UID),
+          ...podPlacement(sf, sf.spec.cache, selector),
           containers: [
             {
               name: 'redis',

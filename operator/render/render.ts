@@ -15,6 +15,7 @@ import { renderNetworkPolicies } from './network-policies.ts';
 import { renderPostgres } from './postgres.ts';
 import { renderRedis } from './redis.ts';
 import { renderTls } from './tls.ts';
+import { withUserMetadata } from './user-metadata.ts';
 
 export type { KubeObject } from '../core/object.ts';
 export type { RenderInputs } from './inputs.ts';
@@ -37,5 +38,5 @@ export function render(sf: Storefront, inputs: RenderInputs): KubeObject[] {
   const objects = (chart.toJson() as KubeObject[]).map((o) =>
     o.kind === 'Deployment' && o.metadata.name === appName ? withPreStopSleep(o) : o,
   );
-  return sortForApply(objects);
+  return sortForApply(withUserMetadata(sf, objects));
 }

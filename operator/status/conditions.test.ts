@@ -165,3 +165,54 @@ describe('computeStatus', () => {
     expect(cond(next, 'DatabaseReady').lastTransitionTime).toBe('2026-11-25T10:00:00Z');
   });
 });
+
+describe('computeStatus: the summary kubectl get and the scale subresource read', () => {
+  it('when the app has 2/2 Pods, then replicas, selector and the component words say so', () => {
+    const s = computeStatus(sf(), { children: healthy(), missingApis: new Set(), missingSecrets: [] }, T0);
+    expect(s.replicas).toBe(0); // the observed Deployment reports no status.replicas
+    expect(s.selector).toBe(
+      'app.kubernetes.io/name=storefront-shop,app.kubernetes.io/instance=shop,app.kubernetes.io/component=app',
+    );
+    expect(s.components).toEqual({ app: '2/2', database: 'Ready', cache: 'Available' });
+  });
+
+  it('when the Deployment reports 3 Pods of 4 wanted, then replicas is 3 and app reads 1/4', () => {
+    const children = healthy();
+    children.set('Deployment/shop-app', {
+      metadata: { name: 'shop-app', generation: 2 },
+      spec: { replicas: 4 },
+      status: { observedGeneration: 2, replicas: 3, updatedReplicas: 3, availableReplicas: 1 },
+    });
+    const s = computeStatus(
+      sf({ app: { replicas: 4 } }),
+      { children, missingApis: new Set(), missingSecrets: [] },
+      T0,
+    );
+    expect(s.replicas).toBe(3);
+    expect(s.components?.app).toBe('1/4');
+    expect(cond(s, 'AppReady').status).toBe('False');
+  });
+
+  it('when nothing exists yet, then app reads 0/2 and the database and cache their reasons', () => {
+    const s = computeStatus(
+      sf({ cache: { mode: 'disabled' } }),
+      { children: new Map(), missingApis: new Set(), missingSecrets: [] },
+      T0,
+    );
+    expect(s.components).toEqual({ app: '0/2', database: 'Creating', cache: 'Disabled' });
+    expect(statusChanged(s, { ...s, components: { ...s.components, app: '1/2' } })).toBe(true);
+  });
+});
+
+describe('computeStatus: suspend', () => {
+  it('when spec.suspend is true, then a Suspended condition says nothing is corrected; gone when false', () => {
+    const observed = { children: healthy(), missingApis: new Set<never>(), missingSecrets: [] };
+    const suspended = computeStatus(sf({ suspend: true }), observed, T0);
+    expect(cond(suspended, 'Suspended')).toMatchObject({ status: 'True', reason: 'SuspendedBySpec' });
+    expect(cond(suspended, 'Suspended').message).toContain('set it to false to resume');
+    expect(cond(suspended, 'AppReady').status).toBe('True');
+    const resumed = computeStatus(sf({ suspend: false }), observed, T0);
+    expect(resumed.conditions!.some((c) => c.type === 'Suspended')).toBe(false);
+    expect(statusChanged(suspended, resumed)).toBe(true);
+  });
+});

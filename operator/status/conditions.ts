@@ -3,7 +3,7 @@
 // it differs from what is stored, and `storefront install --wait` uses the same function.
 import type { Condition, Storefront, StorefrontStatus } from '../api/types.ts';
 import type { OptionalKind } from '../observe/owned-kinds.ts';
-import { names } from '../render/names.ts';
+import { names, workloadSelector } from '../render/names.ts';
 import { NOT_AFTER_ANNOTATION } from '../render/tls.ts';
 
 /** The parts of live objects status looks at (plain JSON as the API server returns it). */
@@ -40,6 +40,9 @@ export const COMPONENT_CONDITIONS = [
 ] as const;
 export type ComponentCondition = (typeof COMPONENT_CONDITIONS)[number];
 
+/** Condition present (True) only while spec.suspend is true. */
+export const SUSPENDED = 'Suspended';
+
 interface Verdict {
   ok: boolean;
   reason: string;
@@ -48,6 +51,11 @@ interface Verdict {
 
 const yes = (reason: string, message: string): Verdict => ({ ok: true, reason, message });
 const no = (reason: string, message: string): Verdict => ({ ok: false, reason, message });
+
+const SUSPENDED_VERDICT = yes(
+  'SuspendedBySpec',
+  'spec.suspend is true: the operator applies, corrects and prunes nothing (the other conditions are observed only); set it to false to resume',
+);
 
 function deploymentAvailable(d: ObservedChild | undefined, what: string, wantReplicas?: number): Verdict {
   if (!d) return no('Creating', `${what} does not exist yet`);
@@ -119,6 +127,13 @@ function cache(sf: Storefront, o: Observed): Verdict {
   }
 }
 
+/** App replicas the spec asks for; with autoscaling on, what the HPA last set. */
+function wantedAppReplicas(sf: Storefront, dep: ObservedChild | undefined): number {
+  return sf.spec.app.autoscaling.enabled
+    ? (dep?.spec?.replicas ?? sf.spec.app.autoscaling.minReplicas)
+    : sf.spec.app.replicas;
+}
+
 function app(sf: Storefront, o: Observed): Verdict {
   const n = names(sf);
   const job = o.children.get(childKey('Job', n.migration));
@@ -133,10 +148,7 @@ function app(sf: Storefront, o: Observed): Verdict {
     );
   if (!(job.status?.succeeded >= 1)) return no('Migrating', `migration Job ${n.migration} is running`);
   const dep = o.children.get(childKey('Deployment', n.app));
-  const want = sf.spec.app.autoscaling.enabled
-    ? (dep?.spec?.replicas ?? sf.spec.app.autoscaling.minReplicas)
-    : sf.spec.app.replicas;
-  return deploymentAvailable(dep, `Deployment ${n.app}`, want);
+  return deploymentAvailable(dep, `Deployment ${n.app}`, wantedAppReplicas(sf, dep));
 }
 
 function frontDoor(sf: Storefront, o: Observed): Verdict {
@@ -258,10 +270,40 @@ export function computeStatus(sf: Storefront, observed: Observed, now: Date): St
       message: v.message,
     };
   };
+  const conditions = [
+    condition('Ready', ready),
+    ...COMPONENT_CONDITIONS.map((c) => condition(c, verdicts[c])),
+  ];
+  // Only while suspended: the components above are what is observed, nothing is being corrected.
+  if (sf.spec.suspend) conditions.push(condition(SUSPENDED, SUSPENDED_VERDICT));
   return {
     observedGeneration: generation,
     url: storefrontUrl(sf),
-    conditions: [condition('Ready', ready), ...COMPONENT_CONDITIONS.map((c) => condition(c, verdicts[c]))],
+    ...summary(sf, observed, verdicts),
+    conditions,
+  };
+}
+
+/**
+ * What `kubectl get sf` and the scale subresource read: app Pods (status.replicas, the selector an
+ * HPA counts them by) and one word per component.
+ */
+function summary(
+  sf: Storefront,
+  o: Observed,
+  verdicts: Record<ComponentCondition, Verdict>,
+): Pick<StorefrontStatus, 'replicas' | 'selector' | 'components'> {
+  const dep = o.children.get(childKey('Deployment', names(sf).app));
+  return {
+    replicas: dep?.status?.replicas ?? 0,
+    selector: Object.entries(workloadSelector(sf, 'app'))
+      .map(([k, v]) => `${k}=${v}`)
+      .join(','),
+    components: {
+      app: `${dep?.status?.availableReplicas ?? 0}/${wantedAppReplicas(sf, dep)}`,
+      database: verdicts.DatabaseReady.reason,
+      cache: verdicts.CacheReady.reason,
+    },
   };
 }
 
@@ -275,6 +317,13 @@ function normalise(s: StorefrontStatus | undefined) {
   return {
     observedGeneration: s.observedGeneration,
     url: s.url,
+    replicas: s.replicas,
+    selector: s.selector,
+    components: s.components && {
+      app: s.components.app,
+      database: s.components.database,
+      cache: s.components.cache,
+    },
     conditions: [...(s.conditions ?? [])]
       .sort((x, y) => x.type.localeCompare(y.type))
       .map((c) => ({

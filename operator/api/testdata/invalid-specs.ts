@@ -184,6 +184,65 @@ export const invalidSpecs: InvalidSpecCase[] = [
     path: 'spec.database.storage.storageClassName',
   },
   {
+    name: 'toleration Exists with a value',
+    spec: { app: { tolerations: [{ key: 'k', operator: 'Exists', value: 'v' }] } },
+    path: 'spec.app.tolerations[0].value',
+  },
+  {
+    name: 'toleration without a key (would tolerate every taint)',
+    spec: { cache: { tolerations: [{ operator: 'Exists' }] } },
+    path: 'spec.cache.tolerations[0].key',
+  },
+  {
+    name: 'node affinity In without values',
+    spec: {
+      database: {
+        affinity: {
+          nodeAffinity: {
+            requiredDuringSchedulingIgnoredDuringExecution: {
+              nodeSelectorTerms: [{ matchExpressions: [{ key: 'zone', operator: 'In', values: [] }] }],
+            },
+          },
+        },
+      },
+    },
+    path: 'spec.database.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].values',
+  },
+  {
+    name: 'topology spread with an unknown whenUnsatisfiable',
+    spec: {
+      app: {
+        topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'Sometimes' }],
+      },
+    },
+    path: 'spec.app.topologySpreadConstraints[0].whenUnsatisfiable',
+  },
+  {
+    name: 'priorityClassName not a DNS name',
+    spec: { migration: { priorityClassName: 'Not_A_Class' } },
+    path: 'spec.migration.priorityClassName',
+  },
+  {
+    name: 'image pull secret without a name',
+    spec: { imagePullSecrets: [{}] },
+    path: 'spec.imagePullSecrets[0].name',
+  },
+  {
+    name: 'nginx snippet annotation on the ingress',
+    spec: { ingress: { annotations: { 'nginx.ingress.kubernetes.io/configuration-snippet': 'deny all;' } } },
+    path: 'spec.ingress.annotations',
+  },
+  {
+    name: 'inherited label value too long',
+    spec: { inheritedMetadata: { labels: { team: 'x'.repeat(64) } } },
+    path: 'spec.inheritedMetadata.labels.team',
+  },
+  {
+    name: 'suspend not a boolean',
+    spec: { suspend: 'yes' },
+    path: 'spec.suspend',
+  },
+  {
     name: 'database mode changes',
     old: { database: { mode: 'managed' } },
     spec: { database: { mode: 'external', external: { name: 'db' } } },
