@@ -6,7 +6,9 @@
 //   upgrade:   storefront upgrade --install                   vs  helm upgrade --install (bench:deployer's pair)
 // storefront runs as users run it: node bin/storefront.mjs (the bundle; built first). Each command
 // runs once untimed first on both sides (Node's compile cache, the page cache). Prints medians,
-// min/max, the ratios against the targets, peak RSS of template, and the load average.
+// min/max, the ratios against the targets (wall time, what a user waits), the CPU time of each side
+// (GNU time; it moves far less than wall time on a shared machine), peak RSS of template, and the
+// load average.
 // Env: ROUNDS (default 7), STOREFRONT_CLUSTER_STATE_DIR (default <cache>/state/bench-cli; a
 // cluster this script starts is stopped at the end).
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -16,7 +18,7 @@ import { join } from 'node:path';
 import { buildCli } from '../scripts/build-cli.ts';
 import { ensureCluster, stopCluster } from '../test/cluster/harness.ts';
 import { defaultStateDir } from '../test/cluster/paths.ts';
-import { deployerPair, ROOT, STOREFRONT_BIN, timed } from './deployer-pair.ts';
+import { deployerPair, lastCpuMs, ROOT, STOREFRONT_BIN, timed } from './deployer-pair.ts';
 import { machineLine, percentile } from './machine.ts';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 7);
@@ -91,6 +93,13 @@ const s = (ms: number) => `${(ms / 1000).toFixed(3)} s`;
 const results: string[] = [];
 const verdicts: string[] = [];
 
+/** CPU ms of each timed run, per side of the pair being measured. */
+let cpu = { sf: [] as number[], helm: [] as number[] };
+const withCpu = (side: 'sf' | 'helm', ms: number) => {
+  cpu[side].push(lastCpuMs);
+  return ms;
+};
+
 function report(p: Pair, sf: number[], helm: number[]): void {
   sf.sort((a, b) => a - b);
   helm.sort((a, b) => a - b);
@@ -100,6 +109,14 @@ function report(p: Pair, sf: number[], helm: number[]): void {
   results.push(
     `${p.what.padEnd(38)} storefront ${s(a)} (min ${s(sf[0]!)}, max ${s(sf.at(-1)!)}) | helm ${s(b)} (min ${s(helm[0]!)}, max ${s(helm.at(-1)!)}) | ratio ${ratio.toFixed(2)}x`,
   );
+  const cs = cpu.sf.sort((x, y) => x - y);
+  const ch = cpu.helm.sort((x, y) => x - y);
+  const ca = percentile(cs, 50);
+  const cb = percentile(ch, 50);
+  results.push(
+    `${''.padEnd(38)} CPU (user+sys) median: storefront ${s(ca)} | helm ${s(cb)} | ratio ${(ca / cb).toFixed(2)}x`,
+  );
+  cpu = { sf: [], helm: [] };
   const target =
     p.target === undefined
       ? ''
@@ -115,9 +132,10 @@ try {
     p.helm();
     const sf: number[] = [];
     const helm: number[] = [];
+    cpu = { sf: [], helm: [] };
     for (let i = 0; i < ROUNDS; i++) {
-      sf.push(p.storefront());
-      helm.push(p.helm());
+      sf.push(withCpu('sf', p.storefront()));
+      helm.push(withCpu('helm', p.helm()));
     }
     report(p, sf, helm);
   }
@@ -133,10 +151,11 @@ try {
   };
   const sfUp: number[] = [];
   const helmUp: number[] = [];
+  cpu = { sf: [], helm: [] };
   for (let i = 0; i < ROUNDS; i++) {
     const replicas = i % 2 === 0 ? 3 : 2;
-    sfUp.push(deployer.storefront(replicas));
-    helmUp.push(deployer.helm(replicas));
+    sfUp.push(withCpu('sf', deployer.storefront(replicas)));
+    helmUp.push(withCpu('helm', deployer.helm(replicas)));
   }
   report(up, sfUp, helmUp);
 
