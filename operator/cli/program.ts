@@ -247,7 +247,11 @@ export function buildProgram(): Command {
     EXISTING_NS,
   )
     .option('--keep-data', 'keep the database volume and credentials even with deletionPolicy Delete', false)
-    .option('--keep-history', 'keep the release records (status shows it uninstalled)', false)
+    .option(
+      '--keep-history',
+      "keep the release records (history then ends with 'Uninstalled (history kept)')",
+      false,
+    )
     .action(lazy(async () => (await deploy()).uninstallAction));
 
   program
