@@ -216,3 +216,26 @@ describe('computeStatus: suspend', () => {
     expect(statusChanged(suspended, resumed)).toBe(true);
   });
 });
+
+describe('computeStatus: Ready means served (provider nginx)', () => {
+  it('when the Ingress has no address, then IngressReady says NoAddress plainly and Ready says it is not yet admitted', () => {
+    const s = computeStatus(sf(), { children: healthy(), missingApis: new Set(), missingSecrets: [] }, T0);
+    expect(cond(s, 'IngressReady')).toMatchObject({ status: 'True', reason: 'NoAddress' });
+    expect(cond(s, 'IngressReady').message).toContain('no ingress controller has admitted Ingress shop');
+    expect(cond(s, 'IngressReady').message).toContain('class nginx');
+    expect(cond(s, 'Ready').status).toBe('True');
+    expect(cond(s, 'Ready').message).toContain('none has published an address yet');
+  });
+
+  it('when the controller published an address, then IngressReady is Published and Ready says served', () => {
+    const children = healthy();
+    children.set('Ingress/shop', {
+      metadata: { name: 'shop' },
+      status: { loadBalancer: { ingress: [{ ip: '203.0.113.7' }] } },
+    });
+    const s = computeStatus(sf(), { children, missingApis: new Set(), missingSecrets: [] }, T0);
+    expect(cond(s, 'IngressReady')).toMatchObject({ status: 'True', reason: 'Published' });
+    expect(cond(s, 'IngressReady').message).toContain('203.0.113.7');
+    expect(cond(s, 'Ready').message).toBe('the shop is served at https://shop.example.com/');
+  });
+});

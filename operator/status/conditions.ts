@@ -40,6 +40,9 @@ export const COMPONENT_CONDITIONS = [
 ] as const;
 export type ComponentCondition = (typeof COMPONENT_CONDITIONS)[number];
 
+/** IngressReady's reason while no controller has published an address for the Ingress. */
+export const NO_ADDRESS = 'NoAddress';
+
 /** Condition present (True) only while spec.suspend is true. */
 export const SUSPENDED = 'Suspended';
 
@@ -176,9 +179,11 @@ function frontDoor(sf: Storefront, o: Observed): Verdict {
   const address = lb.map((a) => a.ip ?? a.hostname).filter(Boolean);
   return address.length
     ? yes('Published', `Ingress ${n.frontDoor} served at ${address.join(', ')}`)
-    : yes(
-        'Configured',
-        `Ingress ${n.frontDoor} applied; the ingress controller has not published an address yet`,
+    : // Documented choice (README, Status): Ready does not wait for an address, since controllers
+      // run with hostNetwork or a NodePort may never publish one; the reason says so plainly.
+      yes(
+        NO_ADDRESS,
+        `no ingress controller has admitted Ingress ${n.frontDoor} (it has no address): is a controller for class ${sf.spec.ingress.className} installed and running? Until one publishes an address the shop may not be reachable through it`,
       );
 }
 
@@ -250,7 +255,12 @@ export function computeStatus(sf: Storefront, observed: Observed, now: Date): St
   const ready: Verdict = observed.reconcileError
     ? no('ReconcileError', observed.reconcileError)
     : failing.length === 0
-      ? yes('Ready', `the shop is served at ${storefrontUrl(sf)}`)
+      ? yes(
+          'Ready',
+          verdicts.IngressReady.reason === NO_ADDRESS
+            ? `the shop is served at ${storefrontUrl(sf)} once an ingress controller admits it: none has published an address yet (see IngressReady NoAddress)`
+            : `the shop is served at ${storefrontUrl(sf)}`,
+        )
       : no(
           failing[0]!.replace('Ready', 'NotReady'),
           failing.map((c) => `${c}: ${verdicts[c].message}`).join('; '),
