@@ -72,3 +72,15 @@ describe('storefront template', () => {
     expect(r.stdout).toContain('name: shop-postgres-credentials');
   });
 });
+
+describe('storefront template: Gateway API mode', () => {
+  it('when provider is gatewayAPI, then stderr warns which front-door settings an HTTPRoute cannot enforce', () => {
+    const res = run('template', '-f', 'examples/gateway-api.yaml');
+    expect(res.status).toBe(0);
+    expect(res.stderr).toMatch(
+      /warning: \S+: provider gatewayAPI renders an HTTPRoute, which cannot enforce/,
+    );
+    expect(res.stderr).toContain('ingress.bodySizeLimit');
+    expect(run('template', '-f', 'examples/minimal.yaml').stderr).not.toContain('cannot enforce');
+  });
+});

@@ -111,3 +111,20 @@ export function renderFrontDoor(scope: Construct, sf: Storefront, namespace: str
     },
   });
 }
+
+/**
+ * Front-door settings the Gateway API mode renders nothing for (an HTTPRoute has no rate limit or
+ * body-size field; the WAF is refused by validation). `template` warns and IngressReady reports
+ * them, so none is dropped in silence. Empty for provider nginx.
+ */
+export function unenforcedByGateway(sf: Storefront): string[] {
+  const { ingress } = sf.spec;
+  if (ingress.provider !== 'gatewayAPI') return [];
+  const out: string[] = [];
+  if (ingress.rateLimit.requestsPerSecond > 0)
+    out.push(`ingress.rateLimit (${ingress.rateLimit.requestsPerSecond} requests/s per client)`);
+  if (ingress.rateLimit.connections > 0)
+    out.push(`ingress.rateLimit.connections (${ingress.rateLimit.connections} per client)`);
+  out.push(`ingress.bodySizeLimit (${ingress.bodySizeLimit})`);
+  return out;
+}

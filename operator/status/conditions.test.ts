@@ -239,3 +239,23 @@ describe('computeStatus: Ready means served (provider nginx)', () => {
     expect(cond(s, 'Ready').message).toBe('the shop is served at https://shop.example.com/');
   });
 });
+
+describe('computeStatus: Gateway API mode reports what it cannot enforce', () => {
+  it('when provider is gatewayAPI, then IngressReady names rateLimit and bodySizeLimit as not enforced', () => {
+    const gw = sf({ ingress: { provider: 'gatewayAPI', gateway: { parentRefs: [{ name: 'gw' }] } } });
+    const children = healthy();
+    children.delete('Ingress/shop');
+    children.set('HTTPRoute/shop', { metadata: { name: 'shop' }, status: {} });
+    const s = computeStatus(gw, { children, missingApis: new Set(), missingSecrets: [] }, T0);
+    const msg = cond(s, 'IngressReady').message;
+    expect(msg).toContain('not enforced in Gateway API mode');
+    expect(msg).toContain('ingress.rateLimit (20 requests/s per client)');
+    expect(msg).toContain('ingress.bodySizeLimit (1m)');
+    const nginx = computeStatus(
+      sf(),
+      { children: healthy(), missingApis: new Set(), missingSecrets: [] },
+      T0,
+    );
+    expect(cond(nginx, 'IngressReady').message).not.toContain('not enforced');
+  });
+});

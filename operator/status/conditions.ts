@@ -3,6 +3,7 @@
 // it differs from what is stored, and `storefront install --wait` uses the same function.
 import type { Condition, Storefront, StorefrontStatus } from '../api/types.ts';
 import type { OptionalKind } from '../observe/owned-kinds.ts';
+import { unenforcedByGateway } from '../render/front-door.ts';
 import { names, workloadSelector } from '../render/names.ts';
 import { NOT_AFTER_ANNOTATION } from '../render/tls.ts';
 
@@ -169,9 +170,13 @@ function frontDoor(sf: Storefront, o: Observed): Verdict {
     const accepted = parents.some((p) =>
       (p.conditions ?? []).some((c) => c.type === 'Accepted' && c.status === 'True'),
     );
+    const unenforced = unenforcedByGateway(sf);
+    const note = unenforced.length
+      ? `; not enforced in Gateway API mode (configure them on the Gateway): ${unenforced.join(', ')}`
+      : '';
     return accepted
-      ? yes('Accepted', `HTTPRoute ${n.frontDoor} accepted by its Gateway`)
-      : yes('Configured', `HTTPRoute ${n.frontDoor} applied; no Gateway has reported on it yet`);
+      ? yes('Accepted', `HTTPRoute ${n.frontDoor} accepted by its Gateway${note}`)
+      : yes('Configured', `HTTPRoute ${n.frontDoor} applied; no Gateway has reported on it yet${note}`);
   }
   const ing = o.children.get(childKey('Ingress', n.frontDoor));
   if (!ing) return no('Creating', `Ingress ${n.frontDoor} does not exist yet`);
