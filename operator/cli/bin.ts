@@ -5,4 +5,11 @@ import module from 'node:module';
 
 module.enableCompileCache?.();
 const { main } = await import('./program.ts');
-process.exit(await main(process.argv));
+const code = await main(process.argv);
+// Exit explicitly (a cluster command's keep-alive sockets would hold the process open), but only
+// once stdout and stderr are flushed: writes to a pipe may still be queued, and exiting would cut
+// the output of a large `template` or `crd` short.
+const flushed = (stream: NodeJS.WriteStream) =>
+  new Promise<void>((resolve) => stream.write('', () => resolve()));
+await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+process.exit(code);
