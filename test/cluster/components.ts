@@ -2,6 +2,7 @@
 // with, given the cluster's certificates, kubeconfigs and ports (harness.ts starts and stops them).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { clusterSourceDir } from './paths.ts';
 import { type CertPaths, ensureCa, ensureServiceAccountKeys, issueCert, kubeconfigYaml } from './pki.ts';
 
 export type ComponentName =
@@ -14,6 +15,10 @@ export type ComponentName =
 export type Component = { name: ComponentName; bin: string; args: string[] };
 
 export const fakeNodeAnnotation = 'kwok.x-k8s.io/node';
+/** Our kwok stages (failures on demand), read from the source tree; see the file. */
+export const storefrontStages = join(clusterSourceDir, 'kwok', 'storefront-stages.yaml');
+/** A migration Job whose pods run this image fails (kwok stage storefront-migration-fails). */
+export const FAILING_MIGRATION_IMAGE = 'registry.storefront.test/fail-migration:1';
 export const provisionerName = 'storefront.dev/local-path';
 export const adminUser = 'storefront-admin';
 /** Service ClusterIPs; the real node's host routes and kube-proxy use the same range. */
@@ -217,6 +222,7 @@ export function kwok(s: Setup): Component {
     args: [
       `--kubeconfig=${s.kubeconfigs['kwok']}`,
       `--config=${join(s.clusterDir, 'stages', 'kwok-stages.yaml')}`,
+      `--config=${storefrontStages}`,
       `--manage-nodes-with-annotation-selector=${fakeNodeAnnotation}=fake`,
       '--cidr=10.0.0.0/16',
       '--node-lease-duration-seconds=40',

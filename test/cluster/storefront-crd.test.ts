@@ -106,7 +106,7 @@ describe('Storefront CRD on the API server', () => {
         expect(stored.spec).toMatchObject(c.old);
         k(['delete', 'storefront', name, '-n', ns]);
       } else {
-        expect(kTry(['get', 'storefront', name, '-n', ns]).status).not.toBe(0);
+        expect(kTry(['get', 'storefront', name, '-n', ns]).stderr).toContain('(NotFound)');
       }
     },
   );

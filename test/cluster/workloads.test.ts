@@ -138,7 +138,7 @@ describe('workloads on the local control plane', () => {
     await waitFor(`PV ${volume} deleted`, () =>
       kTry(['get', 'pv', volume]).stderr.includes('NotFound') ? true : undefined,
     );
-    expect(kTry(['get', 'pv', volume]).status).not.toBe(0);
+    expect(kTry(['get', 'pv', volume]).stderr).toContain('(NotFound)');
   });
 
   it('when an owner is deleted, then the garbage collector deletes its dependents', async () => {
@@ -165,6 +165,6 @@ describe('workloads on the local control plane', () => {
     await waitFor('dependent ConfigMap garbage-collected', () =>
       kTry(['get', 'configmap', 'dependent', '-n', ns]).stderr.includes('NotFound') ? true : undefined,
     );
-    expect(kTry(['get', 'configmap', 'dependent', '-n', ns]).status).not.toBe(0);
+    expect(kTry(['get', 'configmap', 'dependent', '-n', ns]).stderr).toContain('(NotFound)');
   });
 });

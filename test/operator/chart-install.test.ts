@@ -216,8 +216,10 @@ describe('helm install of the operator chart (all namespaces)', () => {
     const out = helmTry(['uninstall', release, '--namespace', opNs]);
     expect(out.status).toBe(0);
     expect(out.stdout + out.stderr).toContain(CRD);
-    expect(kTry(['get', 'deployment', `${release}-storefront-operator`, '-n', opNs]).status).not.toBe(0);
-    expect(kTry(['get', 'clusterrole', `${release}-storefront-operator`]).status).not.toBe(0);
+    expect(kTry(['get', 'deployment', `${release}-storefront-operator`, '-n', opNs]).stderr).toContain(
+      '(NotFound)',
+    );
+    expect(kTry(['get', 'clusterrole', `${release}-storefront-operator`]).stderr).toContain('(NotFound)');
     expect(kJson(['get', 'crd', CRD]).metadata.name).toBe(CRD);
     expect(kJson(['get', 'storefront', 'shop', '-n', shopNs]).metadata.name).toBe('shop');
     const after = kJson(['get', 'pvc', '-n', shopNs, '-l', 'storefront.dev/storefront=shop']).items;

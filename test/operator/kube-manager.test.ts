@@ -53,9 +53,10 @@ describe('Manager on the real API server', () => {
         namespace: ns,
         name: 'manager-test',
         identity: 'replica-1',
-        leaseDurationMs: 4_000,
-        renewDeadlineMs: 3_000,
-        retryPeriodMs: 500,
+        // Long lease: a starved machine must not make this replica lose it mid-test.
+        leaseDurationMs: 20_000,
+        renewDeadlineMs: 15_000,
+        retryPeriodMs: 1_000,
       },
       onFatal: (reason) => fatal.push(reason),
     });

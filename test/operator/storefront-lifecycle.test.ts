@@ -111,15 +111,17 @@ describe('the Storefront operator', () => {
 
   it('when nothing changes, then a full resync makes zero writes', async () => {
     await waitReady(ns, 'alpha');
-    // Let in-flight work settle, then count the operator's writes across several 3 s resyncs.
-    await new Promise((r) => setTimeout(r, 5_000));
     const reconciles = () =>
       readFileSync(suite.op.logFile, 'utf8')
         .split('\n')
         .filter((l) => l.includes('"msg":"reconciled"') && l.includes(`"storefront":"${ns}/alpha"`)).length;
+    // Settled: a whole reconcile finished after Ready was seen (its writes, if any, are done).
+    const settled = reconciles();
+    await waitFor('a reconcile after Ready', () => reconciles() > settled);
     const before = reconciles();
     const mark = auditMark(cluster().auditLogPath);
-    await new Promise((r) => setTimeout(r, 10_000));
+    // Wait for resyncs to happen (events in the log), not for a fixed time.
+    await waitFor('two full resyncs', () => reconciles() - before >= 2, 120_000);
     const writes = await countAuditWrites({
       auditLogPath: cluster().auditLogPath,
       user: OPERATOR_USER,
@@ -135,9 +137,8 @@ describe('the Storefront operator', () => {
     const pvcUid = kJson(['get', 'pvc', 'data-alpha-postgres-0', '-n', ns]).metadata.uid;
     const password = secretPassword('alpha-postgres-credentials');
     k(['delete', 'storefront', 'alpha', '-n', ns, '--wait=true', '--timeout=120s']);
-    await waitFor(
-      'children garbage-collected',
-      () => kTry(['get', 'deployment', 'alpha-app', '-n', ns]).status !== 0,
+    await waitFor('children garbage-collected', () =>
+      kTry(['get', 'deployment', 'alpha-app', '-n', ns]).stderr.includes('(NotFound)'),
     );
     expect(kJson(['get', 'pvc', 'data-alpha-postgres-0', '-n', ns]).metadata.uid).toBe(pvcUid);
     expect(secretPassword('alpha-postgres-credentials')).toBe(password);

@@ -1,7 +1,7 @@
 // The operator under failure: SIGKILL at random moments while 20 Storefronts converge, an API
 // server restart under a running operator, and two replicas with leader election.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditMark, auditWrites } from '../cluster/audit.ts';
+import { auditMark, auditWrites, waitForAuditWrites } from '../cluster/audit.ts';
 import { restartApiServer } from '../cluster/harness.ts';
 import {
   cluster,
@@ -9,6 +9,7 @@ import {
   k,
   kJson,
   kTry,
+  OPERATOR_USER,
   type OperatorProcess,
   restrictedNamespace,
   startOperator,
@@ -31,7 +32,37 @@ afterAll(async () => {
   for (const ns of namespaces) kTry(['delete', 'namespace', ns, '--wait=false']);
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Seeded chaos: CHAOS_SEED replays a run; every kill is logged with what it interrupted. */
+const CHAOS_SEED = Number(process.env.CHAOS_SEED ?? Date.now() % 1_000_000);
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Storefronts with some but not all of their children: a reconcile was cut off half-way. */
+function partiallyApplied(ns: string, names: string[]): string[] {
+  const children = kJson([
+    'get',
+    'deploy,sts,svc,netpol,job,ingress',
+    '-n',
+    ns,
+    '-l',
+    'app.kubernetes.io/managed-by=storefront',
+  ]).items;
+  const count = new Map<string, number>();
+  for (const o of children) {
+    const owner = o.metadata.labels['storefront.dev/storefront'];
+    count.set(owner, (count.get(owner) ?? 0) + 1);
+  }
+  const full = Math.max(0, ...count.values());
+  return names.filter((n) => (count.get(n) ?? 0) > 0 && (count.get(n) ?? 0) < full);
+}
 
 /** Every credential value seen so far, by Secret; a rotation shows up as a second value. */
 function recordSecrets(ns: string, seen: Map<string, string>): void {
@@ -52,12 +83,32 @@ describe('operator resilience', () => {
     let op = start(['--no-leader-elect', '--concurrency', '4']);
     k(['apply', '--server-side', '-n', ns, '-f', '-'], names.map((n) => storefrontDoc(n)).join('\n'));
     const seen = new Map<string, string>();
+    const random = mulberry32(CHAOS_SEED);
+    const cutOff: string[][] = [];
     for (let round = 0; round < 4; round++) {
-      await sleep(1500 + Math.floor(Math.random() * 4000));
+      // Kill after a seeded number of the operator's writes in this namespace (an event, not a
+      // time): the kill lands while it is applying, whatever the machine's speed.
+      const writes = 3 + Math.floor(random() * 25);
+      const mark = auditMark(cluster().auditLogPath);
+      await waitForAuditWrites({
+        auditLogPath: cluster().auditLogPath,
+        user: OPERATOR_USER,
+        namespace: ns,
+        sinceOffset: mark,
+        atLeast: writes,
+        timeoutMs: 180_000,
+      });
       await op.kill('SIGKILL');
+      const partial = partiallyApplied(ns, names);
+      cutOff.push(partial);
+      console.log(
+        `chaos seed ${CHAOS_SEED} round ${round}: SIGKILL after ${writes} writes; cut off mid-apply: ${partial.join(', ') || 'none'}`,
+      );
       recordSecrets(ns, seen);
       op = start(['--no-leader-elect', '--concurrency', '4']);
     }
+    // At least one kill interrupted a Storefront half-way (else this test proves nothing about it).
+    expect(cutOff.flat().length, `seed ${CHAOS_SEED}: no kill landed mid-reconcile`).toBeGreaterThan(0);
     for (const n of names) await waitReady(ns, n, 600_000);
     recordSecrets(ns, seen);
     expect(seen.size).toBe(names.length * 3);
