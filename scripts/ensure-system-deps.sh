@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages a task needs when they are missing; safe to run again.
-#   ensure-system-deps.sh cluster   nothing from Debian (the control plane is built with Go)
+#   ensure-system-deps.sh cluster   unzip (Gateway API CRDs from their module zip); the control plane is built with Go
 #   ensure-system-deps.sh app       postgresql, redis-server, chromium (the shop's tests and bench)
 #   ensure-system-deps.sh node      the real node: container runtime, CNI plugins, image tools,
 #                                   netfilter tools, socat (relays), nginx (the front-door stand-in)
@@ -30,11 +30,11 @@ want_shells() {
   command -v fish >/dev/null 2>&1 || need+=(fish)
 }
 case "$what" in
-  cluster) ;;
+  cluster) command -v unzip >/dev/null 2>&1 || need+=(unzip) ;;
   app) want_app ;;
   node) want_node ;;
   shells) want_shells ;;
-  all) want_app; want_node; want_shells ;;
+  all) command -v unzip >/dev/null 2>&1 || need+=(unzip); want_app; want_node; want_shells ;;
   *) echo "ensure-system-deps: unknown target '$what' (cluster|app|node|shells|all)" >&2; exit 64 ;;
 esac
 command -v go >/dev/null 2>&1 || { echo "ensure-system-deps: Go is required to build the local control plane (install Go >= 1.25 and put it on PATH)" >&2; exit 1; }

@@ -1,10 +1,14 @@
-// CRDs of projects whose controllers cannot run here (cert-manager, Gateway API, CloudNativePG),
-// vendored from their Go modules so tests can check our objects are accepted by their schemas.
-// Nothing reconciles them.
-import { readdirSync } from 'node:fs';
+// CRDs of projects whose controllers cannot run here (cert-manager, Gateway API, CloudNativePG), so
+// tests can check our objects are accepted by their schemas. Nothing reconciles them. The Gateway
+// API's come from the sigs.k8s.io/gateway-api module itself (Go module proxy, verified against
+// go.sum's database), cached outside the clone; cert-manager's and CloudNativePG's are vendored.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { goCommand } from './build.ts';
 import { type KubectlTarget, kubectl, waitForCrds } from './harness.ts';
-import { clusterSourceDir } from './paths.ts';
+import { cacheDir, clusterSourceDir } from './paths.ts';
 
 export const thirdPartyCrdsDir = join(clusterSourceDir, 'third-party-crds');
 
@@ -25,13 +29,51 @@ export function installCrds(target: KubectlTarget, files: string[]): void {
   waitForCrds(target, names);
 }
 
+export const GATEWAY_API_VERSION = 'v1.7.0';
+const GATEWAY_API_KINDS = ['gatewayclasses', 'gateways', 'httproutes', 'referencegrants'];
+
 /**
- * Installs the vendored cert-manager and Gateway API CRDs (idempotent). CloudNativePG's is left
+ * The standard-channel Gateway API CRDs of GATEWAY_API_VERSION, from the module's own
+ * config/crd/standard. `go mod download` fetches and verifies the module zip; the module declares a
+ * newer `go` line than the toolchain here, so Go will not unpack it, and `unzip` takes the files.
+ */
+export function gatewayApiCrdFiles(): string[] {
+  const dest = join(cacheDir(), `gateway-api-${GATEWAY_API_VERSION}`, 'crd');
+  const name = (kind: string) => `gateway.networking.k8s.io_${kind}.yaml`;
+  const files = GATEWAY_API_KINDS.map((kind) => join(dest, name(kind)));
+  if (files.every((f) => existsSync(f))) return files;
+  const module = `sigs.k8s.io/gateway-api@${GATEWAY_API_VERSION}`;
+  const download = spawnSync(goCommand(), ['mod', 'download', '-json', module], {
+    cwd: tmpdir(),
+    encoding: 'utf8',
+    env: { ...process.env, GOFLAGS: '-mod=mod' },
+  });
+  const info = JSON.parse(download.stdout || '{}') as { Zip?: string };
+  if (!info.Zip || !existsSync(info.Zip))
+    throw new Error(
+      `cannot download ${module} from the Go module proxy: ${download.stdout}${download.stderr}`,
+    );
+  const tmp = `${dest}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  const members = GATEWAY_API_KINDS.map((kind) => `${module}/config/crd/standard/${name(kind)}`);
+  const unzip = spawnSync('unzip', ['-q', '-j', '-o', info.Zip, ...members, '-d', tmp], { encoding: 'utf8' });
+  if (unzip.status !== 0)
+    throw new Error(
+      `cannot unpack the Gateway API CRDs from ${info.Zip} (is unzip installed?): ${unzip.stderr}`,
+    );
+  rmSync(dest, { recursive: true, force: true });
+  renameSync(tmp, dest);
+  return files;
+}
+
+/**
+ * Installs the cert-manager and Gateway API CRDs (idempotent). CloudNativePG's is left
  * out: its test installs it itself, while the operator runs, and removes it first.
  */
 export function installThirdPartyCrds(target: KubectlTarget): void {
   const files = readdirSync(thirdPartyCrdsDir)
-    .filter((f) => f.endsWith('.yaml') && !f.startsWith('postgresql.cnpg.io_'))
+    .filter((f) => f.endsWith('.yaml') && f.startsWith('cert-manager.io_'))
     .map((f) => join(thirdPartyCrdsDir, f));
-  installCrds(target, files);
+  installCrds(target, [...files, ...gatewayApiCrdFiles()]);
 }

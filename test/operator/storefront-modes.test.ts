@@ -233,7 +233,17 @@ describe('the operator in every mode', () => {
     ] as const)
       expectNotFound(kind, obj);
     const egress = kJson(['get', 'networkpolicy', `${name}-app`, '-n', ns]).spec.egress;
-    expect(egress).toEqual([{ to: [{ ipBlock: { cidr: '10.20.0.0/16' } }] }]);
+    // Egress only to the user's CIDRs, on the database's and the cache's ports.
+    expect(egress).toEqual([
+      { ports: [{ port: 5432, protocol: 'TCP' }], to: [{ ipBlock: { cidr: '10.20.0.0/16' } }] },
+      {
+        ports: [
+          { port: 6379, protocol: 'TCP' },
+          { port: 6380, protocol: 'TCP' },
+        ],
+        to: [{ ipBlock: { cidr: '10.20.0.0/16' } }],
+      },
+    ]);
   });
 
   it('when autoscaling is on, then the HPA targets the app and the operator never takes replicas back from it', async () => {

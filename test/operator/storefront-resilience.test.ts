@@ -1,7 +1,7 @@
 // The operator under failure: SIGKILL at random moments while 20 Storefronts converge, an API
 // server restart under a running operator, and two replicas with leader election.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditMark, auditWrites, waitForAuditWrites } from '../cluster/audit.ts';
+import { auditMark, auditWrites } from '../cluster/audit.ts';
 import { restartApiServer } from '../cluster/harness.ts';
 import {
   cluster,
@@ -45,11 +45,13 @@ function mulberry32(seed: number): () => number {
   };
 }
 
-/** Storefronts with some but not all of their children: a reconcile was cut off half-way. */
-function partiallyApplied(ns: string, names: string[]): string[] {
+const CHILD_KINDS = 'deploy,sts,svc,netpol,job,ingress,secret,configmap,sa,pdb';
+
+/** How many children each Storefront has right now. */
+function childCounts(ns: string): Map<string, number> {
   const children = kJson([
     'get',
-    'deploy,sts,svc,netpol,job,ingress',
+    CHILD_KINDS,
     '-n',
     ns,
     '-l',
@@ -60,8 +62,7 @@ function partiallyApplied(ns: string, names: string[]): string[] {
     const owner = o.metadata.labels['storefront.dev/storefront'];
     count.set(owner, (count.get(owner) ?? 0) + 1);
   }
-  const full = Math.max(0, ...count.values());
-  return names.filter((n) => (count.get(n) ?? 0) > 0 && (count.get(n) ?? 0) < full);
+  return count;
 }
 
 /** Every credential value seen so far, by Secret; a rotation shows up as a second value. */
@@ -84,32 +85,37 @@ describe('operator resilience', () => {
     k(['apply', '--server-side', '-n', ns, '-f', '-'], names.map((n) => storefrontDoc(n)).join('\n'));
     const seen = new Map<string, string>();
     const random = mulberry32(CHAOS_SEED);
-    const cutOff: string[][] = [];
+    const atKill: Map<string, number>[] = [];
     for (let round = 0; round < 4; round++) {
-      // Kill after a seeded number of the operator's writes in this namespace (an event, not a
-      // time): the kill lands while it is applying, whatever the machine's speed.
-      const writes = 3 + Math.floor(random() * 25);
+      // Kill after a seeded number of the operator's writes to child objects (an event, not a
+      // time; finalizer and status writes to the Storefronts do not count): it lands while applying.
+      const writes = 5 + Math.floor(random() * 40);
       const mark = auditMark(cluster().auditLogPath);
-      await waitForAuditWrites({
-        auditLogPath: cluster().auditLogPath,
-        user: OPERATOR_USER,
-        namespace: ns,
-        sinceOffset: mark,
-        atLeast: writes,
-        timeoutMs: 180_000,
+      await waitFor(`${writes} child writes`, async () => {
+        const events = await auditWrites({
+          auditLogPath: cluster().auditLogPath,
+          user: OPERATOR_USER,
+          namespace: ns,
+          sinceOffset: mark,
+        });
+        return events.filter((e) => e.objectRef?.resource !== 'storefronts').length >= writes;
       });
       await op.kill('SIGKILL');
-      const partial = partiallyApplied(ns, names);
-      cutOff.push(partial);
-      console.log(
-        `chaos seed ${CHAOS_SEED} round ${round}: SIGKILL after ${writes} writes; cut off mid-apply: ${partial.join(', ') || 'none'}`,
-      );
+      atKill.push(childCounts(ns));
+      console.log(`chaos seed ${CHAOS_SEED} round ${round}: SIGKILL after ${writes} child writes`);
       recordSecrets(ns, seen);
       op = start(['--no-leader-elect', '--concurrency', '4']);
     }
+    for (const n of names) await waitReady(ns, n, 600_000);
+    // Which kills cut a Storefront off half-way: some but not all of its (final) children existed.
+    const full = childCounts(ns);
+    const cutOff = atKill.map((counts) =>
+      names.filter((n) => (counts.get(n) ?? 0) > 0 && (counts.get(n) ?? 0) < full.get(n)!),
+    );
+    for (const [round, c] of cutOff.entries())
+      console.log(`chaos seed ${CHAOS_SEED} round ${round} cut off mid-apply: ${c.join(', ') || 'none'}`);
     // At least one kill interrupted a Storefront half-way (else this test proves nothing about it).
     expect(cutOff.flat().length, `seed ${CHAOS_SEED}: no kill landed mid-reconcile`).toBeGreaterThan(0);
-    for (const n of names) await waitReady(ns, n, 600_000);
     recordSecrets(ns, seen);
     expect(seen.size).toBe(names.length * 3);
 
