@@ -127,6 +127,13 @@ function walk(schema: Schema, value: unknown, path: string, old: unknown, errors
           if (seen.has(key)) err(`${path}[${i}]`, `Duplicate value: ${key}`);
           seen.set(key, i);
         }
+        // x-kubernetes-list-type: set — the API server refuses a repeated element (found by the
+        // generated specs of test/cluster/generated-validation.test.ts).
+        if (schema.listType === 'set' && !isPlainObject(item) && !Array.isArray(item)) {
+          const key = JSON.stringify(item);
+          if (seen.has(key)) err(`${path}[${i}]`, `Duplicate value: ${key}`);
+          seen.set(key, i);
+        }
       });
       break;
     }

@@ -328,6 +328,11 @@ export const invalidSpecs: InvalidSpecCase[] = [
     path: 'spec.cdn.originHost',
   },
   { name: 'a 300 kB host', spec: { host: `${'a'.repeat(300_000)}.example.com` }, path: 'spec.host' },
+  {
+    name: 'a repeated egress port (list-type set)',
+    spec: { networkPolicy: { externalCachePorts: [6379, 6379] } },
+    path: 'spec.networkPolicy.externalCachePorts[1]',
+  },
 ];
 
 /** A name the API server and the CLI must both refuse (too long for the child objects' names). */
