@@ -33,13 +33,22 @@ function serverPaths(status: { message?: string; details?: { causes?: { field?: 
 }
 
 /**
- * Two differences the API server shows that the CLI does not mirror yet (each checked exactly, so
- * any other disagreement fails; both are reported for the validation code to follow):
+ * Three differences the API server shows that the CLI does not mirror (each checked exactly, so
+ * any other disagreement fails; all are reported for the validation code to follow):
  * - strict decoding refuses an unknown field before validating anything else, so it is named alone;
  * - a quantity that fails its pattern still reaches the CEL rules above it, whose quantity() call
- *   then fails on the parent object ("... evaluating rule: ...").
+ *   then fails on the parent object ("... evaluating rule: ...");
+ * - the scale subresource (specReplicasPath .spec.app.replicas) adds its own error when the value
+ *   there is not an integer it can read.
  */
-function knownDifference(cli: string[], server: Verdict): boolean {
+function knownDifference(cli: string[], verdict: Verdict): boolean {
+  // The CRD's scale subresource reads spec.app.replicas through its specReplicasPath and reports a
+  // value it cannot read there as `.spec.app.replicas` (leading dot), on top of the schema's own
+  // error on that field or its parent, which the CLI names.
+  const scale = (p: string) =>
+    p.startsWith('.') && cli.some((c) => p.slice(1) === c || p.slice(1).startsWith(`${c}.`));
+  const server = { ...verdict, paths: verdict.paths.filter((p) => !scale(p)) };
+  if (JSON.stringify(server.paths) === JSON.stringify(cli)) return server.paths.length < verdict.paths.length;
   if (server.message.includes('strict decoding error'))
     return (
       server.paths.length > 0 && server.paths.every((p) => cli.includes(p) && p.endsWith('surpriseField'))
