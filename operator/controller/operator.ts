@@ -11,7 +11,8 @@ import type { KubeObject } from '../core/object.ts';
 import { createKubeClient, type KubeClient } from '../kube/client.ts';
 import { ChildCache } from '../observe/child-cache.ts';
 import { OWNED_KINDS, type OwnedKind, STOREFRONT_KIND } from '../observe/owned-kinds.ts';
-import { MANAGED_BY, STOREFRONT_LABEL } from '../render/names.ts';
+import { STOREFRONT_LABEL } from '../render/names.ts';
+import { childInformerOptions } from './child-informers.ts';
 import { Controller } from './controller.ts';
 import { LateWatches } from './late-watches.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -99,10 +100,9 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     ...(ns ? { namespace: ns } : {}),
   });
   const cache = new ChildCache();
-  // Only our objects: the cache stays small however busy the cluster is.
-  const labelSelector = `app.kubernetes.io/managed-by=${MANAGED_BY},${STOREFRONT_LABEL}`;
-  const childInformer = (kind: OwnedKind) =>
-    manager.informer({ ...kind, ...(ns ? { namespace: ns } : {}), labelSelector });
+  // Only our objects (child-informers.ts): the cache stays small however busy the cluster is,
+  // and whatever labels others put on theirs.
+  const childInformer = (kind: OwnedKind) => manager.informer(childInformerOptions(kind, ns));
   for (const kind of OWNED_KINDS) {
     if (kind.optional && !(await client.resourceFor(kind.apiVersion, kind.kind))) continue;
     cache.set(kind.kind, childInformer(kind));

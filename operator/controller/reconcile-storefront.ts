@@ -5,7 +5,7 @@
 import type { Storefront } from '../api/types.ts';
 import { withDefaults } from '../api/validate.ts';
 import type { Clock } from '../core/clock.ts';
-import type { KubeObject } from '../core/object.ts';
+import { type KubeObject, refOf } from '../core/object.ts';
 import { type ApplyAllResult, applyAll, pruneOwned, withOwner } from '../kube/apply-all.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { isNotFound } from '../kube/errors.ts';
@@ -21,10 +21,11 @@ import {
 } from '../observe/owned-kinds.ts';
 import { cacheReader, type ObjectReader } from '../observe/reader.ts';
 import { RETAIN_ANNOTATION } from '../render/credentials.ts';
-import type { RenderInputs } from '../render/inputs.ts';
+import { type RenderInputs, requiredCredentials } from '../render/inputs.ts';
 import { names, storefrontSelector } from '../render/names.ts';
 import { render } from '../render/render.ts';
 import { computeStatus, type Observed, statusChanged } from '../status/conditions.ts';
+import { ForeignObjectsError, foreignObjects } from './ownership.ts';
 
 export const FIELD_MANAGER = 'storefront-operator';
 export const FINALIZER = 'storefront.dev/finalizer';
@@ -88,6 +89,8 @@ export class StorefrontReconciler {
     let reconcileError: string | undefined;
     let requeueAfterMs: number | undefined;
     try {
+      // Before anything is written (generated credentials included): nothing of someone else's.
+      await this.refuseForeign(sf, namespace, missingApis);
       const { inputs, renewAt } = await this.inputs(sf, namespace);
       const objects = render(sf, inputs).filter((o) => !missingApis.has(o.kind as OptionalKind));
       const result = await applyAll(this.deps.client, objects, {
@@ -108,6 +111,35 @@ export class StorefrontReconciler {
     const ready = await this.writeStatus(sf, namespace, { missingApis });
     const next = ready ? (this.deps.resyncMs ?? 600_000) : (this.deps.notReadyRequeueMs ?? 60_000);
     return { requeueAfterMs: Math.min(next, requeueAfterMs ?? next) };
+  }
+
+  private async refuseForeign(
+    sf: Storefront,
+    namespace: string,
+    missingApis: ReadonlySet<string>,
+  ): Promise<void> {
+    // The names the render produces do not depend on credential or certificate values.
+    const placeholder = 'placeholder';
+    const refs = render(sf, {
+      namespace,
+      credentials: Object.fromEntries(requiredCredentials(sf).map((k) => [k, placeholder])),
+      tls: {
+        certificate: placeholder,
+        privateKey: placeholder,
+        caCertificate: placeholder,
+        caPrivateKey: placeholder,
+      },
+    })
+      .filter((o) => !missingApis.has(o.kind))
+      .map(refOf);
+    // Our own objects are in the cache (it holds what carries our labels); only the rest is read
+    // from the API server, so a steady state costs no request.
+    const foreign = await foreignObjects(
+      sf,
+      refs,
+      async (ref) => this.deps.cache.live(ref) ?? this.deps.client.tryGet(ref),
+    );
+    if (foreign.length) throw new ForeignObjectsError(sf, foreign);
   }
 
   private async inputs(sf: Storefront, namespace: string): Promise<{ inputs: RenderInputs; renewAt?: Date }> {

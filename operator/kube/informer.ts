@@ -43,6 +43,11 @@ export interface InformerOptions<T extends KubeObject> {
   clock?: Clock;
   /** Shapes each object before it is cached. @default drops metadata.managedFields */
   transform?: (obj: KubeObject) => T;
+  /**
+   * Objects to hold; the rest is dropped as it arrives (and an object that stops matching leaves
+   * the cache as if deleted). Label selectors match what anyone may set; this may look further.
+   */
+  keep?: (obj: KubeObject) => boolean;
   logger?: InformerLogger;
 }
 
@@ -376,7 +381,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     this.state.relists++;
     this.state.lastEventAt = this.clock.now();
     const fresh = new Map<string, T>();
-    for (const item of items) fresh.set(keyOf(item), this.transform(item));
+    for (const item of items) if (this.keeps(item)) fresh.set(keyOf(item), this.transform(item));
     const previous = new Map(this.store);
     this.store.clear();
     for (const index of this.indices.values()) index.clear();
@@ -473,7 +478,13 @@ export class Informer<T extends KubeObject = KubeObject> {
     const item = this.transform(obj);
     const key = keyOf(item);
     const old = this.store.get(key);
-    if (event.type === 'DELETED') {
+    if (!this.keeps(obj)) {
+      // No longer (or never) one to hold: gone from the cache's point of view.
+      if (old) {
+        this.storeDelete(key);
+        this.emit('delete', old);
+      }
+    } else if (event.type === 'DELETED') {
       this.storeDelete(key);
       this.emit('delete', item);
     } else {
@@ -482,6 +493,10 @@ export class Informer<T extends KubeObject = KubeObject> {
       else this.emit('add', item);
     }
     if (rv) this.resourceVersion = rv;
+  }
+
+  private keeps(obj: KubeObject): boolean {
+    return this.options.keep ? this.options.keep(obj) : true;
   }
 
   private emit(name: 'add' | 'delete', obj: T): void;

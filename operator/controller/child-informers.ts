@@ -1,0 +1,35 @@
+// What the operator's child informers hold. Their label selector matches labels anyone who may
+// create objects can set, so a tenant could grow the operator's memory with labelled objects; the
+// cache therefore keeps only objects a Storefront owns (ownerReference), plus the data a
+// Storefront deliberately leaves without one (deletionPolicy Retain: the volume claim and the
+// retained credentials and CA). Anything else is dropped as it arrives; the takeover check
+// (ownership.ts) reads objects the cache does not hold from the API server.
+import type { KubeObject } from '../core/object.ts';
+import type { InformerOptions } from '../kube/informer.ts';
+import type { OwnedKind } from '../observe/owned-kinds.ts';
+import { STOREFRONT_KIND } from '../observe/owned-kinds.ts';
+import { RETAIN_ANNOTATION } from '../render/credentials.ts';
+import { MANAGED_BY, STOREFRONT_LABEL } from '../render/names.ts';
+
+export const CHILD_LABEL_SELECTOR = `app.kubernetes.io/managed-by=${MANAGED_BY},${STOREFRONT_LABEL}`;
+
+/** Owned by a Storefront, or data one keeps without an owner. */
+export function isStorefrontChild(obj: KubeObject): boolean {
+  if (
+    obj.metadata.ownerReferences?.some(
+      (r) => r.kind === STOREFRONT_KIND.kind && r.apiVersion === STOREFRONT_KIND.apiVersion,
+    )
+  )
+    return true;
+  if (obj.metadata.ownerReferences?.length) return false;
+  return obj.kind === 'PersistentVolumeClaim' || obj.metadata.annotations?.[RETAIN_ANNOTATION] === 'true';
+}
+
+export function childInformerOptions(kind: OwnedKind, namespace?: string): InformerOptions<KubeObject> {
+  return {
+    ...kind,
+    ...(namespace ? { namespace } : {}),
+    labelSelector: CHILD_LABEL_SELECTOR,
+    keep: isStorefrontChild,
+  };
+}
