@@ -15,6 +15,9 @@ export const CHILD_LABEL_SELECTOR = `app.kubernetes.io/managed-by=${MANAGED_BY},
 
 /** Owned by a Storefront, or data one keeps without an owner. */
 export function isStorefrontChild(obj: KubeObject): boolean {
+  // Volume claims come from the StatefulSet's template (our labels): owned by the StatefulSet
+  // under deletionPolicy Delete, by nobody under Retain. Held either way.
+  if (obj.kind === 'PersistentVolumeClaim') return true;
   if (
     obj.metadata.ownerReferences?.some(
       (r) => r.kind === STOREFRONT_KIND.kind && r.apiVersion === STOREFRONT_KIND.apiVersion,
@@ -22,7 +25,7 @@ export function isStorefrontChild(obj: KubeObject): boolean {
   )
     return true;
   if (obj.metadata.ownerReferences?.length) return false;
-  return obj.kind === 'PersistentVolumeClaim' || obj.metadata.annotations?.[RETAIN_ANNOTATION] === 'true';
+  return obj.metadata.annotations?.[RETAIN_ANNOTATION] === 'true';
 }
 
 export function childInformerOptions(kind: OwnedKind, namespace?: string): InformerOptions<KubeObject> {

@@ -23,13 +23,15 @@ export function isOurs(live: KubeObject, sf: Storefront): boolean {
   if (uid && live.metadata.ownerReferences?.some((r) => r.uid === uid)) return true;
   if (live.metadata.annotations?.[ADOPT_ANNOTATION] === sf.metadata.name) return true;
   const labels = live.metadata.labels ?? {};
-  const kept =
-    live.kind === 'PersistentVolumeClaim' || live.metadata.annotations?.[RETAIN_ANNOTATION] === 'true';
+  const ourLabels =
+    labels['app.kubernetes.io/managed-by'] === MANAGED_BY && labels[STOREFRONT_LABEL] === sf.metadata.name;
+  // The data volume's claim comes from our StatefulSet's template (owned by the StatefulSet
+  // under deletionPolicy Delete, by nobody under Retain).
+  if (live.kind === 'PersistentVolumeClaim') return ourLabels;
   return (
-    kept &&
+    ourLabels &&
     !live.metadata.ownerReferences?.length &&
-    labels['app.kubernetes.io/managed-by'] === MANAGED_BY &&
-    labels[STOREFRONT_LABEL] === sf.metadata.name
+    live.metadata.annotations?.[RETAIN_ANNOTATION] === 'true'
   );
 }
 
