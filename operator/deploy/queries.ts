@@ -60,7 +60,10 @@ export function historyTable(all: StoredRelease[]): string {
 }
 
 export function list(ctx: DeployContext, allNamespaces: boolean): Promise<StoredRelease[]> {
-  return ctx.store.list(allNamespaces ? undefined : ctx.namespace);
+  // A record that cannot be read is named and skipped: one bad Secret hides no other release.
+  return ctx.store.list(allNamespaces ? undefined : ctx.namespace, (problem) =>
+    ctx.err(`warning: skipped: ${problem}`),
+  );
 }
 
 export function listTable(all: StoredRelease[]): string {

@@ -118,7 +118,7 @@ describe('deployer hardening', () => {
       ]),
     ).toBe('someone-else');
     // Leave the release usable for the next tests: clear the simulated holder.
-    k(['annotate', 'secret', secret, '-n', ns, `${LOCK_HOLDER}-`]);
+    k(['annotate', 'secret', secret, '-n', ns, `${LOCK_HOLDER}-`, 'storefront.dev/lock-heartbeat-']);
   });
 
   it('when an upgrade changes the managed Postgres major version, then it is refused with exit 1 naming the field and nothing is locked', async () => {
