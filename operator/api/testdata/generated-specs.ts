@@ -62,8 +62,10 @@ function arbitraryOf(schema: Schema, path: string): fc.Arbitrary<unknown> {
         : fc.array(items, constraints);
     }
     case 'map':
+      // Keys as Kubernetes takes label and annotation names (the API server checks them on each
+      // child object, not on the Storefront): alphanumeric at both ends.
       return fc.dictionary(
-        fc.stringMatching(/^[a-z][a-z0-9-]{0,8}$/),
+        fc.stringMatching(/^[a-z]([a-z0-9-]{0,7}[a-z0-9])?$/),
         arbitraryOf(schema.values, `${path}[]`),
         {
           maxKeys: 3,
