@@ -132,12 +132,13 @@ export class StorefrontReconciler {
     })
       .filter((o) => !missingApis.has(o.kind))
       .map(refOf);
-    // Our own objects are in the cache (it holds what carries our labels); only the rest is read
-    // from the API server, so a steady state costs no request.
+    // Our own objects are in the cache (it holds what a Storefront owns); only the rest is read
+    // from the API server, so a steady state costs no request. A list by name, not a GET: the
+    // chart's RBAC grants `list` on every kind we write, `get` only on Secrets.
     const foreign = await foreignObjects(
       sf,
       refs,
-      async (ref) => this.deps.cache.live(ref) ?? this.deps.client.tryGet(ref),
+      async (ref) => this.deps.cache.live(ref) ?? this.deps.client.findByName(ref),
     );
     if (foreign.length) throw new ForeignObjectsError(sf, foreign);
   }

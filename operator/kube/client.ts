@@ -159,6 +159,20 @@ export class KubeClient {
     }
   }
 
+  /**
+   * The object named by `ref`, or undefined: a list filtered on its name, not a GET, so an identity
+   * granted `list` but not `get` (the operator's RBAC on most kinds) can still tell whether it exists.
+   */
+  async findByName<T extends KubeObject = KubeObject>(ref: ObjectRef): Promise<T | undefined> {
+    const { items } = await this.list<T>({
+      apiVersion: ref.apiVersion,
+      kind: ref.kind,
+      namespace: ref.namespace,
+      fieldSelector: `metadata.name=${ref.name}`,
+    });
+    return items[0];
+  }
+
   async list<T extends KubeObject = KubeObject>(options: ListOptions): Promise<ListResult<T>> {
     const path = await this.path(options, 'list', false);
     const items: T[] = [];
