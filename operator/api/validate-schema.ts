@@ -37,10 +37,14 @@ export function validateSchema(schema: Schema, value: unknown, path: string, old
   return errors;
 }
 
-/** Errors from rules rather than structure: a broken rule below does not stop the rules above. */
-const ruleErrors = new WeakSet<FieldError>();
+/**
+ * Errors that do not stop the rules above them, as on the API server: a broken rule below, and an
+ * integer outside its bounds (still a typed value CEL can read: `maxReplicas: 0` also fails the
+ * `minReplicas <= maxReplicas` rule there — found by test/cluster/generated-validation.test.ts).
+ */
+const nonGating = new WeakSet<FieldError>();
 const structural = (errors: FieldError[], from: number) =>
-  errors.slice(from).filter((e) => !ruleErrors.has(e)).length;
+  errors.slice(from).filter((e) => !nonGating.has(e)).length;
 
 function walk(schema: Schema, value: unknown, path: string, old: unknown, errors: FieldError[]): void {
   const before = errors.length;
@@ -81,18 +85,15 @@ function walk(schema: Schema, value: unknown, path: string, old: unknown, errors
         );
         return;
       }
-      if (schema.minimum !== undefined && value < schema.minimum) {
-        err(
-          path,
-          `Invalid value: ${value}: ${path} in body should be greater than or equal to ${schema.minimum}`,
-        );
-      }
-      if (schema.maximum !== undefined && value > schema.maximum) {
-        err(
-          path,
-          `Invalid value: ${value}: ${path} in body should be less than or equal to ${schema.maximum}`,
-        );
-      }
+      const bound = (detail: string) => {
+        const error = { path, message: `${path}: Invalid value: ${value}: ${path} in body ${detail}` };
+        nonGating.add(error);
+        errors.push(error);
+      };
+      if (schema.minimum !== undefined && value < schema.minimum)
+        bound(`should be greater than or equal to ${schema.minimum}`);
+      if (schema.maximum !== undefined && value > schema.maximum)
+        bound(`should be less than or equal to ${schema.maximum}`);
       break;
     }
     case 'boolean':
@@ -203,7 +204,7 @@ function runRules(rules: Rule[], value: unknown, old: unknown, path: string, err
     if (ok) continue;
     const p = rule.fieldPath ? path + rule.fieldPath : path;
     const error = { path: p, message: `${p}: Invalid value: ${fmt(value)}: ${rule.message}` };
-    ruleErrors.add(error);
+    nonGating.add(error);
     errors.push(error);
   }
 }
