@@ -1,27 +1,12 @@
+import type { ProductRecord } from '../domain/ports.ts';
 import { type Pool, type PoolClient, query } from './db.ts';
 
-export interface ProductRow {
-  id: number;
-  sku: string;
-  name: string;
-  description: string;
-  priceCents: number;
-  currency: string;
-  stock: number;
-  imagePath: string | null;
-}
+/** A products row is the domain's ProductRecord (the repository implements its ports). */
+export type ProductRow = ProductRecord;
 
 const COLUMNS = `id, sku, name, description, price_cents AS "priceCents", currency, stock, image_path AS "imagePath"`;
 
-export interface NewProduct {
-  sku: string;
-  name: string;
-  description: string;
-  priceCents: number;
-  currency: string;
-  stock: number;
-  imagePath: string | null;
-}
+export type NewProduct = Omit<ProductRecord, 'id'>;
 
 export interface ProductChanges {
   name?: string;
