@@ -1,13 +1,14 @@
 // vitest globalSetup for the `cluster` project: one control plane per run, in its own state
 // directory so a developer's `npm run cluster:up` cluster is left alone. Concurrent runs share
 // it; the last one out stops it, and only if a test run (not a developer) started it.
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { buildCli } from '../../scripts/build-cli.ts';
 import { clusterEnv } from './env.ts';
 import { ensureCluster, stopCluster } from './harness.ts';
-import { cacheDir } from './paths.ts';
+import { cacheDir, repoRoot } from './paths.ts';
 
 function pidAlive(pid: number): boolean {
   try {
@@ -25,9 +26,15 @@ function otherLiveHolders(holdersDir: string): number {
     .filter((pid) => pid !== process.pid && Number.isInteger(pid) && pidAlive(pid)).length;
 }
 
-/** The state directory of this run's test cluster (`-node` appended for the real-node project). */
+/**
+ * The state directory of this run's test cluster (`-node` appended for the real-node project).
+ * By default one per clone (`state/test-<folder>-<hash of its path>`): two clones testing at once
+ * must not share a cluster, since their tests use the same namespace and cluster-scoped names
+ * (and each tree installs its own CRD version). Runs of the same clone share it (holders below).
+ */
 export function testStateDir(suffix = ''): string {
-  return `${process.env['STOREFRONT_TEST_STATE_DIR'] || join(cacheDir(), 'state', 'test')}${suffix}`;
+  const clone = `${basename(repoRoot)}-${createHash('sha256').update(repoRoot).digest('hex').slice(0, 8)}`;
+  return `${process.env['STOREFRONT_TEST_STATE_DIR'] || join(cacheDir(), 'state', `test-${clone}`)}${suffix}`;
 }
 
 export default function setup(project: TestProject): Promise<() => Promise<void>> {
