@@ -5,8 +5,9 @@ import { request } from 'node:https';
 import type { PeerCertificate } from 'node:tls';
 import { testCluster } from '../cluster/context.ts';
 import { kubectl } from '../cluster/harness.ts';
+import { type PostgresMajor, postgresImage } from '../cluster/node/base-images.ts';
 import { syncFrontDoor } from '../cluster/node/front-door.ts';
-import { controlPlaneOf, readNode, startFrontDoor } from '../cluster/node/node.ts';
+import { controlPlaneOf, loadImages, readNode, startFrontDoor } from '../cluster/node/node.ts';
 import { type LocalImages, storefrontImages } from '../cluster/node/storefront-images.ts';
 
 export const INGRESS_NAMESPACE = 'ingress-nginx';
@@ -17,6 +18,24 @@ let images: Promise<LocalImages> | undefined;
 export function localImages(): Promise<LocalImages> {
   images ??= storefrontImages(testCluster().stateDir, (l) => process.stderr.write(`[node] ${l}\n`));
   return images;
+}
+
+const postgresImages = new Map<PostgresMajor, Promise<string>>();
+
+/**
+ * The local Postgres image of `major` (15 is the default image, 17 is built from trixie on first
+ * use), imported into the node's containerd; its reference for `database.image`.
+ */
+export function localPostgresImage(major: PostgresMajor): Promise<string> {
+  let ref = postgresImages.get(major);
+  if (!ref) {
+    ref = postgresImage(major).then((image) => {
+      loadImages(testCluster().stateDir, [image]);
+      return image.ref;
+    });
+    postgresImages.set(major, ref);
+  }
+  return ref;
 }
 
 /** The front-door stand-in's host port (started once per cluster). */

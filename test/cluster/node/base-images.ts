@@ -10,6 +10,7 @@ import { cacheDir } from '../paths.ts';
 import { run } from './containment.ts';
 import { ensureImage, hashOf, type Image, podman } from './images.ts';
 
+/** The suite of every image but those that ask for another (a Postgres major bookworm lacks). */
 const suite = 'bookworm';
 /** npm inside the Node base (the Dockerfiles run `npm ci`); from the registry, by version. */
 export const npmVersion = '11.21.2';
@@ -25,10 +26,23 @@ type Recipe = {
   /** podman import --change lines. */
   config: string[];
   inputs: (string | Buffer)[];
+  /**
+   * Another Debian suite and the mirror that serves it (the host's apt sources carry only
+   * bookworm); absent for bookworm, so the hash of those images is what it always was.
+   */
+  from?: { suite: string; mirror: string };
 };
 
 function debianImage(r: Recipe): Promise<Image> {
-  const hash = hashOf([recipe, suite, r.name, ...r.packages, ...r.hooks, ...r.config, ...r.inputs]);
+  const hash = hashOf([
+    recipe,
+    r.from?.suite ?? suite,
+    r.name,
+    ...r.packages,
+    ...r.hooks,
+    ...r.config,
+    ...r.inputs,
+  ]);
   return ensureImage(r.name, hash, (ref) => {
     const dir = mkdtempSync(join(cacheDir(), 'images', `${r.name}-build-`));
     try {
@@ -48,8 +62,9 @@ function debianImage(r: Recipe): Promise<Image> {
           '--dpkgopt=path-exclude=/usr/share/info/*',
           ...r.hooks.map((h) => `--customize-hook=${h}`),
           '--customize-hook=rm -rf "$1"/var/cache/apt/* "$1"/var/lib/apt/lists/*',
-          suite,
+          r.from?.suite ?? suite,
           tar,
+          ...(r.from ? [r.from.mirror] : []),
         ],
         { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
       );
@@ -101,25 +116,35 @@ export function nodeBaseImage(): Promise<Image> {
   });
 }
 
-/** Postgres 15 (bookworm's), uid/gid 999 like the official image, our entrypoint (initdb on first start). */
-export function postgresImage(): Promise<Image> {
+/** The Postgres majors the real node runs: 15 from bookworm, 17 from trixie (Debian's own packages). */
+export const POSTGRES_MAJORS = ['15', '17'] as const;
+export type PostgresMajor = (typeof POSTGRES_MAJORS)[number];
+
+/**
+ * Postgres of `major` (15: bookworm's, the default image; 17: trixie's, for the major upgrade),
+ * uid/gid 999 like the official image, our entrypoint (initdb on first start). Both honour the same
+ * contract; only the suite, the packages and the binaries' directory differ.
+ */
+export function postgresImage(major: PostgresMajor = '15'): Promise<Image> {
   const entrypoint = join(entrypointsDir, 'postgres-entrypoint.sh');
   return debianImage({
-    name: 'postgres',
-    packages: ['postgresql-15', 'postgresql-client-15'],
+    // The 15 image keeps its original name, so its cached archive (hash) stays valid.
+    name: major === '15' ? 'postgres' : `postgres${major}`,
+    packages: [`postgresql-${major}`, `postgresql-client-${major}`],
     hooks: [
       'chroot "$1" sh -c "groupmod -g 999 postgres && usermod -u 999 -g 999 postgres && chown -R 999:999 /var/lib/postgresql /var/run/postgresql /etc/postgresql /var/log/postgresql"',
       `copy-in ${entrypoint} /usr/local/bin`,
       'chmod 755 "$1"/usr/local/bin/postgres-entrypoint.sh',
     ],
     config: [
-      'ENV PATH=/usr/lib/postgresql/15/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+      `ENV PATH=/usr/lib/postgresql/${major}/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
       'ENV PGDATA=/var/lib/postgresql/data',
       'USER 999',
       'ENTRYPOINT ["/usr/local/bin/postgres-entrypoint.sh"]',
       'CMD ["postgres"]',
     ],
     inputs: [readFileSync(entrypoint)],
+    ...(major === '15' ? {} : { from: { suite: 'trixie', mirror: 'http://deb.debian.org/debian' } }),
   });
 }
 
