@@ -33,6 +33,8 @@ export const DEFAULT_APP_IMAGE = 'ghcr.io/storefront-dev/storefront-shop:0.1.0';
 export const DEFAULT_REDIS_IMAGE = 'docker.io/library/redis:8.2.2-bookworm';
 export const POSTGRES_VERSIONS = ['15', '16', '17', '18'] as const;
 export const DEFAULT_POSTGRES_VERSION = '17';
+/** The nginx body-size limit when ingress.bodySizeLimit is unset. */
+export const DEFAULT_BODY_SIZE_LIMIT = '1m';
 
 const DNS_SUBDOMAIN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$';
 const DNS_LABEL = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
@@ -301,7 +303,7 @@ const tls = obj(
   },
 );
 
-const rateLimit = obj(
+export const rateLimit = obj(
   {
     requestsPerSecond: defaulted(
       int({
@@ -324,7 +326,10 @@ const rateLimit = obj(
       0,
     ),
   },
-  { description: 'Per-client rate limits at the front door (ingress-nginx).' },
+  {
+    description:
+      "Per-client rate limits at the front door (provider nginx; unset: each field's default). Refused with provider gatewayAPI: an HTTPRoute has no rate-limit field.",
+  },
 );
 
 const parentRef = obj(
@@ -338,7 +343,20 @@ const parentRef = obj(
       }),
     ),
     sectionName: optional(
-      str({ description: 'Listener name on the Gateway.', pattern: DNS_LABEL, maxLength: 63 }),
+      str({
+        description:
+          'Listener the shop route attaches to (the HTTPS one when TLS is on; unset: the Gateway picks by hostname, and with TLS on the route attaches by port 443).',
+        pattern: DNS_LABEL,
+        maxLength: 63,
+      }),
+    ),
+    redirectSectionName: optional(
+      str({
+        description:
+          'With TLS on: the plain-HTTP listener where the redirect HTTPRoute (301 to https) attaches (unset: by port 80).',
+        pattern: DNS_LABEL,
+        maxLength: 63,
+      }),
     ),
   },
   { description: 'A Gateway the HTTPRoute attaches to.' },
@@ -374,15 +392,16 @@ const ingress = obj(
         { description: 'HTTP Strict Transport Security.' },
       ),
     ),
-    rateLimit: defaulted(rateLimit),
-    bodySizeLimit: defaulted(
+    // Not defaulted by the API server: a default would make every gatewayAPI spec carry a value
+    // its HTTPRoute cannot enforce; provider nginx renders DEFAULT_BODY_SIZE_LIMIT / the field
+    // defaults when they are unset (render/front-door.ts).
+    rateLimit: optional(rateLimit),
+    bodySizeLimit: optional(
       str({
-        description:
-          'Largest request body accepted by the front door (nginx size: 1m, 512k); 0 (nginx: no limit) is refused.',
+        description: `Largest request body accepted by the front door (provider nginx; nginx size: 1m, 512k; unset: ${DEFAULT_BODY_SIZE_LIMIT}); 0 (nginx: no limit) is refused. Refused with provider gatewayAPI: an HTTPRoute has no body-size field.`,
         pattern: '^[1-9][0-9]*[kKmMgG]?$',
         maxLength: 16,
       }),
-      '1m',
     ),
     waf: defaulted(
       obj(
@@ -429,6 +448,20 @@ const ingress = obj(
         message: "provider 'gatewayAPI' needs gateway.parentRefs (the Gateway to attach the HTTPRoute to)",
         fieldPath: '.gateway',
         check: (s) => s.provider !== 'gatewayAPI' || s.gateway !== undefined,
+      },
+      {
+        cel: "self.provider == 'nginx' || !has(self.rateLimit)",
+        message:
+          "rateLimit needs provider 'nginx': an HTTPRoute cannot enforce a rate limit (remove it and set one on the Gateway's implementation)",
+        fieldPath: '.rateLimit',
+        check: (s) => s.provider === 'nginx' || s.rateLimit === undefined,
+      },
+      {
+        cel: "self.provider == 'nginx' || !has(self.bodySizeLimit)",
+        message:
+          "bodySizeLimit needs provider 'nginx': an HTTPRoute cannot enforce a body-size limit (remove it and set one on the Gateway's implementation)",
+        fieldPath: '.bodySizeLimit',
+        check: (s) => s.provider === 'nginx' || s.bodySizeLimit === undefined,
       },
       {
         cel: "self.provider == 'nginx' || !self.waf.enabled",

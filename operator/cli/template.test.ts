@@ -74,13 +74,10 @@ describe('storefront template', () => {
 });
 
 describe('storefront template: Gateway API mode', () => {
-  it('when provider is gatewayAPI, then stderr warns which front-door settings an HTTPRoute cannot enforce', () => {
+  it("when provider is gatewayAPI, then stderr notes that rate and body-size limits are the Gateway's", () => {
     const res = run('template', '-f', 'examples/gateway-api.yaml');
     expect(res.status).toBe(0);
-    expect(res.stderr).toMatch(
-      /warning: \S+: provider gatewayAPI renders an HTTPRoute, which cannot enforce/,
-    );
-    expect(res.stderr).toContain('ingress.bodySizeLimit');
-    expect(run('template', '-f', 'examples/minimal.yaml').stderr).not.toContain('cannot enforce');
+    expect(res.stderr).toMatch(/note: \S+: provider gatewayAPI: rate and body-size limits are the Gateway's/);
+    expect(run('template', '-f', 'examples/minimal.yaml').stderr).not.toContain('body-size');
   });
 });

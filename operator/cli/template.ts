@@ -1,6 +1,6 @@
 // `storefront template`: render Storefronts to stdout without touching a cluster.
 import type { Storefront } from '../api/types.ts';
-import { unenforcedByGateway } from '../render/front-door.ts';
+import { GATEWAY_LIMITS_NOTE } from '../render/gateway-routes.ts';
 import { generateCredential, requiredCredentials } from '../render/inputs.ts';
 import { names } from '../render/names.ts';
 import { type KubeObject, render } from '../render/render.ts';
@@ -37,12 +37,8 @@ export function templateObjects(
         `note: ${sf.metadata.name}: generated credential Secrets (${secrets.join(', ')}) are left out so the output stays the same on every run; the operator and \`storefront install\` create them once. Pass --include-secrets to print freshly generated ones.`,
       );
     }
-    const unenforced = unenforcedByGateway(sf);
-    if (unenforced.length) {
-      notes.push(
-        `warning: ${sf.metadata.name}: provider gatewayAPI renders an HTTPRoute, which cannot enforce ${unenforced.join(', ')}; configure them on the Gateway (its implementation's policies).`,
-      );
-    }
+    if (sf.spec.ingress.provider === 'gatewayAPI')
+      notes.push(`note: ${sf.metadata.name}: provider gatewayAPI: ${GATEWAY_LIMITS_NOTE}.`);
     if (sf.spec.ingress.tls.mode === 'selfSigned') {
       notes.push(
         `note: ${sf.metadata.name}: the selfSigned TLS Secret ${names(sf).tlsSecret} is issued by the operator/installer and is not printed.`,

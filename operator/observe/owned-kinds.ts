@@ -6,7 +6,7 @@ import type { KindRef } from '../core/object.ts';
 import type { KubeClient } from '../kube/client.ts';
 
 /** Kinds of APIs a cluster may not serve. */
-export type OptionalKind = 'Certificate' | 'HTTPRoute' | 'Cluster';
+export type OptionalKind = 'Certificate' | 'HTTPRoute' | 'ReferenceGrant' | 'Cluster';
 
 export interface OwnedKind extends KindRef {
   /** Set for kinds of optional APIs. */
@@ -28,6 +28,8 @@ export const OWNED_KINDS: readonly OwnedKind[] = [
   { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress' },
   { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', optional: true },
   { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', optional: true },
+  // v1beta1: served by every Gateway API release that has ReferenceGrant (v1 only since v1.5).
+  { apiVersion: 'gateway.networking.k8s.io/v1beta1', kind: 'ReferenceGrant', optional: true },
   { apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster', optional: true },
 ];
 
@@ -44,7 +46,12 @@ export function ownedKind(kind: string): OwnedKind {
 export function optionalKindsFor(sf: Storefront): Set<OptionalKind> {
   const kinds = new Set<OptionalKind>();
   if (sf.spec.ingress.tls.mode === 'certManager') kinds.add('Certificate');
-  if (sf.spec.ingress.provider === 'gatewayAPI') kinds.add('HTTPRoute');
+  if (sf.spec.ingress.provider === 'gatewayAPI') {
+    kinds.add('HTTPRoute');
+    // Rendered only with TLS on and a Gateway in another namespace; watched for every gateway
+    // spec so a grant left behind by an edit is pruned.
+    kinds.add('ReferenceGrant');
+  }
   if (sf.spec.database.mode === 'cloudnativepg') kinds.add('Cluster');
   return kinds;
 }

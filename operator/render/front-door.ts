@@ -1,8 +1,10 @@
 // The front door (load balancer + web server): an Ingress for ingress-nginx, or a Gateway API
 // HTTPRoute. ingress-nginx is configured through annotations only — never a snippet annotation.
-import { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
-import type { Storefront } from '../api/types.ts';
+import { applyDefaults } from '../api/schema.ts';
+import { DEFAULT_BODY_SIZE_LIMIT, rateLimit as rateLimitSchema } from '../api/storefront-schema.ts';
+import type { Storefront, StorefrontSpec } from '../api/types.ts';
+import { renderGatewayRoutes } from './gateway-routes.ts';
 import * as k8s from './k8s.ts';
 import { labels, names } from './names.ts';
 
@@ -18,6 +20,10 @@ export function frontDoorHosts(sf: Storefront): string[] {
   return sf.spec.cdn.originHost ? [sf.spec.host, sf.spec.cdn.originHost] : [sf.spec.host];
 }
 
+type RateLimit = NonNullable<StorefrontSpec['ingress']['rateLimit']>;
+/** The rate limit provider nginx applies when ingress.rateLimit is unset: its fields' defaults. */
+export const DEFAULT_RATE_LIMIT = applyDefaults(rateLimitSchema, {}) as RateLimit;
+
 /** Annotations for ingress-nginx, in a stable order. */
 export function nginxAnnotations(sf: Storefront, namespace: string): Record<string, string> {
   const { ingress } = sf.spec;
@@ -27,14 +33,14 @@ export function nginxAnnotations(sf: Storefront, namespace: string): Record<stri
     a[`${NGINX}/ssl-redirect`] = 'true';
     a[`${NGINX}/force-ssl-redirect`] = 'true';
   }
-  a[`${NGINX}/proxy-body-size`] = ingress.bodySizeLimit;
-  if (ingress.rateLimit.requestsPerSecond > 0) {
+  a[`${NGINX}/proxy-body-size`] = ingress.bodySizeLimit ?? DEFAULT_BODY_SIZE_LIMIT;
+  const rateLimit = ingress.rateLimit ?? DEFAULT_RATE_LIMIT;
+  if (rateLimit.requestsPerSecond > 0) {
     // Excess requests get 429 when the controller sets `limit-req-status-code: "429"` (README).
-    a[`${NGINX}/limit-rps`] = String(ingress.rateLimit.requestsPerSecond);
-    a[`${NGINX}/limit-burst-multiplier`] = String(ingress.rateLimit.burstMultiplier);
+    a[`${NGINX}/limit-rps`] = String(rateLimit.requestsPerSecond);
+    a[`${NGINX}/limit-burst-multiplier`] = String(rateLimit.burstMultiplier);
   }
-  if (ingress.rateLimit.connections > 0)
-    a[`${NGINX}/limit-connections`] = String(ingress.rateLimit.connections);
+  if (rateLimit.connections > 0) a[`${NGINX}/limit-connections`] = String(rateLimit.connections);
   if (ingress.waf.enabled) {
     a[`${NGINX}/enable-modsecurity`] = 'true';
     a[`${NGINX}/enable-owasp-core-rules`] = 'true';
@@ -52,36 +58,7 @@ export function renderFrontDoor(scope: Construct, sf: Storefront, namespace: str
   const hsts = hstsValue(sf);
 
   if (sf.spec.ingress.provider === 'gatewayAPI') {
-    const rule = (path: string) => ({
-      matches: [{ path: { type: 'PathPrefix', value: path } }],
-      ...(hsts
-        ? {
-            filters: [
-              {
-                type: 'ResponseHeaderModifier',
-                responseHeaderModifier: { set: [{ name: 'Strict-Transport-Security', value: hsts }] },
-              },
-            ],
-          }
-        : {}),
-      backendRefs: [{ name: n.app, port: 80 }],
-    });
-    new ApiObject(scope, `${n.frontDoor}-httproute`, {
-      apiVersion: 'gateway.networking.k8s.io/v1',
-      kind: 'HTTPRoute',
-      metadata: meta,
-      spec: {
-        parentRefs: sf.spec.ingress.gateway!.parentRefs.map((p) => ({
-          group: 'gateway.networking.k8s.io',
-          kind: 'Gateway',
-          name: p.name,
-          ...(p.namespace ? { namespace: p.namespace } : {}),
-          ...(p.sectionName ? { sectionName: p.sectionName } : {}),
-        })),
-        hostnames: frontDoorHosts(sf),
-        rules: [rule('/')],
-      },
-    });
+    renderGatewayRoutes(scope, sf, namespace, meta, hsts);
     return;
   }
 
@@ -110,21 +87,4 @@ export function renderFrontDoor(scope: Construct, sf: Storefront, namespace: str
       rules,
     },
   });
-}
-
-/**
- * Front-door settings the Gateway API mode renders nothing for (an HTTPRoute has no rate limit or
- * body-size field; the WAF is refused by validation). `template` warns and IngressReady reports
- * them, so none is dropped in silence. Empty for provider nginx.
- */
-export function unenforcedByGateway(sf: Storefront): string[] {
-  const { ingress } = sf.spec;
-  if (ingress.provider !== 'gatewayAPI') return [];
-  const out: string[] = [];
-  if (ingress.rateLimit.requestsPerSecond > 0)
-    out.push(`ingress.rateLimit (${ingress.rateLimit.requestsPerSecond} requests/s per client)`);
-  if (ingress.rateLimit.connections > 0)
-    out.push(`ingress.rateLimit.connections (${ingress.rateLimit.connections} per client)`);
-  out.push(`ingress.bodySizeLimit (${ingress.bodySizeLimit})`);
-  return out;
 }

@@ -39,6 +39,8 @@ export function names(sf: Storefront) {
     redis: `${n}-redis`,
     redisCredentials: `${n}-redis-credentials`,
     frontDoor: n,
+    httpsRedirect: `${n}-https-redirect`,
+    gatewayTlsGrant: `${n}-gateway-tls`,
     responseHeaders: `${n}-response-headers`,
     certificate: `${n}-tls`,
     tlsSecret: sf.spec.ingress.tls.secretName ?? `${n}-tls`,

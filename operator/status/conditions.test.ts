@@ -240,22 +240,21 @@ describe('computeStatus: Ready means served (provider nginx)', () => {
   });
 });
 
-describe('computeStatus: Gateway API mode reports what it cannot enforce', () => {
-  it('when provider is gatewayAPI, then IngressReady names rateLimit and bodySizeLimit as not enforced', () => {
+describe('computeStatus: Gateway API mode says what is left to the Gateway', () => {
+  it("when provider is gatewayAPI, then IngressReady says rate and body-size limits are the Gateway's", () => {
     const gw = sf({ ingress: { provider: 'gatewayAPI', gateway: { parentRefs: [{ name: 'gw' }] } } });
     const children = healthy();
     children.delete('Ingress/shop');
     children.set('HTTPRoute/shop', { metadata: { name: 'shop' }, status: {} });
     const s = computeStatus(gw, { children, missingApis: new Set(), missingSecrets: [] }, T0);
-    const msg = cond(s, 'IngressReady').message;
-    expect(msg).toContain('not enforced in Gateway API mode');
-    expect(msg).toContain('ingress.rateLimit (20 requests/s per client)');
-    expect(msg).toContain('ingress.bodySizeLimit (1m)');
+    expect(cond(s, 'IngressReady').message).toContain(
+      "rate and body-size limits are the Gateway's to enforce",
+    );
     const nginx = computeStatus(
       sf(),
       { children: healthy(), missingApis: new Set(), missingSecrets: [] },
       T0,
     );
-    expect(cond(nginx, 'IngressReady').message).not.toContain('not enforced');
+    expect(cond(nginx, 'IngressReady').message).not.toContain('Gateway');
   });
 });

@@ -3,7 +3,7 @@
 // it differs from what is stored, and `storefront install --wait` uses the same function.
 import type { Condition, Storefront, StorefrontStatus } from '../api/types.ts';
 import type { OptionalKind } from '../observe/owned-kinds.ts';
-import { unenforcedByGateway } from '../render/front-door.ts';
+import { GATEWAY_LIMITS_NOTE } from '../render/gateway-routes.ts';
 import { names, workloadSelector } from '../render/names.ts';
 import { NOT_AFTER_ANNOTATION } from '../render/tls.ts';
 
@@ -170,10 +170,7 @@ function frontDoor(sf: Storefront, o: Observed): Verdict {
     const accepted = parents.some((p) =>
       (p.conditions ?? []).some((c) => c.type === 'Accepted' && c.status === 'True'),
     );
-    const unenforced = unenforcedByGateway(sf);
-    const note = unenforced.length
-      ? `; not enforced in Gateway API mode (configure them on the Gateway): ${unenforced.join(', ')}`
-      : '';
+    const note = `; ${GATEWAY_LIMITS_NOTE}`;
     return accepted
       ? yes('Accepted', `HTTPRoute ${n.frontDoor} accepted by its Gateway${note}`)
       : yes('Configured', `HTTPRoute ${n.frontDoor} applied; no Gateway has reported on it yet${note}`);

@@ -186,6 +186,20 @@ describe('the operator in every mode', () => {
     ]);
     await waitCondition(name, 'IngressReady', 'True', 'Configured');
     expectNotFound('ingress', name);
+    // TLS is on (selfSigned): the Gateway API CRDs admit the redirect route on the plain-HTTP
+    // listener (by port: no redirectSectionName) and the grant for the Gateway's namespace.
+    const redirect = kJson(['get', 'httproute', `${name}-https-redirect`, '-n', ns]);
+    expect(redirect.spec.parentRefs).toEqual([
+      { group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'edge', namespace: 'gateways', port: 80 },
+    ]);
+    expect(redirect.spec.rules[0].filters).toEqual([
+      { type: 'RequestRedirect', requestRedirect: { scheme: 'https', statusCode: 301 } },
+    ]);
+    const grant = kJson(['get', 'referencegrant', `${name}-gateway-tls`, '-n', ns]);
+    expect(grant.spec).toEqual({
+      from: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: 'gateways' }],
+      to: [{ group: '', kind: 'Secret', name: `${name}-tls` }],
+    });
     setStatus('httproute', name, {
       parents: [
         {

@@ -160,7 +160,7 @@ Leases are in their own Role, in the release namespace only.
   resources: ["certificates"]
   verbs: ["list", "watch", "create", "patch", "delete"]
 - apiGroups: ["gateway.networking.k8s.io"]
-  resources: ["httproutes"]
+  resources: ["httproutes", "referencegrants"]
   verbs: ["list", "watch", "create", "patch", "delete"]
 - apiGroups: ["postgresql.cnpg.io"]
   resources: ["clusters"]

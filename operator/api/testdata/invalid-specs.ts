@@ -125,6 +125,39 @@ export const invalidSpecs: InvalidSpecCase[] = [
     path: 'spec.ingress.waf.enabled',
   },
   {
+    name: 'rateLimit with gatewayAPI (an HTTPRoute cannot enforce it)',
+    spec: {
+      ingress: {
+        provider: 'gatewayAPI',
+        gateway: { parentRefs: [{ name: 'public' }] },
+        rateLimit: { requestsPerSecond: 10 },
+      },
+    },
+    path: 'spec.ingress.rateLimit',
+  },
+  {
+    name: 'rateLimit switched off explicitly with gatewayAPI (set is refused, whatever the value)',
+    spec: {
+      ingress: {
+        provider: 'gatewayAPI',
+        gateway: { parentRefs: [{ name: 'public' }] },
+        rateLimit: { requestsPerSecond: 0 },
+      },
+    },
+    path: 'spec.ingress.rateLimit',
+  },
+  {
+    name: 'bodySizeLimit with gatewayAPI (an HTTPRoute cannot enforce it)',
+    spec: {
+      ingress: {
+        provider: 'gatewayAPI',
+        gateway: { parentRefs: [{ name: 'public' }] },
+        bodySizeLimit: '8m',
+      },
+    },
+    path: 'spec.ingress.bodySizeLimit',
+  },
+  {
     name: 'body size limit with a space',
     spec: { ingress: { bodySizeLimit: '1 MB' } },
     path: 'spec.ingress.bodySizeLimit',
