@@ -5,9 +5,10 @@ import { request } from 'node:https';
 import type { PeerCertificate } from 'node:tls';
 import { testCluster } from '../cluster/context.ts';
 import { kubectl } from '../cluster/harness.ts';
-import { type PostgresMajor, postgresImage } from '../cluster/node/base-images.ts';
+import { nodeBaseImage, type PostgresMajor, postgresImage } from '../cluster/node/base-images.ts';
 import { syncFrontDoor } from '../cluster/node/front-door.ts';
 import { controlPlaneOf, loadImages, readNode, startFrontDoor } from '../cluster/node/node.ts';
+import { shopImage, shopVersionImage } from '../cluster/node/project-images.ts';
 import { type LocalImages, storefrontImages } from '../cluster/node/storefront-images.ts';
 
 export const INGRESS_NAMESPACE = 'ingress-nginx';
@@ -36,6 +37,13 @@ export function localPostgresImage(major: PostgresMajor): Promise<string> {
     postgresImages.set(major, ref);
   }
   return ref;
+}
+
+/** A later shop version (`shopVersionImage`: v1 with a changed stylesheet), imported into the node. */
+export async function shopVersion(version: string): Promise<string> {
+  const image = await shopVersionImage(await shopImage(await nodeBaseImage()), version);
+  loadImages(testCluster().stateDir, [image]);
+  return image.ref;
 }
 
 /** The front-door stand-in's host port (started once per cluster). */
