@@ -3,6 +3,7 @@
 // in the README are all generated from this file.
 
 import { isIP } from 'node:net';
+import { backupSchemas } from './backup-schema.ts';
 import { isCanonicalCidr } from './cidr.ts';
 import { QUANTITY_PATTERN } from './openapi.ts';
 import { compareQuantities } from './quantity.ts';
@@ -537,6 +538,8 @@ const storage = obj(
   },
 );
 
+const { backup, restore } = backupSchemas({ bytes, cpu });
+
 const database = obj(
   {
     mode: defaulted(
@@ -564,11 +567,40 @@ const database = obj(
       resources('database', { cpu: '250m', memory: '256Mi', cpuLimit: '2', memoryLimit: '1Gi' }),
     ),
     external: optional(secretRef('Postgres connection URL (postgres://user:password@host:5432/db)', 'url')),
+    backup: optional(backup),
+    restore: optional(restore),
     ...schedulingFields('database'),
   },
   {
     description: 'The database server.',
     rules: [
+      {
+        cel: "self.mode == 'managed' || !has(self.backup)",
+        message:
+          "backup needs mode 'managed' (an external database is backed up by its provider; cloudnativepg mode: see the README's backups section)",
+        fieldPath: '.backup',
+        check: (s) => s.mode === 'managed' || s.backup === undefined,
+      },
+      {
+        cel: "self.mode == 'managed' || !has(self.restore)",
+        message: "restore needs mode 'managed' (it restores into the Storefront's own Postgres)",
+        fieldPath: '.restore',
+        check: (s) => s.mode === 'managed' || s.restore === undefined,
+      },
+      {
+        // A restore runs once, into the empty database of a new Storefront: adding one later (or
+        // pointing it elsewhere) would not restore anything; it may be removed once done.
+        cel: '!has(self.restore) || (has(oldSelf.restore) && self.restore == oldSelf.restore)',
+        message:
+          'restore can only be set when the Storefront is created (it restores into its new, empty database) and cannot change; remove it once restored, or use `storefront restore` on a new Storefront',
+        fieldPath: '.restore',
+        transition: true,
+        check: (s, o) =>
+          s.restore === undefined ||
+          (o.restore !== undefined &&
+            s.restore.from.backup === o.restore.from.backup &&
+            s.restore.from.claimName === o.restore.from.claimName),
+      },
       {
         cel: "self.mode != 'external' || has(self.external)",
         message: "mode 'external' needs external.name (a Secret holding the connection URL)",

@@ -366,6 +366,88 @@ export const invalidSpecs: InvalidSpecCase[] = [
     spec: { networkPolicy: { externalCachePorts: [6379, 6379] } },
     path: 'spec.networkPolicy.externalCachePorts[1]',
   },
+  {
+    name: 'backup without a schedule',
+    spec: { database: { backup: { retention: { count: 3 } } } },
+    path: 'spec.database.backup.schedule',
+  },
+  {
+    name: 'backup schedule with minute 61',
+    spec: { database: { backup: { schedule: '61 * * * *' } } },
+    path: 'spec.database.backup.schedule',
+  },
+  {
+    name: 'backup schedule of four fields',
+    spec: { database: { backup: { schedule: '0 3 * *' } } },
+    path: 'spec.database.backup.schedule',
+  },
+  {
+    name: 'backup schedule with a TZ prefix',
+    spec: { database: { backup: { schedule: 'TZ=Europe/Berlin 0 3 * * *' } } },
+    path: 'spec.database.backup.schedule',
+  },
+  {
+    name: 'backup retention count zero',
+    spec: { database: { backup: { schedule: '@daily', retention: { count: 0 } } } },
+    path: 'spec.database.backup.retention.count',
+  },
+  {
+    name: 'backup maxAge in minutes',
+    spec: { database: { backup: { schedule: '@daily', retention: { maxAge: '30m' } } } },
+    path: 'spec.database.backup.retention.maxAge',
+  },
+  {
+    name: 'an S3 backup destination (not offered)',
+    spec: { database: { backup: { schedule: '@daily', destination: { s3: { bucket: 'b' } } } } },
+    path: 'spec.database.backup.destination.s3',
+  },
+  {
+    name: 'backup requests above limits',
+    spec: {
+      database: {
+        backup: { schedule: '@daily', resources: { requests: { memory: '1Gi' }, limits: { memory: '512Mi' } } },
+      },
+    },
+    path: 'spec.database.backup.resources.requests.memory',
+  },
+  {
+    name: 'backup of an external database',
+    spec: { database: { mode: 'external', external: { name: 'db' }, backup: { schedule: '@daily' } } },
+    path: 'spec.database.backup',
+  },
+  {
+    name: 'backups volume shrinking',
+    spec: { database: { backup: { schedule: '@daily', destination: { pvc: { size: '5Gi' } } } } },
+    old: { database: { backup: { schedule: '@daily', destination: { pvc: { size: '20Gi' } } } } },
+    path: 'spec.database.backup.destination.pvc.size',
+  },
+  {
+    name: 'restore of a backup with a bad name',
+    spec: { database: { restore: { from: { backup: '../etc' } } } },
+    path: 'spec.database.restore.from.backup',
+  },
+  {
+    name: 'restore without from',
+    spec: { database: { restore: {} } },
+    path: 'spec.database.restore.from',
+  },
+  {
+    name: 'restore into a cloudnativepg database',
+    spec: { database: { mode: 'cloudnativepg', restore: { from: { backup: 'latest' } } } },
+    path: 'spec.database.restore',
+  },
+  {
+    name: 'restore added to an existing Storefront',
+    spec: { database: { restore: { from: { backup: 'latest' } } } },
+    old: {},
+    path: 'spec.database.restore',
+  },
+  {
+    name: 'restore source changed',
+    spec: { database: { restore: { from: { backup: '20261201T031500Z' } } } },
+    old: { database: { restore: { from: { backup: 'latest' } } } },
+    path: 'spec.database.restore',
+  },
 ];
 
 /** A name the API server and the CLI must both refuse (too long for the child objects' names). */
