@@ -69,7 +69,7 @@ export function kubeScore(bin: string, yaml: string): Finding[] {
 export const KEPT_FAILING: { check: string; objects: RegExp; reason: string }[] = [
   {
     check: 'container-image-pull-policy',
-    objects: /^(Deployment|Job|StatefulSet)\//,
+    objects: /^(Deployment|Job|StatefulSet|CronJob)\//,
     reason:
       'kube-score wants `Always` so that imagePullSecrets are re-checked on every start. The pull policy is a spec field (`app.imagePullPolicy`, default IfNotPresent) because clusters with local or air-gapped images (the real node of our tests, kind with loaded images) have no registry to pull from; pinning images by digest (`image@sha256:…`, accepted by every image field) gives the same guarantee of what runs.',
   },

@@ -51,10 +51,25 @@ export async function gatherInputs(
   })) as PostgresStatefulSet | undefined;
   const liveSize = sts?.spec?.volumeClaimTemplates?.[0]?.spec?.resources?.requests?.storage;
   if (liveSize) inputs.observedPostgresVolumeSize = liveSize;
+  if (sf.spec.database.restore) inputs.restoreComplete = await restoreComplete(reader, sf, namespace);
   if (sf.spec.ingress.tls.mode !== 'selfSigned') return { inputs, createdSecrets: created };
   const { tls, decision } = await selfSignedInputs(reader, sf, namespace, options.now);
   inputs.tls = tls;
   return { inputs, createdSecrets: created, tls: decision };
+}
+
+/**
+ * Whether the restore Job succeeded. An app Deployment that exists means it did once (the app is
+ * rendered only after it): a restore Job deleted later must not take the running shop down.
+ */
+async function restoreComplete(reader: ObjectReader, sf: Storefront, namespace: string): Promise<boolean> {
+  const n = names(sf);
+  const job = (await reader.observed({ apiVersion: 'batch/v1', kind: 'Job', namespace, name: n.restore })) as
+    | (KubeObject & { status?: { succeeded?: number } })
+    | undefined;
+  if ((job?.status?.succeeded ?? 0) >= 1) return true;
+  const app = await reader.observed({ apiVersion: 'apps/v1', kind: 'Deployment', namespace, name: n.app });
+  return app !== undefined;
 }
 
 /** Inputs without a cluster (`--dry-run=client`): fresh credentials, no certificate. */

@@ -23,6 +23,11 @@ export interface RenderInputs {
   };
   /** The live claim-template size of the Postgres StatefulSet (that field is immutable there). */
   observedPostgresVolumeSize?: string;
+  /**
+   * spec.database.restore: the restore Job succeeded (or the app already runs, so it did once).
+   * Until then the migration Job and the app workload are not rendered.
+   */
+  restoreComplete?: boolean;
 }
 
 /** Which credentials a Storefront needs generated (the ones it does not take from user Secrets). */

@@ -16,7 +16,9 @@ export type Component =
   | 'front-door'
   | 'tls'
   | 'credentials'
-  | 'network-policy';
+  | 'network-policy'
+  | 'backup'
+  | 'restore';
 
 export function names(sf: Storefront) {
   const n = sf.metadata.name;
@@ -36,6 +38,12 @@ export function names(sf: Storefront) {
     cnpgCluster: `${n}-postgres`,
     cnpgApp: `${n}-postgres-app`,
     cnpgRw: `${n}-postgres-rw`,
+    /** The backups volume, its scripts, the CronJob (whose Jobs are `<name>-backup-<n>`). */
+    backups: `${n}-backups`,
+    backupScripts: `${n}-backup-scripts`,
+    backup: `${n}-backup`,
+    /** The restore Job (spec.database.restore), one per Storefront. */
+    restore: `${n}-restore`,
     redis: `${n}-redis`,
     redisCredentials: `${n}-redis-credentials`,
     frontDoor: n,
@@ -58,6 +66,8 @@ export const WORKLOADS = {
   migration: { component: 'migration', name: 'storefront-migrate' },
   database: { component: 'database', name: 'postgres' },
   cache: { component: 'cache', name: 'redis' },
+  backup: { component: 'backup', name: 'storefront-backup' },
+  restore: { component: 'restore', name: 'storefront-restore' },
 } as const satisfies Record<string, { component: Component; name: string }>;
 export type Workload = keyof typeof WORKLOADS;
 

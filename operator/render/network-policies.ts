@@ -1,6 +1,7 @@
 // Network isolation: deny all ingress and egress for every pod of the Storefront, then allow
 // exactly: ingress controller -> app:8080; the monitoring namespace (if set) -> app:9090; app ->
-// Postgres:5432 and Redis:6379; migration -> Postgres:5432; every pod -> cluster DNS:53; external
+// Postgres:5432 and Redis:6379; migration, backup and restore -> Postgres:5432 (backup and restore
+// pods take no ingress at all); every pod -> cluster DNS:53; external
 // databases/caches -> their CIDRs, on their ports only (never link-local metadata addresses
 // unless the user lists them).
 
@@ -25,6 +26,8 @@ export function renderNetworkPolicies(scope: Construct, sf: Storefront): void {
     migration: { matchLabels: workloadSelector(sf, 'migration') },
     postgres: { matchLabels: workloadSelector(sf, 'database') },
     redis: { matchLabels: workloadSelector(sf, 'cache') },
+    backup: { matchLabels: workloadSelector(sf, 'backup') },
+    restore: { matchLabels: workloadSelector(sf, 'restore') },
     cnpg: { matchLabels: { 'cnpg.io/cluster': n.cnpgCluster } },
   };
   const external: Peer[] = np.externalEgressCIDRs
@@ -123,11 +126,22 @@ export function renderNetworkPolicies(scope: Construct, sf: Storefront): void {
     [...toDatabase, ...toCache],
   );
   policy('migration', pods.migration, [], toDatabase, ['Egress']);
+  // Backup and restore pods: egress to Postgres only (and DNS above), no ingress at all.
+  const backup = db === 'managed' && !!sf.spec.database.backup;
+  const restore = db === 'managed' && !!sf.spec.database.restore;
+  if (backup) policy('backup', pods.backup, [], toDatabase);
+  if (restore) policy('restore', pods.restore, [], toDatabase);
   if (db === 'managed') {
+    const clients = [
+      pods.app,
+      pods.migration,
+      ...(backup ? [pods.backup] : []),
+      ...(restore ? [pods.restore] : []),
+    ];
     policy(
       'postgres',
       pods.postgres,
-      [{ peers: [{ podSelector: pods.app }, { podSelector: pods.migration }], ports: [{ port: 5432 }] }],
+      [{ peers: clients.map((podSelector) => ({ podSelector })), ports: [{ port: 5432 }] }],
       [],
       ['Ingress'],
     );

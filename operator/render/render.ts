@@ -5,6 +5,7 @@ import type { Storefront } from '../api/types.ts';
 import { sortForApply } from '../core/apply-order.ts';
 import type { KubeObject } from '../core/object.ts';
 import { renderApp, withPreStopSleep } from './app.ts';
+import { heldForRestore, renderBackup } from './backup.ts';
 import { renderCloudNativePg } from './cloudnativepg.ts';
 import { renderCredentials } from './credentials.ts';
 import { renderFrontDoor } from './front-door.ts';
@@ -28,6 +29,7 @@ export function render(sf: Storefront, inputs: RenderInputs): KubeObject[] {
   renderNetworkPolicies(chart, sf);
   renderCredentials(chart, sf, inputs);
   if (sf.spec.database.mode === 'managed') renderPostgres(chart, sf, inputs);
+  renderBackup(chart, sf);
   if (sf.spec.database.mode === 'cloudnativepg') renderCloudNativePg(chart, sf);
   if (sf.spec.cache.mode === 'managed') renderRedis(chart, sf);
   renderMigration(chart, sf);
@@ -35,8 +37,11 @@ export function render(sf: Storefront, inputs: RenderInputs): KubeObject[] {
   renderTls(chart, sf, inputs);
   renderFrontDoor(chart, sf, inputs.namespace);
   const appName = names(sf).app;
-  const objects = (chart.toJson() as KubeObject[]).map((o) =>
-    o.kind === 'Deployment' && o.metadata.name === appName ? withPreStopSleep(o) : o,
-  );
+  // spec.database.restore: the migration and the app start only once the restore Job succeeded,
+  // so nothing writes to the database before the backup is in it.
+  const holdForRestore = !!sf.spec.database.restore && !inputs.restoreComplete;
+  const objects = (chart.toJson() as KubeObject[])
+    .filter((o) => !(holdForRestore && heldForRestore(sf, o)))
+    .map((o) => (o.kind === 'Deployment' && o.metadata.name === appName ? withPreStopSleep(o) : o));
   return sortForApply(withUserMetadata(sf, objects));
 }

@@ -35,5 +35,7 @@ export function fixedInputs(sf: Storefront): RenderInputs {
       caPrivateKey: 'FIXTURE CA KEY',
       notAfter: '2027-02-23T00:00:00.000Z',
     },
+    // The steady state: a spec.database.restore has run (render.test.ts covers the state before).
+    restoreComplete: true,
   };
 }

@@ -37,6 +37,16 @@ export const modeVariantDocs: Record<string, ReturnType<typeof base>> = {
     database: { mode: 'cloudnativepg', instances: 3, storage: { size: '5Gi', storageClassName: 'fast' } },
   }),
   'cache-disabled': base('nocache', { cache: { mode: 'disabled' } }),
+  'backup-and-restore': base('restored', {
+    database: {
+      backup: {
+        schedule: '*/30 * * * *',
+        retention: { count: 3, maxAge: '2d' },
+        destination: { pvc: { size: '2Gi', storageClassName: 'standard', deletionPolicy: 'Delete' } },
+      },
+      restore: { from: { backup: 'latest', claimName: 'old-shop-backups' } },
+    },
+  }),
   autoscaling: base('hpa', {
     app: {
       autoscaling: { enabled: true, minReplicas: 2, maxReplicas: 6, targetCPUUtilizationPercentage: 70 },

@@ -10,6 +10,13 @@ export interface PodTemplate {
 export function podTemplates(objects: KubeObject[]): PodTemplate[] {
   const out: PodTemplate[] = [];
   for (const o of objects) {
+    if (o.kind === 'CronJob') {
+      // A CronJob's pods come from its Job template.
+      const job = (o.spec as { jobTemplate: { spec: { template: { metadata?: any; spec: unknown } } } })
+        .jobTemplate.spec.template;
+      out.push({ owner: `CronJob/${o.metadata.name}`, labels: job.metadata?.labels ?? {}, spec: job.spec });
+      continue;
+    }
     const spec = o.spec as
       | { template?: { metadata?: { labels?: Record<string, string> }; spec: unknown } }
       | undefined;

@@ -1,0 +1,114 @@
+// The shell scripts the backup CronJob and the restore Job run, in Postgres' own image (it has
+// pg_dump, pg_restore, psql and coreutils' sha256sum). They live in the ConfigMap
+// <name>-backup-scripts. Credentials come from the environment (PGPASSWORD from the generated
+// Secret), never from arguments, and no script prints them.
+//
+// Layout of the backups volume (the contract `storefront backup list` and restores read):
+//   <UTC start time, e.g. 20261201T031500Z>/
+//     <database>.dump   pg_dump -Fc of each database (all but templates and `postgres`)
+//     SHA256SUMS        `sha256sum` of every dump (restore checks it with `sha256sum -c`)
+//     manifest.json     {"name","time","storefront","postgresVersion","appVersion","appImage",
+//                        "size","databases":[{"name","file","size","sha256"}]}
+//   .partial-<time>/    a backup being written; renamed to <time>/ only once complete
+// A directory without manifest.json is not a backup.
+
+/** Backups: dump, checksum, manifest, atomic rename, then retention (count, then maxAge). */
+export const BACKUP_SCRIPT = String.raw`#!/bin/sh
+set -eu
+umask 027
+root=$BACKUP_ROOT
+fail() { echo "backup failed: $*" >&2; { echo "backup failed: $*" > /dev/termination-log; } 2>/dev/null || true; exit 1; }
+n=0
+until pg_isready -q; do
+  n=$((n + 1)); [ "$n" -lt 60 ] || fail "Postgres $PGHOST:$PGPORT is not ready after 120 s"
+  sleep 2
+done
+name=$(date -u +%Y%m%dT%H%M%SZ)
+[ ! -e "$root/$name" ] || fail "backup $name exists already on the backups volume"
+work="$root/.partial-$name"
+mkdir -p "$work" || fail "cannot write to the backups volume ($root)"
+# Partial backups of runs that died (killed, volume full) more than a day ago.
+find "$root" -mindepth 1 -maxdepth 1 -name '.partial-*' -mmin +1440 -exec rm -rf {} + 2>/dev/null || true
+version=$(psql -XAtqc 'SHOW server_version' | tr -d '"\\') || fail "cannot query Postgres"
+dbs=$(psql -XAtqc "SELECT datname FROM pg_database WHERE datallowconn AND NOT datistemplate AND datname <> 'postgres' ORDER BY datname") || fail "cannot list databases"
+entries=""
+total=0
+for db in $dbs; do
+  pg_dump -Fc -d "$db" -f "$work/$db.dump" || fail "pg_dump of database $db failed (volume full or unreachable? see the log above)"
+  size=$(stat -c %s "$work/$db.dump")
+  sum=$(sha256sum "$work/$db.dump" | cut -d' ' -f1)
+  (cd "$work" && sha256sum "$db.dump") >> "$work/SHA256SUMS" || fail "cannot write SHA256SUMS"
+  total=$((total + size))
+  [ -z "$entries" ] || entries="$entries,"
+  entries="$entries{\"name\":\"$db\",\"file\":\"$db.dump\",\"size\":$size,\"sha256\":\"$sum\"}"
+done
+[ -n "$entries" ] || fail "no database to back up"
+time=$(echo "$name" | sed 's/^\(....\)\(..\)\(..\)T\(..\)\(..\)\(..\)Z$/\1-\2-\3T\4:\5:\6Z/')
+printf '{"name":"%s","time":"%s","storefront":"%s","postgresVersion":"%s","appVersion":"%s","appImage":"%s","size":%s,"databases":[%s]}\n' \
+  "$name" "$time" "$STOREFRONT" "$version" "$APP_VERSION" "$APP_IMAGE" "$total" "$entries" > "$work/manifest.json" \
+  || fail "cannot write manifest.json"
+sync "$work"/* 2>/dev/null || true
+mv "$work" "$root/$name" || fail "cannot rename $work to $root/$name"
+echo "backup $name complete: $total bytes, databases: $(echo $dbs)"
+# Retention: keep the newest KEEP_COUNT; of those, drop the ones older than MAX_AGE_SECONDS, but
+# never the newest.
+cutoff=0
+if [ "$MAX_AGE_SECONDS" -gt 0 ]; then
+  cutoff=$(date -u -d "@$(( $(date -u +%s) - MAX_AGE_SECONDS ))" +%Y%m%d%H%M%S)
+fi
+i=0
+for b in $(ls -1 "$root" | grep -E '^[0-9]{8}T[0-9]{6}Z$' | sort -r); do
+  i=$((i + 1))
+  stamp=$(echo "$b" | tr -dc 0-9)
+  if [ "$i" -gt "$KEEP_COUNT" ] || { [ "$i" -gt 1 ] && [ "$stamp" -lt "$cutoff" ]; }; then
+    rm -rf "$root/$b" && echo "retention: deleted backup $b"
+  fi
+done
+`;
+
+/**
+ * Restore: find the backup, verify every checksum, refuse a database that already holds tables,
+ * then pg_restore each database in one transaction (a failure rolls it back: nothing
+ * half-restored). Marks the database with a comment, so that a re-run of the Job (its pod
+ * deleted, the Job re-created) knows it is done instead of refusing a now non-empty database.
+ */
+export const RESTORE_SCRIPT = String.raw`#!/bin/sh
+set -eu
+root=$BACKUP_ROOT
+name=$RESTORE_BACKUP
+fail() { echo "restore failed: $*" >&2; { echo "restore failed: $*" > /dev/termination-log; } 2>/dev/null || true; exit 1; }
+if [ "$name" = latest ]; then
+  name=$(ls -1 "$root" 2>/dev/null | grep -E '^[0-9]{8}T[0-9]{6}Z$' | sort | tail -n 1 || true)
+  [ -n "$name" ] || fail "no backup on PersistentVolumeClaim $RESTORE_CLAIM to restore (latest); nothing was restored"
+fi
+dir="$root/$name"
+[ -f "$dir/manifest.json" ] || fail "backup $name not found on PersistentVolumeClaim $RESTORE_CLAIM (no $name/manifest.json); nothing was restored"
+[ -s "$dir/SHA256SUMS" ] || fail "backup $name on PersistentVolumeClaim $RESTORE_CLAIM has no SHA256SUMS; nothing was restored"
+(cd "$dir" && sha256sum --quiet -c SHA256SUMS) || fail "backup $name on PersistentVolumeClaim $RESTORE_CLAIM is corrupt (checksum mismatch, sha256sum -c SHA256SUMS); nothing was restored"
+n=0
+until pg_isready -q; do
+  n=$((n + 1)); [ "$n" -lt 150 ] || fail "Postgres $PGHOST:$PGPORT is not ready after 300 s; nothing was restored"
+  sleep 2
+done
+marker="storefront-restore $name"
+done_marker=$(psql -XAtqc "SELECT coalesce(shobj_description(oid, 'pg_database'), '') FROM pg_database WHERE datname = current_database()")
+if [ "$done_marker" = "$marker" ]; then echo "backup $name was restored already"; exit 0; fi
+files=$(sed 's/^[0-9a-f]*  //' "$dir/SHA256SUMS")
+for f in $files; do
+  db=$(basename "$f" .dump)
+  exists=$(psql -XAtqc "SELECT 1 FROM pg_database WHERE datname = '$db'")
+  [ "$exists" = 1 ] || continue
+  tables=$(psql -d "$db" -XAtqc "SELECT count(*) FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace WHERE s.nspname NOT IN ('pg_catalog', 'information_schema') AND s.nspname NOT LIKE 'pg_toast%' AND c.relkind IN ('r', 'p', 'v', 'm', 'S')")
+  [ "$tables" = 0 ] || fail "database $db already holds $tables tables: a backup is only restored into an empty database (a new Storefront); nothing was restored"
+done
+for f in $files; do
+  db=$(basename "$f" .dump)
+  exists=$(psql -XAtqc "SELECT 1 FROM pg_database WHERE datname = '$db'")
+  [ "$exists" = 1 ] || createdb "$db" || fail "cannot create database $db"
+  pg_restore --single-transaction --exit-on-error --no-owner --no-privileges -d "$db" "$dir/$f" \
+    || fail "pg_restore of database $db from backup $name failed and was rolled back (see the log above)"
+  echo "restored database $db from backup $name"
+done
+psql -Xqc "COMMENT ON DATABASE \"$PGDATABASE\" IS '$marker'" || fail "cannot mark database $PGDATABASE as restored"
+echo "restore of backup $name from PersistentVolumeClaim $RESTORE_CLAIM complete"
+`;

@@ -1,0 +1,193 @@
+// Backups and restore of the managed database (spec.database.backup, spec.database.restore):
+//   - PersistentVolumeClaim <name>-backups, the backups volume (kept on deletion unless its
+//     deletionPolicy says Delete: backups are for when the data is gone);
+//   - ConfigMap <name>-backup-scripts, the scripts both run (render/backup-scripts.ts);
+//   - CronJob <name>-backup: pg_dump -Fc of every database into <name>-backups/<time>/ with a
+//     manifest, then retention; concurrencyPolicy Forbid, bounded history;
+//   - Job <name>-restore: restores a backup into the new, empty database before the migration Job
+//     and the app exist (render.ts holds those back until it succeeded).
+// Both run Postgres' own image (pg_dump/pg_restore of the server's version) as UID/GID 10432 (they
+// need no passwd entry: PGUSER is set; files on the backups volume are theirs), log in
+// as the bootstrap superuser (to dump every database and restore objects of any owner) with the
+// password from the generated Secret, and reach only Postgres (network-policies.ts).
+
+import type { Construct } from 'constructs';
+import { maxAgeSeconds } from '../api/backup-schema.ts';
+import { applyDefaults } from '../api/schema.ts';
+import { backupResourcesSchema } from '../api/storefront-schema.ts';
+import type { Storefront } from '../api/types.ts';
+import { BACKUP_SCRIPT, RESTORE_SCRIPT } from './backup-scripts.ts';
+import { POSTGRES_DB, POSTGRES_USER, RETAIN_ANNOTATION } from './credentials.ts';
+import * as k8s from './k8s.ts';
+import { imageVersion, names, type Workload, workloadLabels, workloadSelector } from './names.ts';
+import { podPlacement } from './placement.ts';
+import { postgresImage } from './postgres.ts';
+import { containerSecurityContext, podSecurityContext, q, resources, scratchVolume } from './security.ts';
+
+/** Where the backups volume is mounted in the backup and restore pods. */
+export const BACKUP_ROOT = '/backups';
+const SCRIPTS_DIR = '/scripts';
+/** UID/GID of the backup and restore pods: not Postgres' 999, nothing else's, above 10000. */
+export const BACKUP_UID = 10432;
+
+type BackupResources = NonNullable<Storefront['spec']['database']['backup']>['resources'];
+
+/** The backup (or, without one, default) resources: the restore Job is sized like a backup. */
+function backupResources(sf: Storefront): BackupResources {
+  return sf.spec.database.backup?.resources ?? (applyDefaults(backupResourcesSchema, {}) as BackupResources);
+}
+
+/** Whether this Storefront renders backup or restore objects at all. */
+export function hasBackupOrRestore(sf: Storefront): boolean {
+  return sf.spec.database.mode === 'managed' && !!(sf.spec.database.backup || sf.spec.database.restore);
+}
+
+/** A backup or restore pod: Postgres' image, the superuser from its Secret, the scripts, the volume. */
+function pod(
+  sf: Storefront,
+  workload: Extract<Workload, 'backup' | 'restore'>,
+  env: k8s.EnvVar[],
+  claimName: string,
+  readOnly: boolean,
+): k8s.PodTemplateSpec {
+  const n = names(sf);
+  const script = workload === 'backup' ? 'backup.sh' : 'restore.sh';
+  return {
+    metadata: { labels: workloadLabels(sf, workload, sf.spec.database.version) },
+    spec: {
+      restartPolicy: 'Never',
+      automountServiceAccountToken: false,
+      enableServiceLinks: false,
+      securityContext: podSecurityContext(BACKUP_UID),
+      // Next to the database: the same node constraints (and a ReadWriteOnce volume there).
+      ...podPlacement(sf, sf.spec.database, workloadSelector(sf, workload)),
+      containers: [
+        {
+          name: workload,
+          image: postgresImage(sf),
+          imagePullPolicy: 'IfNotPresent',
+          command: ['sh', `${SCRIPTS_DIR}/${script}`],
+          env: [
+            { name: 'PGHOST', value: n.postgres },
+            { name: 'PGPORT', value: '5432' },
+            { name: 'PGDATABASE', value: POSTGRES_DB },
+            { name: 'PGUSER', value: POSTGRES_USER },
+            {
+              name: 'PGPASSWORD',
+              valueFrom: { secretKeyRef: { name: n.postgresCredentials, key: 'password' } },
+            },
+            { name: 'PGSSLMODE', value: 'disable' },
+            { name: 'PGCONNECT_TIMEOUT', value: '10' },
+            { name: 'BACKUP_ROOT', value: BACKUP_ROOT },
+            ...env,
+          ],
+          // /tmp (64Mi) + logs; the dumps go to the volume, not to ephemeral storage.
+          resources: resources(backupResources(sf), { request: '16Mi', limit: '128Mi' }),
+          securityContext: containerSecurityContext(BACKUP_UID),
+          terminationMessagePolicy: 'FallbackToLogsOnError',
+          volumeMounts: [
+            { name: 'backups', mountPath: BACKUP_ROOT, ...(readOnly ? { readOnly: true } : {}) },
+            { name: 'scripts', mountPath: SCRIPTS_DIR, readOnly: true },
+            { name: 'tmp', mountPath: '/tmp' },
+          ],
+        },
+      ],
+      volumes: [
+        { name: 'backups', persistentVolumeClaim: { claimName, ...(readOnly ? { readOnly: true } : {}) } },
+        { name: 'scripts', configMap: { name: n.backupScripts, defaultMode: 0o444 } },
+        scratchVolume('tmp', '64Mi'),
+      ],
+    },
+  };
+}
+
+export function renderBackup(scope: Construct, sf: Storefront): void {
+  if (!hasBackupOrRestore(sf)) return;
+  const n = names(sf);
+  const { backup, restore } = sf.spec.database;
+
+  new k8s.KubeConfigMap(scope, `${n.backupScripts}-configmap`, {
+    metadata: { name: n.backupScripts, labels: workloadLabels(sf, 'backup', 'v1') },
+    data: { 'backup.sh': BACKUP_SCRIPT, 'restore.sh': RESTORE_SCRIPT },
+  });
+
+  if (backup) {
+    const pvc = backup.destination.pvc;
+    new k8s.KubePersistentVolumeClaim(scope, `${n.backups}-pvc`, {
+      metadata: {
+        name: n.backups,
+        labels: workloadLabels(sf, 'backup', 'v1'),
+        ...(pvc.deletionPolicy === 'Retain' ? { annotations: { [RETAIN_ANNOTATION]: 'true' } } : {}),
+      },
+      spec: {
+        accessModes: ['ReadWriteOnce'],
+        ...(pvc.storageClassName ? { storageClassName: pvc.storageClassName } : {}),
+        resources: { requests: { storage: q(pvc.size) } },
+      },
+    });
+    const template = pod(
+      sf,
+      'backup',
+      [
+        { name: 'STOREFRONT', value: sf.metadata.name },
+        { name: 'APP_VERSION', value: imageVersion(sf.spec.app.image) },
+        { name: 'APP_IMAGE', value: sf.spec.app.image },
+        { name: 'KEEP_COUNT', value: String(backup.retention.count) },
+        {
+          name: 'MAX_AGE_SECONDS',
+          value: String(backup.retention.maxAge ? maxAgeSeconds(backup.retention.maxAge) : 0),
+        },
+      ],
+      n.backups,
+      false,
+    );
+    new k8s.KubeCronJob(scope, `${n.backup}-cronjob`, {
+      metadata: { name: n.backup, labels: template.metadata?.labels },
+      spec: {
+        schedule: backup.schedule,
+        timeZone: backup.timeZone,
+        suspend: backup.suspend,
+        // One backup at a time: a run that overlaps the next is not doubled up.
+        concurrencyPolicy: 'Forbid',
+        // A run missed by more than 10 minutes (controller down) is skipped, not caught up in bulk.
+        startingDeadlineSeconds: 600,
+        successfulJobsHistoryLimit: 3,
+        failedJobsHistoryLimit: 3,
+        jobTemplate: {
+          metadata: { labels: template.metadata?.labels },
+          spec: { backoffLimit: 1, activeDeadlineSeconds: 6 * 3600, template },
+        },
+      },
+    });
+  }
+
+  if (restore) {
+    const claimName = restore.from.claimName ?? n.backups;
+    const template = pod(
+      sf,
+      'restore',
+      [
+        { name: 'RESTORE_BACKUP', value: restore.from.backup },
+        { name: 'RESTORE_CLAIM', value: claimName },
+      ],
+      claimName,
+      true,
+    );
+    new k8s.KubeJob(scope, `${n.restore}-job`, {
+      metadata: { name: n.restore, labels: template.metadata?.labels },
+      // A missing or corrupt backup fails the same way every time: few retries. The script's
+      // retries of a Postgres that is not up yet are inside one run.
+      spec: { backoffLimit: 2, activeDeadlineSeconds: 6 * 3600, template },
+    });
+  }
+}
+
+/** Whether `o` is held back until the restore succeeded: the migration Job and the app workload. */
+export function heldForRestore(sf: Storefront, o: { kind: string; metadata: { name?: string } }): boolean {
+  const n = names(sf);
+  if (o.kind === 'Job') return o.metadata.name === n.migration;
+  return (
+    ['Deployment', 'HorizontalPodAutoscaler', 'PodDisruptionBudget'].includes(o.kind) &&
+    o.metadata.name === n.app
+  );
+}
