@@ -22,7 +22,8 @@ const DNS_SUBDOMAIN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z
 // One cron field: `*`, a value or a range, optionally stepped, comma-separated (robfig/cron, which
 // the CronJob controller uses). Values are bounded per field, so `61 * * * *` is refused here and
 // not only by the CronJob's own admission.
-const months = 'JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec';
+const months =
+  'JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec';
 const days = 'SUN|MON|TUE|WED|THU|FRI|SAT|sun|mon|tue|wed|thu|fri|sat';
 const cronField = (value: string) => {
   const item = `(\\*|(${value})(-(${value}))?)(/[1-9][0-9]{0,2})?`;
@@ -120,7 +121,7 @@ export function backupSchemas(b: {
       deletionPolicy: defaulted(
         oneOf(['Retain', 'Delete'], {
           description:
-            "Retain: the backups volume outlives the Storefront even under spec.deletionPolicy Delete (backups are for when the data is gone; a Storefront re-created with restore.from finds them); Delete: it follows spec.deletionPolicy like the data volume.",
+            'Retain: the backups volume outlives the Storefront even under spec.deletionPolicy Delete (backups are for when the data is gone; a Storefront re-created with restore.from finds them); Delete: it follows spec.deletionPolicy like the data volume.',
         }),
         'Retain',
       ),
@@ -163,8 +164,7 @@ export function backupSchemas(b: {
           {
             count: defaulted(
               int({
-                description:
-                  'Backups kept: after each backup, all but the newest count are deleted.',
+                description: 'Backups kept: after each backup, all but the newest count are deleted.',
                 minimum: 1,
                 maximum: 1000,
               }),
@@ -227,8 +227,8 @@ export function backupSchemas(b: {
     },
     {
       description:
-        'Restore a backup before the app starts (managed database, new Storefronts): a Job <name>-restore verifies the backup\'s checksums and restores it with pg_restore --single-transaction into the empty database; the migration and the app start only after it succeeded. It never restores over a database that holds tables. Set at creation only.',
+        "Restore a backup before the app starts (managed database, new Storefronts): a Job <name>-restore verifies the backup's checksums and restores it with pg_restore --single-transaction into the empty database; the migration and the app start only after it succeeded. It never restores over a database that holds tables. Set at creation only.",
     },
   );
-  return { backup, restore };
+  return { backup, restore, backupResources };
 }

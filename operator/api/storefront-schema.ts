@@ -538,7 +538,9 @@ const storage = obj(
   },
 );
 
-const { backup, restore } = backupSchemas({ bytes, cpu });
+const { backup, restore, backupResources } = backupSchemas({ bytes, cpu });
+/** The backup container's resources schema (its defaults size the restore Job when no backup is set). */
+export const backupResourcesSchema = backupResources;
 
 const database = obj(
   {

@@ -245,6 +245,8 @@ export class StorefrontReconciler {
           await this.deps.client.list({ apiVersion: 'v1', kind, namespace, labelSelector: selector })
         ).items;
         for (const item of items) {
+          // Kept even now: the backups volume (its own deletionPolicy Retain, the default).
+          if (item.metadata.annotations?.[RETAIN_ANNOTATION] === 'true') continue;
           await this.deps.client.delete({ apiVersion: 'v1', kind, namespace, name: item.metadata.name! });
         }
       }

@@ -34,9 +34,11 @@ export async function runUninstall(
     const kept: string[] = [];
     const deleted: string[] = [];
     for (const o of [...objects].reverse()) {
-      const retained =
-        o.kind === 'PersistentVolumeClaim' || o.metadata.annotations?.[RETAIN_ANNOTATION] === 'true';
-      if (retained && !deleteData) {
+      const marked = o.metadata.annotations?.[RETAIN_ANNOTATION] === 'true';
+      const retained = o.kind === 'PersistentVolumeClaim' || marked;
+      // The backups volume (its own deletionPolicy Retain, the default) stays even with deleteData.
+      const keptAlways = o.kind === 'PersistentVolumeClaim' && marked;
+      if ((retained && !deleteData) || keptAlways) {
         kept.push(`${o.kind}/${o.metadata.name}`);
         continue;
       }
@@ -54,7 +56,10 @@ export async function runUninstall(
         labelSelector: storefrontSelector(name),
       });
       for (const pvc of claims.items)
-        if (await client.delete(refOf({ ...pvc, apiVersion: 'v1', kind: 'PersistentVolumeClaim' })))
+        if (
+          pvc.metadata.annotations?.[RETAIN_ANNOTATION] !== 'true' &&
+          (await client.delete(refOf({ ...pvc, apiVersion: 'v1', kind: 'PersistentVolumeClaim' })))
+        )
           deleted.push(`PersistentVolumeClaim/${pvc.metadata.name}`);
     }
     ctx.err(

@@ -145,7 +145,7 @@ Leases are in their own Role, in the release namespace only.
   resources: ["statefulsets", "deployments"]
   verbs: ["list", "watch", "create", "patch", "delete"]
 - apiGroups: ["batch"]
-  resources: ["jobs"]
+  resources: ["jobs", "cronjobs"]
   verbs: ["list", "watch", "create", "patch", "delete"]
 - apiGroups: ["autoscaling"]
   resources: ["horizontalpodautoscalers"]

@@ -405,7 +405,10 @@ export const invalidSpecs: InvalidSpecCase[] = [
     name: 'backup requests above limits',
     spec: {
       database: {
-        backup: { schedule: '@daily', resources: { requests: { memory: '1Gi' }, limits: { memory: '512Mi' } } },
+        backup: {
+          schedule: '@daily',
+          resources: { requests: { memory: '1Gi' }, limits: { memory: '512Mi' } },
+        },
       },
     },
     path: 'spec.database.backup.resources.requests.memory',
