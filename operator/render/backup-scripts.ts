@@ -17,7 +17,8 @@ export const BACKUP_SCRIPT = String.raw`#!/bin/sh
 set -eu
 umask 027
 root=$BACKUP_ROOT
-fail() { echo "backup failed: $*" >&2; { echo "backup failed: $*" > /dev/termination-log; } 2>/dev/null || true; exit 1; }
+# The kubelet's termination-log file carries the reason into the pod status (outside a pod: none).
+fail() { echo "backup failed: $*" >&2; if [ -w /dev/termination-log ]; then echo "backup failed: $*" > /dev/termination-log; fi; exit 1; }
 n=0
 until pg_isready -q; do
   n=$((n + 1)); [ "$n" -lt 60 ] || fail "Postgres $PGHOST:$PGPORT is not ready after 120 s"
@@ -76,7 +77,7 @@ export const RESTORE_SCRIPT = String.raw`#!/bin/sh
 set -eu
 root=$BACKUP_ROOT
 name=$RESTORE_BACKUP
-fail() { echo "restore failed: $*" >&2; { echo "restore failed: $*" > /dev/termination-log; } 2>/dev/null || true; exit 1; }
+fail() { echo "restore failed: $*" >&2; if [ -w /dev/termination-log ]; then echo "restore failed: $*" > /dev/termination-log; fi; exit 1; }
 if [ "$name" = latest ]; then
   name=$(ls -1 "$root" 2>/dev/null | grep -E '^[0-9]{8}T[0-9]{6}Z$' | sort | tail -n 1 || true)
   [ -n "$name" ] || fail "no backup on PersistentVolumeClaim $RESTORE_CLAIM to restore (latest); nothing was restored"
