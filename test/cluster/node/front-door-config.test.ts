@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nginxConfig, routesFromHttpRoutes, routesFromIngresses } from './front-door-config.ts';
+import { gatewayTls, nginxConfig, routesFromHttpRoutes, routesFromIngresses } from './front-door-config.ts';
 
 const ingress = {
   metadata: { namespace: 'shop-ns', name: 'shop' },
@@ -44,6 +44,60 @@ describe('front-door stand-in configuration', () => {
         host: 'gw.example.com',
         tlsSecret: 'infra/gw-cert',
         backend: { namespace: 'gw-shop', service: 'shop-app', port: 80 },
+      },
+    ]);
+  });
+
+  it('when an HTTPRoute attaches to a Gateway listener, then the host gets that listener certificate, across namespaces only with a ReferenceGrant', () => {
+    const route = {
+      metadata: { namespace: 'shop', name: 'shop' },
+      spec: {
+        parentRefs: [{ name: 'public', namespace: 'gateway-system', sectionName: 'https' }],
+        hostnames: ['shop.example.com'],
+        rules: [{ backendRefs: [{ name: 'shop-app', port: 80 }] }],
+      },
+    };
+    const listener = (name: string, hostname: string | undefined, secret: string, ns?: string) => ({
+      name,
+      protocol: 'HTTPS',
+      ...(hostname ? { hostname } : {}),
+      tls: {
+        certificateRefs: [{ kind: 'Secret', group: '', name: secret, ...(ns ? { namespace: ns } : {}) }],
+      },
+    });
+    const gateways = [
+      // Another Gateway with a matching listener: not the route's parent, never used.
+      {
+        metadata: { namespace: 'other', name: 'public' },
+        spec: { listeners: [listener('https', 'shop.example.com', 'wrong')] },
+      },
+      {
+        metadata: { namespace: 'gateway-system', name: 'public' },
+        spec: {
+          listeners: [
+            listener('admin', 'shop.example.com', 'not-this-section'),
+            listener('https', '*.example.com', 'shop-tls', 'shop'),
+          ],
+        },
+      },
+    ];
+    const grant = {
+      metadata: { namespace: 'shop' },
+      spec: {
+        from: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: 'gateway-system' }],
+        to: [{ group: '', kind: 'Secret', name: 'shop-tls' }],
+      },
+    };
+    expect(gatewayTls(gateways, [grant])('shop.example.com', route)).toBe('shop/shop-tls');
+    // Without the grant a conformant Gateway refuses the cross-namespace reference.
+    expect(gatewayTls(gateways, [])('shop.example.com', route)).toBeUndefined();
+    // The listener's wildcard admits one more label only at the end, not another domain.
+    expect(gatewayTls(gateways, [grant])('shop.example.org', route)).toBeUndefined();
+    expect(routesFromHttpRoutes([route], gatewayTls(gateways, [grant]))).toEqual([
+      {
+        host: 'shop.example.com',
+        tlsSecret: 'shop/shop-tls',
+        backend: { namespace: 'shop', service: 'shop-app', port: 80 },
       },
     ]);
   });

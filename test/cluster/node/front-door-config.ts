@@ -29,10 +29,79 @@ type Ingress = {
 type HttpRoute = {
   metadata: { namespace: string; name: string };
   spec?: {
+    parentRefs?: { name: string; namespace?: string; sectionName?: string; kind?: string }[];
     hostnames?: string[];
     rules?: { backendRefs?: { name: string; namespace?: string; port?: number }[] }[];
   };
 };
+
+type Gateway = {
+  metadata: { namespace: string; name: string };
+  spec?: {
+    listeners?: {
+      name: string;
+      protocol: string;
+      hostname?: string;
+      tls?: { certificateRefs?: { name: string; namespace?: string; kind?: string; group?: string }[] };
+    }[];
+  };
+};
+
+type ReferenceGrant = {
+  metadata: { namespace: string };
+  spec?: {
+    from?: { group: string; kind: string; namespace: string }[];
+    to?: { group: string; kind: string; name?: string }[];
+  };
+};
+
+/** Whether a listener's hostname (exact, `*.suffix` or absent = any) admits `host`. */
+function listenerAdmits(hostname: string | undefined, host: string): boolean {
+  if (!hostname) return true;
+  if (hostname.startsWith('*.')) return host.endsWith(hostname.slice(1)) && host.length > hostname.length - 1;
+  return hostname === host;
+}
+
+/**
+ * The certificate a route's host is served with, as a Gateway does it: the HTTPS listener of the
+ * Gateway the route's parentRef names (and its sectionName, when given) that admits the host; a
+ * certificate in another namespace only when a ReferenceGrant there allows that Gateway's
+ * namespace to read it (otherwise the host is not served over TLS, as a conformant Gateway refuses
+ * the reference). `<namespace>/<secret>`, or undefined.
+ */
+export function gatewayTls(
+  gateways: Gateway[],
+  grants: ReferenceGrant[],
+): (host: string, route: HttpRoute) => string | undefined {
+  const granted = (from: string, to: string, secret: string) =>
+    grants.some(
+      (g) =>
+        g.metadata.namespace === to &&
+        (g.spec?.from ?? []).some(
+          (f) => f.group === 'gateway.networking.k8s.io' && f.kind === 'Gateway' && f.namespace === from,
+        ) &&
+        (g.spec?.to ?? []).some(
+          (t) => t.group === '' && t.kind === 'Secret' && (!t.name || t.name === secret),
+        ),
+    );
+  return (host, route) => {
+    for (const parent of route.spec?.parentRefs ?? []) {
+      if (parent.kind && parent.kind !== 'Gateway') continue;
+      const gwNs = parent.namespace ?? route.metadata.namespace;
+      const gw = gateways.find((g) => g.metadata.name === parent.name && g.metadata.namespace === gwNs);
+      for (const l of gw?.spec?.listeners ?? []) {
+        if (l.protocol !== 'HTTPS' || (parent.sectionName && l.name !== parent.sectionName)) continue;
+        if (!listenerAdmits(l.hostname, host)) continue;
+        const ref = l.tls?.certificateRefs?.[0];
+        if (!ref || (ref.kind && ref.kind !== 'Secret') || (ref.group && ref.group !== '')) continue;
+        const ns = ref.namespace ?? gwNs;
+        if (ns !== gwNs && !granted(gwNs, ns, ref.name)) continue;
+        return `${ns}/${ref.name}`;
+      }
+    }
+    return undefined;
+  };
+}
 
 /** Routes of Ingresses: the `/` path's backend of each rule's host, the TLS entry naming that host. */
 export function routesFromIngresses(ingresses: Ingress[]): FrontDoorRoute[] {
@@ -57,18 +126,18 @@ export function routesFromIngresses(ingresses: Ingress[]): FrontDoorRoute[] {
 
 /**
  * Routes of HTTPRoutes; the certificate is the one the Gateway's HTTPS listener names, given
- * here as `tlsSecretFor(host)` by the caller that read the Gateway.
+ * here as `tlsSecretFor(host, route)` by the caller that read the Gateways (see gatewayTls).
  */
 export function routesFromHttpRoutes(
   routes: HttpRoute[],
-  tlsSecretFor: (host: string) => string | undefined,
+  tlsSecretFor: (host: string, route: HttpRoute) => string | undefined,
 ): FrontDoorRoute[] {
   const out: FrontDoorRoute[] = [];
   for (const route of routes) {
     const ref = route.spec?.rules?.[0]?.backendRefs?.[0];
     if (!ref) continue;
     for (const host of route.spec?.hostnames ?? []) {
-      const tlsSecret = tlsSecretFor(host);
+      const tlsSecret = tlsSecretFor(host, route);
       out.push({
         host,
         ...(tlsSecret ? { tlsSecret } : {}),

@@ -11,6 +11,7 @@ import { netnsPath } from './containment.ts';
 import {
   certFile,
   type FrontDoorRoute,
+  gatewayTls,
   nginxConfig,
   routesFromHttpRoutes,
   routesFromIngresses,
@@ -123,17 +124,10 @@ function currentRoutes(kubectl: Kubectl): FrontDoorRoute[] {
       return []; // e.g. Gateway API not installed
     }
   };
-  const gateways = list('gateways.gateway.networking.k8s.io');
-  const tlsFor = (host: string) => {
-    for (const gw of gateways) {
-      for (const l of gw.spec?.listeners ?? []) {
-        if (l.protocol !== 'HTTPS' || (l.hostname && l.hostname !== host)) continue;
-        const ref = l.tls?.certificateRefs?.[0];
-        if (ref) return `${ref.namespace ?? gw.metadata.namespace}/${ref.name}`;
-      }
-    }
-    return undefined;
-  };
+  const tlsFor = gatewayTls(
+    list('gateways.gateway.networking.k8s.io'),
+    list('referencegrants.gateway.networking.k8s.io'),
+  );
   const routes = [
     ...routesFromIngresses(list('ingresses.networking.k8s.io')),
     ...routesFromHttpRoutes(list('httproutes.gateway.networking.k8s.io'), tlsFor),
