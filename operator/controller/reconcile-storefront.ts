@@ -5,7 +5,7 @@
 import type { Storefront } from '../api/types.ts';
 import { withDefaults } from '../api/validate.ts';
 import type { Clock } from '../core/clock.ts';
-import { type KubeObject, refOf } from '../core/object.ts';
+import { type KubeObject, type ObjectRef, refOf } from '../core/object.ts';
 import { type ApplyAllResult, applyAll, pruneOwned, withOwner } from '../kube/apply-all.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { isNotFound } from '../kube/errors.ts';
@@ -17,6 +17,7 @@ import {
   type OptionalKind,
   OWNED_KINDS,
   optionalKindsFor,
+  ownedKind,
   STOREFRONT_KIND,
 } from '../observe/owned-kinds.ts';
 import { cacheReader, type ObjectReader } from '../observe/reader.ts';
@@ -24,8 +25,15 @@ import { RETAIN_ANNOTATION } from '../render/credentials.ts';
 import { type RenderInputs, requiredCredentials } from '../render/inputs.ts';
 import { names, storefrontSelector } from '../render/names.ts';
 import { render } from '../render/render.ts';
-import { computeStatus, type Observed, statusChanged } from '../status/conditions.ts';
+import {
+  childKey,
+  computeStatus,
+  type Observed,
+  type ObservedChild,
+  statusChanged,
+} from '../status/conditions.ts';
 import { ForeignObjectsError, foreignObjects } from './ownership.ts';
+import { type KeptObject, keptUntilReplaced } from './replacements.ts';
 
 export const FIELD_MANAGER = 'storefront-operator';
 export const FINALIZER = 'storefront.dev/finalizer';
@@ -88,6 +96,7 @@ export class StorefrontReconciler {
     }
     let reconcileError: string | undefined;
     let requeueAfterMs: number | undefined;
+    let kept: KeptObject[] = [];
     try {
       // Before anything is written (generated credentials included): nothing of someone else's.
       await this.refuseForeign(sf, namespace, missingApis);
@@ -99,7 +108,9 @@ export class StorefrontReconciler {
         keepWithoutOwner,
         live: this.deps.cache.live,
       });
-      await this.prune(sf, namespace, objects);
+      // A mode switch keeps the old object until its replacement is usable (replacements.ts).
+      kept = await this.keptUntilReplaced(sf, namespace, missingApis);
+      await this.prune(sf, namespace, [...objects, ...kept.map((k) => k.ref)]);
       if (result.applied.length) await this.reportApplied(sf, result);
       if (renewAt) requeueAfterMs = Math.max(1000, renewAt.getTime() - this.deps.clock.now());
     } catch (e) {
@@ -108,7 +119,12 @@ export class StorefrontReconciler {
       await this.writeStatus(sf, namespace, { missingApis, reconcileError });
       throw e;
     }
-    const ready = await this.writeStatus(sf, namespace, { missingApis });
+    const ready = await this.writeStatus(sf, namespace, {
+      missingApis,
+      keptUntilReplaced: kept.flatMap((k) =>
+        k.waitingFor ? [{ kind: k.ref.kind, name: k.ref.name, waitingFor: k.waitingFor }] : [],
+      ),
+    });
     const next = ready ? (this.deps.resyncMs ?? 600_000) : (this.deps.notReadyRequeueMs ?? 60_000);
     return { requeueAfterMs: Math.min(next, requeueAfterMs ?? next) };
   }
@@ -169,7 +185,32 @@ export class StorefrontReconciler {
     return { inputs, renewAt: tls.renewAt };
   }
 
-  private async prune(sf: Storefront, namespace: string, keep: KubeObject[]): Promise<void> {
+  /** What of an earlier mode to keep, read from the caches (pure decision in replacements.ts). */
+  private async keptUntilReplaced(
+    sf: Storefront,
+    namespace: string,
+    missingApis: ReadonlySet<OptionalKind>,
+  ): Promise<KeptObject[]> {
+    const n = names(sf);
+    const live = new Map<string, ObservedChild>();
+    for (const [kind, name] of [
+      ['Ingress', n.frontDoor],
+      ['HTTPRoute', n.frontDoor],
+      ['Secret', n.tlsSecret],
+      ['Certificate', n.certificate],
+    ] as const) {
+      const obj = await this.reader.observed({
+        apiVersion: ownedKind(kind).apiVersion,
+        kind,
+        namespace,
+        name,
+      });
+      if (obj) live.set(childKey(kind, name), obj as unknown as ObservedChild);
+    }
+    return keptUntilReplaced(sf, live, missingApis, namespace);
+  }
+
+  private async prune(sf: Storefront, namespace: string, keep: (KubeObject | ObjectRef)[]): Promise<void> {
     const kinds = OWNED_KINDS.filter((k) => !k.optional || this.deps.cache.has(k.kind));
     const result = await pruneOwned(this.deps.client, {
       kinds,
@@ -199,10 +240,11 @@ export class StorefrontReconciler {
   private async writeStatus(
     sf: Storefront,
     namespace: string,
-    o: Pick<Observed, 'missingApis' | 'reconcileError'>,
+    o: Pick<Observed, 'missingApis' | 'reconcileError' | 'keptUntilReplaced'>,
   ): Promise<boolean> {
     const observed = await observe(this.reader, sf, namespace, o.missingApis);
     if (o.reconcileError) observed.reconcileError = o.reconcileError;
+    if (o.keptUntilReplaced?.length) observed.keptUntilReplaced = o.keptUntilReplaced;
     const status = computeStatus(sf, observed, new Date(this.deps.clock.now()));
     if (statusChanged(sf.status, status)) {
       try {

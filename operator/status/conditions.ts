@@ -30,6 +30,17 @@ export interface Observed {
   missingSecrets: string[];
   /** Why the last apply failed, already free of secret values; undefined when it succeeded. */
   reconcileError?: string;
+  /**
+   * Objects of an earlier mode the operator keeps serving until their replacement is usable
+   * (controller/replacements.ts), with what the replacement waits for. Absent for the deployer.
+   */
+  keptUntilReplaced?: { kind: string; name: string; waitingFor: string }[];
+}
+
+/** `; <Kind> <name> keeps serving the shop until <what it waits for>` when one is kept, else ''. */
+function keptNote(o: Observed, kind: string, name: string): string {
+  const kept = o.keptUntilReplaced?.find((k) => k.kind === kind && k.name === name);
+  return kept ? `; ${kind} ${name} keeps serving the shop until ${kept.waitingFor}` : '';
 }
 
 export const COMPONENT_CONDITIONS = [
@@ -158,22 +169,24 @@ function app(sf: Storefront, o: Observed): Verdict {
 function frontDoor(sf: Storefront, o: Observed): Verdict {
   const n = names(sf);
   if (sf.spec.ingress.provider === 'gatewayAPI') {
+    const kept = keptNote(o, 'Ingress', n.frontDoor);
     if (o.missingApis.has('HTTPRoute')) {
       return no(
         'MissingAPI',
-        'provider gatewayAPI needs the Gateway API (gateway.networking.k8s.io/v1 HTTPRoute), which this cluster does not serve',
+        `provider gatewayAPI needs the Gateway API (gateway.networking.k8s.io/v1 HTTPRoute), which this cluster does not serve${kept}`,
       );
     }
     const route = o.children.get(childKey('HTTPRoute', n.frontDoor));
-    if (!route) return no('Creating', `HTTPRoute ${n.frontDoor} does not exist yet`);
+    if (!route) return no('Creating', `HTTPRoute ${n.frontDoor} does not exist yet${kept}`);
     const parents: { conditions?: Condition[] }[] = route.status?.parents ?? [];
     const accepted = parents.some((p) =>
       (p.conditions ?? []).some((c) => c.type === 'Accepted' && c.status === 'True'),
     );
     const note = `; ${GATEWAY_LIMITS_NOTE}`;
-    return accepted
-      ? yes('Accepted', `HTTPRoute ${n.frontDoor} accepted by its Gateway${note}`)
-      : yes('Configured', `HTTPRoute ${n.frontDoor} applied; no Gateway has reported on it yet${note}`);
+    if (accepted) return yes('Accepted', `HTTPRoute ${n.frontDoor} accepted by its Gateway${note}`);
+    // The switch from nginx is under way: the old Ingress still serves, so the shop is reachable.
+    if (kept) return yes('WaitingForGateway', `HTTPRoute ${n.frontDoor} applied${kept}${note}`);
+    return yes('Configured', `HTTPRoute ${n.frontDoor} applied; no Gateway has reported on it yet${note}`);
   }
   const ing = o.children.get(childKey('Ingress', n.frontDoor));
   if (!ing) return no('Creating', `Ingress ${n.frontDoor} does not exist yet`);
@@ -216,20 +229,21 @@ function tls(sf: Storefront, o: Observed, now: Date): Verdict {
       );
     }
     case 'certManager': {
+      const kept = keptNote(o, 'Secret', n.tlsSecret);
       if (o.missingApis.has('Certificate')) {
         return no(
           'MissingAPI',
-          'tls mode certManager needs cert-manager (cert-manager.io/v1 Certificate), which this cluster does not serve',
+          `tls mode certManager needs cert-manager (cert-manager.io/v1 Certificate), which this cluster does not serve${kept}`,
         );
       }
       const cert = o.children.get(childKey('Certificate', n.certificate));
-      if (!cert) return no('Creating', `Certificate ${n.certificate} does not exist yet`);
+      if (!cert) return no('Creating', `Certificate ${n.certificate} does not exist yet${kept}`);
       const ready = (cert.status?.conditions ?? []).find((c: Condition) => c.type === 'Ready');
       return ready?.status === 'True'
         ? yes('Issued', `Certificate ${n.certificate} is ready`)
         : no(
             'Issuing',
-            `Certificate ${n.certificate}: ${ready?.message ?? 'waiting for cert-manager to issue it'}`,
+            `Certificate ${n.certificate}: ${ready?.message ?? 'waiting for cert-manager to issue it'}${kept}`,
           );
     }
   }
