@@ -3,7 +3,7 @@
 // caches) and the deployer's --wait/status (plain GETs).
 import type { Storefront } from '../api/types.ts';
 import { names } from '../render/names.ts';
-import { childKey, type Observed, type ObservedChild } from '../status/conditions.ts';
+import { appSecretRefs, childKey, type Observed, type ObservedChild } from '../status/conditions.ts';
 import { missingOptionalKinds, type OptionalKind, ownedKind } from './owned-kinds.ts';
 import type { ObjectReader } from './reader.ts';
 
@@ -24,13 +24,15 @@ export function readinessChildren(sf: Storefront): [string, string][] {
   ];
 }
 
-/** Secrets of the user's that the spec references (external services, tls mode `secret`). */
+/** Secrets of the user's that the spec references (external services, tls mode `secret`, the app's). */
 export function referencedUserSecrets(sf: Storefront): string[] {
-  return [
+  const names_ = [
     sf.spec.database.mode === 'external' ? sf.spec.database.external?.name : undefined,
     sf.spec.cache.mode === 'external' ? sf.spec.cache.external?.name : undefined,
     sf.spec.ingress.tls.mode === 'secret' ? names(sf).tlsSecret : undefined,
+    ...appSecretRefs(sf).map((r) => r.name),
   ].filter((s): s is string => !!s);
+  return [...new Set(names_)];
 }
 
 /**

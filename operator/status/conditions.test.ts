@@ -104,6 +104,28 @@ describe('computeStatus', () => {
     expect(cond(s, 'AppReady').message).toContain(JOB);
   });
 
+  it('when a Secret the app reads (env secretKeyRef) is missing, then AppReady names it and its field', () => {
+    const spec = {
+      app: { env: [{ name: 'PAYMENT_KEY', secretKeyRef: { name: 'payments', key: 'api-key' } }] },
+    };
+    const s = computeStatus(
+      sf(spec),
+      { children: healthy(), missingApis: new Set(), missingSecrets: ['payments'] },
+      T0,
+    );
+    expect(cond(s, 'AppReady')).toMatchObject({ status: 'False', reason: 'SecretMissing' });
+    expect(cond(s, 'AppReady').message).toBe(
+      "Secret payments (spec.app.env[0].secretKeyRef) does not exist: the app's pods cannot start until it is created",
+    );
+    expect(cond(s, 'Ready').status).toBe('False');
+    const found = computeStatus(
+      sf(spec),
+      { children: healthy(), missingApis: new Set(), missingSecrets: [] },
+      T0,
+    );
+    expect(cond(found, 'AppReady').status).toBe('True');
+  });
+
   it('when cert-manager is missing for tls mode certManager, then TLSReady is MissingAPI', () => {
     const s = computeStatus(
       sf({ ingress: { tls: { mode: 'certManager', issuerRef: { name: 'le' } } } }),

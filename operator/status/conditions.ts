@@ -149,8 +149,26 @@ function wantedAppReplicas(sf: Storefront, dep: ObservedChild | undefined): numb
     : sf.spec.app.replicas;
 }
 
+/** The user's Secrets the app's containers read, each with the spec field that names it. */
+export function appSecretRefs(sf: Storefront): { name: string; field: string }[] {
+  const admin = sf.spec.app.adminTokenSecret;
+  return [
+    ...(admin ? [{ name: admin.name, field: 'spec.app.adminTokenSecret' }] : []),
+    ...(sf.spec.app.env ?? []).flatMap((e, i) =>
+      e.secretKeyRef ? [{ name: e.secretKeyRef.name, field: `spec.app.env[${i}].secretKeyRef` }] : [],
+    ),
+  ];
+}
+
 function app(sf: Storefront, o: Observed): Verdict {
   const n = names(sf);
+  // Checked first: without the Secret no app or migration pod starts, whatever else holds.
+  const missing = appSecretRefs(sf).find((r) => o.missingSecrets.includes(r.name));
+  if (missing)
+    return no(
+      'SecretMissing',
+      `Secret ${missing.name} (${missing.field}) does not exist: the app's pods cannot start until it is created`,
+    );
   const job = o.children.get(childKey('Job', n.migration));
   if (!job) return no('Migrating', `migration Job ${n.migration} does not exist yet`);
   const failed = (job.status?.conditions ?? []).find(
