@@ -16,6 +16,7 @@ export default defineConfig({
             'app/**/*.test.ts',
             'scripts/**/*.test.ts',
             'test/cluster/node/*.test.ts',
+            'test/cluster/kwok/*.test.ts',
           ],
           testTimeout: 30_000,
         },
@@ -33,8 +34,8 @@ export default defineConfig({
         test: {
           name: 'cluster',
           include: ['test/cluster/**/*.test.ts', 'test/operator/**/*.test.ts', 'test/deploy/**/*.test.ts'],
-          // The real node's pure configuration tests are unit tests.
-          exclude: ['test/cluster/node/**', '**/node_modules/**'],
+          // The real node's pure configuration tests and kwok's reference check are unit tests.
+          exclude: ['test/cluster/node/**', 'test/cluster/kwok/**', '**/node_modules/**'],
           globalSetup: ['test/cluster/global-setup.ts'],
           testTimeout: 300_000,
           hookTimeout: 600_000,

@@ -1,6 +1,6 @@
 // The control plane's processes, one function per component: the command line each one runs
 // with, given the cluster's certificates, kubeconfigs and ports (harness.ts starts and stops them).
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { clusterSourceDir } from './paths.ts';
 import { type CertPaths, ensureCa, ensureServiceAccountKeys, issueCert, kubeconfigYaml } from './pki.ts';
@@ -11,7 +11,8 @@ export type ComponentName =
   | 'kube-controller-manager'
   | 'kube-scheduler'
   | 'kwok'
-  | 'storefront-provisioner';
+  | 'storefront-provisioner'
+  | 'storefront-reference-checker';
 export type Component = { name: ComponentName; bin: string; args: string[] };
 
 export const fakeNodeAnnotation = 'kwok.x-k8s.io/node';
@@ -42,6 +43,7 @@ const identities = {
   'kube-scheduler': { cn: 'system:kube-scheduler' },
   kwok: { cn: 'system:kwok', orgs: ['system:masters'] },
   'storefront-provisioner': { cn: 'system:storefront-provisioner', orgs: ['system:masters'] },
+  'storefront-reference-checker': { cn: 'system:storefront-reference-checker', orgs: ['system:masters'] },
 };
 
 /** The CA and one client certificate + kubeconfig per identity; returns the admin's certificate too. */
@@ -243,6 +245,21 @@ export function storefrontProvisioner(s: Setup): Component {
   };
 }
 
+/**
+ * The kubelet's check that a pod's Secrets and ConfigMaps exist, for kwok's fake nodes (kwok's
+ * stages cannot look other objects up): kwok/reference-checker.ts on this Node, from this clone.
+ */
+export function storefrontReferenceChecker(s: Setup): Component {
+  return {
+    name: 'storefront-reference-checker',
+    bin: realpathSync(process.execPath),
+    args: [
+      join(clusterSourceDir, 'kwok', 'reference-checker.ts'),
+      `--kubeconfig=${s.kubeconfigs['storefront-reference-checker']}`,
+    ],
+  };
+}
+
 /** Every component, in start order. */
 export const controlPlane = [
   etcd,
@@ -251,4 +268,5 @@ export const controlPlane = [
   kubeScheduler,
   kwok,
   storefrontProvisioner,
+  storefrontReferenceChecker,
 ] as const;

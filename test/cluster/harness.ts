@@ -82,6 +82,7 @@ const startOrder: ComponentName[] = [
   'kube-scheduler',
   'kwok',
   'storefront-provisioner',
+  'storefront-reference-checker',
 ];
 
 const stderrLog = (line: string) => process.stderr.write(`[cluster] ${line}\n`);
@@ -485,7 +486,15 @@ export async function ensureCluster(opts: ClusterOptions = {}): Promise<EnsureRe
       const state0 = readState(stateDir);
       const dead = startOrder.filter((name) => !status.components[name]?.running);
       const storeUp = status.components['etcd']?.running && status.components['kube-apiserver']?.running;
-      if (!status.healthy && state0 && storeUp && dead.length > 0 && state0.binDir === expectedBinDir()) {
+      const restartable = (name: ComponentName) => state0?.components.some((c) => c.name === name);
+      if (
+        !status.healthy &&
+        state0 &&
+        storeUp &&
+        dead.length > 0 &&
+        dead.every(restartable) &&
+        state0.binDir === expectedBinDir()
+      ) {
         // Only controllers died (crash, OOM, a test killed one): restart them, keep the data.
         log(`restarting ${dead.join(', ')} in ${stateDir}`);
         for (const name of dead) startComponent(stateDir, state0.components.find((c) => c.name === name)!);

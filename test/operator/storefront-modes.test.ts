@@ -385,6 +385,36 @@ describe('the operator in every mode', () => {
     await waitReady(ns, name);
   });
 
+  it('when a Secret the app reads is missing, then its pods wait as a kubelet would, the Storefront says why, and it becomes Ready once the Secret exists', async () => {
+    const name = applyVariant('one-replica-no-pdb', (d) => {
+      d.metadata.name = 'late-secret';
+      d.spec.host = 'late-secret.example.com';
+      d.spec.app.env = [{ name: 'PAYMENT_KEY', secretKeyRef: { name: 'late-payments', key: 'api-key' } }];
+    });
+    const missing = await waitCondition(name, 'AppReady', 'False', 'SecretMissing');
+    expect(missing.message).toContain('Secret late-payments (spec.app.env[0].secretKeyRef) does not exist');
+    expect(condition(ns, name, 'Ready')?.status).toBe('False');
+    // The fake node does what a kubelet does (test/cluster/kwok/reference-checker.ts): the app's
+    // pod is not started, so the Deployment has no available replica (kwok alone would start it).
+    const waiting = await waitFor('an app pod in CreateContainerConfigError', () =>
+      kJson([
+        'get',
+        'pods',
+        '-n',
+        ns,
+        '-l',
+        `app.kubernetes.io/instance=${name},app.kubernetes.io/component=app`,
+      ])
+        .items.flatMap((p: any) => p.status?.containerStatuses ?? [])
+        .find((c: any) => c.state?.waiting?.reason === 'CreateContainerConfigError'),
+    );
+    expect(waiting.state.waiting.message).toBe('secret "late-payments" not found');
+    expect(kJson(['get', 'deployment', `${name}-app`, '-n', ns]).status.availableReplicas ?? 0).toBe(0);
+    userSecret('late-payments', { 'api-key': 'pay-late' });
+    await waitReady(ns, name);
+    expect(kJson(['get', 'deployment', `${name}-app`, '-n', ns]).status.availableReplicas).toBe(1);
+  });
+
   it('when every rarely set field is given, then each one reaches the objects it is for', async () => {
     const storageClass = cluster().storageClass;
     userSecret('shop-admin', { token: 'user-admin-token-0123456789' });
