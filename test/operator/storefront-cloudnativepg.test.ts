@@ -78,7 +78,17 @@ describe('database mode cloudnativepg', () => {
     });
     expect(provisioning.message).toBe('Cluster pg-postgres: 0/2 instances ready');
 
-    // CloudNativePG's part: both instances up.
+    // CloudNativePG's part: the app Secret it generates (without it the app's pods cannot start,
+    // as the fake nodes' reference check enforces) and both instances up.
+    k([
+      'create',
+      'secret',
+      'generic',
+      'pg-postgres-app',
+      '-n',
+      ns,
+      '--from-literal=uri=postgresql://app:generated@pg-postgres-rw:5432/app',
+    ]);
     k([
       'patch',
       'clusters.postgresql.cnpg.io',
