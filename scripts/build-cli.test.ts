@@ -55,6 +55,12 @@ describe('the CLI bundle', () => {
     expect(files.filter((f) => CLIENT_NODE.test(f))).toEqual([]);
   });
 
+  it('when template renders, then no construct library loads (render builds plain objects)', () => {
+    const files = [...loads('storefront.mjs'), ...loads(chunkOf('operator/cli/template-action.ts'))];
+    expect(files).toContain('operator/render/render.ts');
+    expect(files.filter((f) => /node_modules\/(cdk8s|cdk8s-plus-27|constructs)\//.test(f))).toEqual([]);
+  });
+
   it('when a cluster command runs, then client-node is loaded (the check above can fail)', () => {
     expect(loads(chunkOf('operator/cli/deploy-actions.ts')).some((f) => CLIENT_NODE.test(f))).toBe(true);
   });

@@ -1,24 +1,24 @@
 // The application servers: Deployment, Service, ServiceAccount, HPA and PDB.
 
-import type { Construct } from 'constructs';
 import type { Storefront } from '../api/types.ts';
 import type { KubeObject } from '../core/object.ts';
 import { APP_PORT, APP_UID, appEnv, METRICS_PORT } from './app-env.ts';
 import * as k8s from './k8s.ts';
 import { imageVersion, names, workloadLabels, workloadSelector } from './names.ts';
+import type { Objects } from './objects.ts';
 import { podPlacement } from './placement.ts';
-import { containerSecurityContext, podSecurityContext, port, resources, scratchVolume } from './security.ts';
+import { containerSecurityContext, podSecurityContext, resources, scratchVolume } from './security.ts';
 
-export function renderApp(scope: Construct, sf: Storefront): void {
+export function renderApp(out: Objects, sf: Storefront): void {
   const n = names(sf);
   const { app } = sf.spec;
   const version = imageVersion(app.image);
   const meta = { name: n.app, labels: workloadLabels(sf, 'app', version) };
   const selector = workloadSelector(sf, 'app');
 
-  new k8s.KubeServiceAccount(scope, `${n.app}-sa`, { metadata: meta, automountServiceAccountToken: false });
+  out.add(k8s.ServiceAccount, { metadata: meta, automountServiceAccountToken: false });
 
-  new k8s.KubeDeployment(scope, `${n.app}-deployment`, {
+  out.add(k8s.Deployment, {
     metadata: meta,
     spec: {
       // With autoscaling on, the HPA owns the replica count: leaving it out keeps apply from fighting it.
@@ -26,7 +26,7 @@ export function renderApp(scope: Construct, sf: Storefront): void {
       revisionHistoryLimit: 5,
       selector: { matchLabels: selector },
       // Surge first, never drop below the declared capacity during a rollout.
-      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: port('25%'), maxUnavailable: port(0) } },
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: 0 } },
       template: {
         metadata: { labels: meta.labels },
         spec: {
@@ -75,19 +75,19 @@ export function renderApp(scope: Construct, sf: Storefront): void {
               resources: resources(app.resources, { request: '64Mi', limit: '256Mi' }),
               securityContext: containerSecurityContext(APP_UID),
               startupProbe: {
-                httpGet: { path: '/healthz', port: port('http') },
+                httpGet: { path: '/healthz', port: 'http' },
                 periodSeconds: 2,
                 failureThreshold: 60,
               },
               livenessProbe: {
-                httpGet: { path: '/healthz', port: port('http') },
+                httpGet: { path: '/healthz', port: 'http' },
                 periodSeconds: 10,
                 failureThreshold: 3,
                 timeoutSeconds: 2,
               },
               readinessProbe: {
                 // The management port: /readyz is not served on the public one.
-                httpGet: { path: '/readyz', port: port('metrics') },
+                httpGet: { path: '/readyz', port: 'metrics' },
                 periodSeconds: 5,
                 failureThreshold: 2,
                 timeoutSeconds: 2,
@@ -101,17 +101,17 @@ export function renderApp(scope: Construct, sf: Storefront): void {
     },
   });
 
-  new k8s.KubeService(scope, `${n.app}-service`, {
+  out.add(k8s.Service, {
     metadata: meta,
     spec: {
       type: 'ClusterIP',
       selector,
-      ports: [{ name: 'http', port: 80, targetPort: port('http'), protocol: 'TCP' }],
+      ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }],
     },
   });
 
   if (app.autoscaling.enabled) {
-    new k8s.KubeHorizontalPodAutoscalerV2(scope, `${n.app}-hpa`, {
+    out.add(k8s.HorizontalPodAutoscaler, {
       metadata: meta,
       spec: {
         scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: n.app },
@@ -136,16 +136,16 @@ export function renderApp(scope: Construct, sf: Storefront): void {
 
   const minReplicas = app.autoscaling.enabled ? app.autoscaling.minReplicas : app.replicas;
   if (minReplicas > 1) {
-    new k8s.KubePodDisruptionBudget(scope, `${n.app}-pdb`, {
+    out.add(k8s.PodDisruptionBudget, {
       metadata: meta,
-      spec: { maxUnavailable: port(1), selector: { matchLabels: selector } },
+      spec: { maxUnavailable: 1, selector: { matchLabels: selector } },
     });
   }
 }
 
 /**
- * Gives endpoints time to drop an app pod before it gets SIGTERM. The cdk8s-plus-27 L1 types predate
- * the `sleep` handler and drop it (JSON patches included), so it is added to the synthesised object.
+ * Gives endpoints time to drop an app pod before it gets SIGTERM. The generated (1.27) types render
+ * is typed by predate the `sleep` handler, so it is added to the written object.
  */
 export function withPreStopSleep(deployment: KubeObject): KubeObject {
   const spec = deployment.spec as { template: { spec: { containers: Record<string, unknown>[] } } };

@@ -11,7 +11,6 @@
 // as the bootstrap superuser (to dump every database and restore objects of any owner) with the
 // password from the generated Secret, and reach only Postgres (network-policies.ts).
 
-import type { Construct } from 'constructs';
 import { maxAgeSeconds } from '../api/backup-schema.ts';
 import { applyDefaults } from '../api/schema.ts';
 import { backupResourcesSchema } from '../api/storefront-schema.ts';
@@ -20,9 +19,10 @@ import { BACKUP_SCRIPT, RESTORE_SCRIPT } from './backup-scripts.ts';
 import { POSTGRES_DB, POSTGRES_USER, RETAIN_ANNOTATION } from './credentials.ts';
 import * as k8s from './k8s.ts';
 import { imageVersion, names, type Workload, workloadLabels, workloadSelector } from './names.ts';
+import type { Objects } from './objects.ts';
 import { podPlacement } from './placement.ts';
 import { postgresImage } from './postgres.ts';
-import { containerSecurityContext, podSecurityContext, q, resources, scratchVolume } from './security.ts';
+import { containerSecurityContext, podSecurityContext, resources, scratchVolume } from './security.ts';
 
 /** Where the backups volume is mounted in the backup and restore pods. */
 export const BACKUP_ROOT = '/backups';
@@ -101,19 +101,19 @@ function pod(
   };
 }
 
-export function renderBackup(scope: Construct, sf: Storefront): void {
+export function renderBackup(out: Objects, sf: Storefront): void {
   if (!hasBackupOrRestore(sf)) return;
   const n = names(sf);
   const { backup, restore } = sf.spec.database;
 
-  new k8s.KubeConfigMap(scope, `${n.backupScripts}-configmap`, {
+  out.add(k8s.ConfigMap, {
     metadata: { name: n.backupScripts, labels: workloadLabels(sf, 'backup', 'v1') },
     data: { 'backup.sh': BACKUP_SCRIPT, 'restore.sh': RESTORE_SCRIPT },
   });
 
   if (backup) {
     const pvc = backup.destination.pvc;
-    new k8s.KubePersistentVolumeClaim(scope, `${n.backups}-pvc`, {
+    out.add(k8s.PersistentVolumeClaim, {
       metadata: {
         name: n.backups,
         labels: workloadLabels(sf, 'backup', 'v1'),
@@ -122,7 +122,7 @@ export function renderBackup(scope: Construct, sf: Storefront): void {
       spec: {
         accessModes: ['ReadWriteOnce'],
         ...(pvc.storageClassName ? { storageClassName: pvc.storageClassName } : {}),
-        resources: { requests: { storage: q(pvc.size) } },
+        resources: { requests: { storage: pvc.size } },
       },
     });
     const template = pod(
@@ -141,7 +141,7 @@ export function renderBackup(scope: Construct, sf: Storefront): void {
       n.backups,
       false,
     );
-    new k8s.KubeCronJob(scope, `${n.backup}-cronjob`, {
+    out.add(k8s.CronJob, {
       metadata: { name: n.backup, labels: template.metadata?.labels },
       spec: {
         schedule: backup.schedule,
@@ -173,7 +173,7 @@ export function renderBackup(scope: Construct, sf: Storefront): void {
       claimName,
       true,
     );
-    new k8s.KubeJob(scope, `${n.restore}-job`, {
+    out.add(k8s.Job, {
       metadata: { name: n.restore, labels: template.metadata?.labels },
       // A missing or corrupt backup fails the same way every time: few retries. The script's
       // retries of a Postgres that is not up yet are inside one run.

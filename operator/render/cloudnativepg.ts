@@ -1,14 +1,14 @@
 // The database delegated to CloudNativePG: one `postgresql.cnpg.io/v1` Cluster (needs its CRD).
-import { ApiObject } from 'cdk8s';
-import type { Construct } from 'constructs';
+
 import type { Storefront } from '../api/types.ts';
 import { POSTGRES_DB, POSTGRES_USER } from './credentials.ts';
 import { labels, names } from './names.ts';
+import type { Objects } from './objects.ts';
 
-export function renderCloudNativePg(scope: Construct, sf: Storefront): void {
+export function renderCloudNativePg(out: Objects, sf: Storefront): void {
   const n = names(sf);
   const db = sf.spec.database;
-  new ApiObject(scope, `${n.cnpgCluster}-cluster`, {
+  out.addCustom({
     apiVersion: 'postgresql.cnpg.io/v1',
     kind: 'Cluster',
     metadata: { name: n.cnpgCluster, labels: labels(sf, 'database', 'postgres', db.version) },

@@ -1,11 +1,11 @@
 // Generated credential Secrets. Their values come from RenderInputs (the live Secret's values, or
 // values generated once by the caller); render never invents a password.
 
-import type { Construct } from 'constructs';
 import type { Storefront } from '../api/types.ts';
 import type { RenderInputs } from './inputs.ts';
 import * as k8s from './k8s.ts';
 import { labels, names } from './names.ts';
+import type { Objects } from './objects.ts';
 
 /** The image's bootstrap superuser (POSTGRES_USER); the app logs in as POSTGRES_APP_ROLE. */
 export const POSTGRES_USER = 'storefront';
@@ -17,11 +17,11 @@ export const RETAIN_ANNOTATION = 'storefront.dev/retain-on-delete';
 
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
 
-export function renderCredentials(scope: Construct, sf: Storefront, inputs: RenderInputs): void {
+export function renderCredentials(out: Objects, sf: Storefront, inputs: RenderInputs): void {
   const n = names(sf);
   const retain = sf.spec.deletionPolicy === 'Retain' ? { [RETAIN_ANNOTATION]: 'true' } : undefined;
   const secret = (name: string, data: Record<string, string>) =>
-    new k8s.KubeSecret(scope, name, {
+    out.add(k8s.Secret, {
       metadata: {
         name,
         labels: labels(sf, 'credentials', name, 'v1'),

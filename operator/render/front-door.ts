@@ -1,12 +1,12 @@
 // The front door (load balancer + web server): an Ingress for ingress-nginx, or a Gateway API
 // HTTPRoute. ingress-nginx is configured through annotations only — never a snippet annotation.
-import type { Construct } from 'constructs';
 import { applyDefaults } from '../api/schema.ts';
 import { DEFAULT_BODY_SIZE_LIMIT, rateLimit as rateLimitSchema } from '../api/storefront-schema.ts';
 import type { Storefront, StorefrontSpec } from '../api/types.ts';
 import { renderGatewayRoutes } from './gateway-routes.ts';
 import * as k8s from './k8s.ts';
 import { labels, names } from './names.ts';
+import type { Objects } from './objects.ts';
 
 const NGINX = 'nginx.ingress.kubernetes.io';
 
@@ -51,19 +51,19 @@ export function nginxAnnotations(sf: Storefront, namespace: string): Record<stri
   return a;
 }
 
-export function renderFrontDoor(scope: Construct, sf: Storefront, namespace: string): void {
+export function renderFrontDoor(out: Objects, sf: Storefront, namespace: string): void {
   const n = names(sf);
   const meta = { name: n.frontDoor, labels: labels(sf, 'front-door', 'storefront-front-door', 'v1') };
   const backend = { service: { name: n.app, port: { name: 'http' } } };
   const hsts = hstsValue(sf);
 
   if (sf.spec.ingress.provider === 'gatewayAPI') {
-    renderGatewayRoutes(scope, sf, namespace, meta, hsts);
+    renderGatewayRoutes(out, sf, namespace, meta, hsts);
     return;
   }
 
   if (hsts) {
-    new k8s.KubeConfigMap(scope, `${n.responseHeaders}-configmap`, {
+    out.add(k8s.ConfigMap, {
       metadata: { name: n.responseHeaders, labels: meta.labels },
       data: { 'Strict-Transport-Security': hsts },
     });
@@ -77,7 +77,7 @@ export function renderFrontDoor(scope: Construct, sf: Storefront, namespace: str
       http: { paths: [{ path: '/static', pathType: 'Prefix', backend }] },
     });
   }
-  new k8s.KubeIngress(scope, `${n.frontDoor}-ingress`, {
+  out.add(k8s.Ingress, {
     metadata: { ...meta, annotations: nginxAnnotations(sf, namespace) },
     spec: {
       ingressClassName: sf.spec.ingress.className,

@@ -1,11 +1,11 @@
 // The Gateway API front door: the shop's HTTPRoute, with TLS on a second HTTPRoute on the
 // plain-HTTP listener that answers 301 to https (what ingress-nginx's ssl-redirect does), and a
 // ReferenceGrant that lets a Gateway in another namespace use the shop's TLS Secret.
-import { ApiObject } from 'cdk8s';
-import type { Construct } from 'constructs';
+
 import type { Storefront } from '../api/types.ts';
 import { frontDoorHosts } from './front-door.ts';
 import { names } from './names.ts';
+import type { Objects } from './objects.ts';
 
 const GATEWAY_GROUP = 'gateway.networking.k8s.io';
 type Meta = { name: string; labels: Record<string, string> };
@@ -29,7 +29,7 @@ function parentRefs(sf: Storefront, listener: 'https' | 'http') {
 }
 
 export function renderGatewayRoutes(
-  scope: Construct,
+  out: Objects,
   sf: Storefront,
   namespace: string,
   meta: Meta,
@@ -46,7 +46,7 @@ export function renderGatewayRoutes(
         ],
       }
     : {};
-  new ApiObject(scope, `${n.frontDoor}-httproute`, {
+  out.addCustom({
     apiVersion: `${GATEWAY_GROUP}/v1`,
     kind: 'HTTPRoute',
     metadata: meta,
@@ -64,7 +64,7 @@ export function renderGatewayRoutes(
   });
   if (sf.spec.ingress.tls.mode === 'none') return;
 
-  new ApiObject(scope, `${n.httpsRedirect}-httproute`, {
+  out.addCustom({
     apiVersion: `${GATEWAY_GROUP}/v1`,
     kind: 'HTTPRoute',
     metadata: { ...meta, name: n.httpsRedirect },
@@ -83,7 +83,7 @@ export function renderGatewayRoutes(
     .filter((ns) => ns !== namespace)
     .sort();
   if (foreign.length === 0) return;
-  new ApiObject(scope, `${n.gatewayTlsGrant}-referencegrant`, {
+  out.addCustom({
     apiVersion: `${GATEWAY_GROUP}/v1beta1`,
     kind: 'ReferenceGrant',
     metadata: { ...meta, name: n.gatewayTlsGrant },

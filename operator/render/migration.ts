@@ -4,12 +4,12 @@
 // A Job's pod template is immutable, so its name carries a hash of that template: whatever changes
 // in it (image, resources, database settings) gives a new Job, and nothing else does.
 
-import type { Construct } from 'constructs';
 import type { Storefront } from '../api/types.ts';
 import { objectHash } from '../core/hash.ts';
 import { APP_UID, databaseEnv } from './app-env.ts';
 import * as k8s from './k8s.ts';
 import { imageVersion, names, workloadLabels, workloadSelector } from './names.ts';
+import type { Objects } from './objects.ts';
 import { podPlacement } from './placement.ts';
 import { roleBootstrapContainer } from './postgres-roles.ts';
 import { containerSecurityContext, podSecurityContext, resources, scratchVolume } from './security.ts';
@@ -58,10 +58,10 @@ export function migrationJobName(sf: Storefront): string {
   return `${sf.metadata.name}-migrate-${objectHash(migrationPodTemplate(sf)).slice(0, 8)}`;
 }
 
-export function renderMigration(scope: Construct, sf: Storefront): void {
+export function renderMigration(out: Objects, sf: Storefront): void {
   const template = migrationPodTemplate(sf);
   const name = migrationJobName(sf);
-  new k8s.KubeJob(scope, `${name}-job`, {
+  out.add(k8s.Job, {
     metadata: { name, labels: template.metadata?.labels },
     spec: { backoffLimit: 6, activeDeadlineSeconds: 900, template },
   });

@@ -5,18 +5,17 @@
 // databases/caches -> their CIDRs, on their ports only (never link-local metadata addresses
 // unless the user lists them).
 
-import type { Construct } from 'constructs';
 import { DEFAULT_EXTERNAL_EGRESS } from '../api/storefront-schema.ts';
 import type { Storefront } from '../api/types.ts';
 import { APP_PORT, METRICS_PORT } from './app-env.ts';
 import * as k8s from './k8s.ts';
 import { labels, names, STOREFRONT_LABEL, workloadSelector } from './names.ts';
-import { port } from './security.ts';
+import type { Objects } from './objects.ts';
 
 type Peer = k8s.NetworkPolicyPeer;
 type Rule = { peers: Peer[]; ports: { port: number; protocol?: string }[] };
 
-export function renderNetworkPolicies(scope: Construct, sf: Storefront): void {
+export function renderNetworkPolicies(out: Objects, sf: Storefront): void {
   const np = sf.spec.networkPolicy;
   if (!np.enabled) return;
   const n = names(sf);
@@ -44,9 +43,9 @@ export function renderNetworkPolicies(scope: Construct, sf: Storefront): void {
     const name = n.netpol(what);
     // Every rule names its ports: a rule without ports would open every port of its peers.
     const ports = (r: Rule) => ({
-      ports: r.ports.map((p) => ({ port: port(p.port), protocol: p.protocol ?? 'TCP' })),
+      ports: r.ports.map((p) => ({ port: p.port, protocol: p.protocol ?? 'TCP' })),
     });
-    new k8s.KubeNetworkPolicy(scope, `${name}-networkpolicy`, {
+    out.add(k8s.NetworkPolicy, {
       metadata: { name, labels: labels(sf, 'network-policy', 'storefront-network-policy', 'v1') },
       spec: {
         podSelector,

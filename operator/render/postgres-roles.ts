@@ -15,7 +15,6 @@ import { POSTGRES_APP_ROLE, POSTGRES_DB, POSTGRES_USER } from './credentials.ts'
 import type * as k8s from './k8s.ts';
 import { names } from './names.ts';
 import { postgresImage } from './postgres.ts';
-import { q } from './security.ts';
 
 /** psql script; the values come from the environment (\getenv, psql 15+), never from the command line. */
 export const BOOTSTRAP_SQL = String.raw`\set ON_ERROR_STOP on
@@ -77,8 +76,8 @@ export function roleBootstrapContainer(sf: Storefront, securityContext: k8s.Secu
       { name: 'BOOTSTRAP_SQL', value: BOOTSTRAP_SQL },
     ],
     resources: {
-      requests: { cpu: q('10m'), memory: q('32Mi'), 'ephemeral-storage': q('8Mi') },
-      limits: { cpu: q('500m'), memory: q('128Mi'), 'ephemeral-storage': q('64Mi') },
+      requests: { cpu: '10m', memory: '32Mi', 'ephemeral-storage': '8Mi' },
+      limits: { cpu: '500m', memory: '128Mi', 'ephemeral-storage': '64Mi' },
     },
     securityContext,
   };

@@ -1,21 +1,14 @@
 // The managed database: a Postgres StatefulSet with its volume, Services and PDB.
 
-import type { Construct } from 'constructs';
 import { compareQuantities } from '../api/quantity.ts';
 import type { Storefront } from '../api/types.ts';
 import { POSTGRES_DB, POSTGRES_USER } from './credentials.ts';
 import type { RenderInputs } from './inputs.ts';
 import * as k8s from './k8s.ts';
 import { names, workloadLabels, workloadSelector } from './names.ts';
+import type { Objects } from './objects.ts';
 import { podPlacement } from './placement.ts';
-import {
-  containerSecurityContext,
-  podSecurityContext,
-  port,
-  q,
-  resources,
-  scratchVolume,
-} from './security.ts';
+import { containerSecurityContext, podSecurityContext, resources, scratchVolume } from './security.ts';
 
 /** The official image's postgres user. */
 export const POSTGRES_UID = 999;
@@ -25,7 +18,7 @@ export function postgresImage(sf: Storefront): string {
   return sf.spec.database.image ?? `docker.io/library/postgres:${sf.spec.database.version}-bookworm`;
 }
 
-export function renderPostgres(scope: Construct, sf: Storefront, inputs: RenderInputs): void {
+export function renderPostgres(out: Objects, sf: Storefront, inputs: RenderInputs): void {
   const n = names(sf);
   const db = sf.spec.database;
   const meta = (name: string) => ({ name, labels: workloadLabels(sf, 'database', db.version) });
@@ -39,20 +32,20 @@ export function renderPostgres(scope: Construct, sf: Storefront, inputs: RenderI
   const claimSpec = (size: string): k8s.PersistentVolumeClaimSpec => ({
     accessModes: ['ReadWriteOnce'],
     ...(db.storage.storageClassName ? { storageClassName: db.storage.storageClassName } : {}),
-    resources: { requests: { storage: q(size) } },
+    resources: { requests: { storage: size } },
   });
-  const servicePorts = [{ name: 'postgres', port: 5432, targetPort: port('postgres'), protocol: 'TCP' }];
+  const servicePorts = [{ name: 'postgres', port: 5432, targetPort: 'postgres', protocol: 'TCP' }];
 
-  new k8s.KubeService(scope, `${n.postgresHeadless}-service`, {
+  out.add(k8s.Service, {
     metadata: meta(n.postgresHeadless),
     spec: {
-      clusterIp: 'None',
+      clusterIP: 'None',
       publishNotReadyAddresses: true,
       selector,
       ports: servicePorts,
     },
   });
-  new k8s.KubeService(scope, `${n.postgres}-service`, {
+  out.add(k8s.Service, {
     metadata: meta(n.postgres),
     spec: {
       type: 'ClusterIP',
@@ -61,7 +54,7 @@ export function renderPostgres(scope: Construct, sf: Storefront, inputs: RenderI
     },
   });
 
-  new k8s.KubeStatefulSet(scope, `${n.postgres}-statefulset`, {
+  out.add(k8s.StatefulSet, {
     metadata: meta(n.postgres),
     spec: {
       replicas: 1,
@@ -103,7 +96,7 @@ export function renderPostgres(scope: Construct, sf: Storefront, inputs: RenderI
               // replaying its WAL after a crash is not ready, but restarting it would only start
               // the replay again. Readiness (pg_isready) takes it out of the Service meanwhile.
               livenessProbe: {
-                tcpSocket: { port: port('postgres') },
+                tcpSocket: { port: 'postgres' },
                 periodSeconds: 10,
                 failureThreshold: 6,
                 timeoutSeconds: 5,
@@ -140,17 +133,17 @@ export function renderPostgres(scope: Construct, sf: Storefront, inputs: RenderI
 
   if (compareQuantities(db.storage.size, templateSize) > 0) {
     // Volume expansion: ask for more on the live claim (needs a StorageClass that allows expansion).
-    new k8s.KubePersistentVolumeClaim(scope, `${n.postgresDataClaim}-pvc`, {
+    out.add(k8s.PersistentVolumeClaim, {
       metadata: { name: n.postgresDataClaim, labels: meta('data').labels },
       spec: claimSpec(db.storage.size),
     });
   }
 
-  new k8s.KubePodDisruptionBudget(scope, `${n.postgres}-pdb`, {
+  out.add(k8s.PodDisruptionBudget, {
     metadata: meta(n.postgres),
     // A single instance: `minAvailable: 1` would block every `kubectl drain` of its node forever
     // (there is no switchover to wait for). One voluntary disruption at a time lets a drain
     // proceed, with the downtime a single instance has anyway; the data is on the volume.
-    spec: { maxUnavailable: port(1), selector: { matchLabels: selector } },
+    spec: { maxUnavailable: 1, selector: { matchLabels: selector } },
   });
 }

@@ -1,13 +1,13 @@
 // The managed cache: a single Redis with a password, maxmemory and LRU eviction of cache entries, no persistence
 // (a cache is rebuilt from Postgres; the shop keeps working, slower, while it is down).
 
-import type { Construct } from 'constructs';
 import { parseQuantity } from '../api/quantity.ts';
 import type { Storefront } from '../api/types.ts';
 import * as k8s from './k8s.ts';
 import { imageVersion, names, workloadLabels, workloadSelector } from './names.ts';
+import type { Objects } from './objects.ts';
 import { podPlacement } from './placement.ts';
-import { containerSecurityContext, podSecurityContext, port, resources, scratchVolume } from './security.ts';
+import { containerSecurityContext, podSecurityContext, resources, scratchVolume } from './security.ts';
 
 /**
  * Redis runs as a high UID/GID, outside the range of users a node defines (999 is the image's
@@ -18,7 +18,7 @@ export const REDIS_UID = 10999;
 /** The shop's carts rely on it (app/src/data/cart-store.ts). */
 export const REDIS_EVICTION_POLICY = 'volatile-lru';
 
-export function renderRedis(scope: Construct, sf: Storefront): void {
+export function renderRedis(out: Objects, sf: Storefront): void {
   const n = names(sf);
   const cache = sf.spec.cache;
   const meta = { name: n.redis, labels: workloadLabels(sf, 'cache', imageVersion(cache.image)) };
@@ -29,7 +29,7 @@ export function renderRedis(scope: Construct, sf: Storefront): void {
     'REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli -h 127.0.0.1 -p 6379 ping | grep -q PONG',
   ];
 
-  new k8s.KubeDeployment(scope, `${n.redis}-deployment`, {
+  out.add(k8s.Deployment, {
     metadata: meta,
     spec: {
       replicas: 1,
@@ -77,7 +77,7 @@ export function renderRedis(scope: Construct, sf: Storefront): void {
               // /data (64Mi) + /tmp (16Mi) + logs.
               resources: resources(cache.resources, { request: '32Mi', limit: '256Mi' }),
               securityContext: containerSecurityContext(REDIS_UID),
-              livenessProbe: { tcpSocket: { port: port('redis') }, periodSeconds: 10, failureThreshold: 3 },
+              livenessProbe: { tcpSocket: { port: 'redis' }, periodSeconds: 10, failureThreshold: 3 },
               readinessProbe: {
                 exec: { command: ping },
                 periodSeconds: 5,
@@ -96,12 +96,12 @@ export function renderRedis(scope: Construct, sf: Storefront): void {
     },
   });
 
-  new k8s.KubeService(scope, `${n.redis}-service`, {
+  out.add(k8s.Service, {
     metadata: meta,
     spec: {
       type: 'ClusterIP',
       selector,
-      ports: [{ name: 'redis', port: 6379, targetPort: port('redis'), protocol: 'TCP' }],
+      ports: [{ name: 'redis', port: 6379, targetPort: 'redis', protocol: 'TCP' }],
     },
   });
 }

@@ -1,6 +1,6 @@
 // render(storefront, inputs) -> every Kubernetes object of the stack. Pure: no I/O, no clock, no
-// randomness; the operator and the deployer CLI both call it.
-import { App, Chart } from 'cdk8s';
+// randomness; the operator and the deployer CLI both call it. Components add plain objects to one
+// Objects list (render/objects.ts); no construct library is loaded.
 import type { Storefront } from '../api/types.ts';
 import { sortForApply } from '../core/apply-order.ts';
 import type { KubeObject } from '../core/object.ts';
@@ -13,6 +13,7 @@ import type { RenderInputs } from './inputs.ts';
 import { renderMigration } from './migration.ts';
 import { names } from './names.ts';
 import { renderNetworkPolicies } from './network-policies.ts';
+import { Objects } from './objects.ts';
 import { renderPostgres } from './postgres.ts';
 import { renderRedis } from './redis.ts';
 import { renderTls } from './tls.ts';
@@ -22,25 +23,23 @@ export type { KubeObject } from '../core/object.ts';
 export type { RenderInputs } from './inputs.ts';
 
 export function render(sf: Storefront, inputs: RenderInputs): KubeObject[] {
-  const chart = new Chart(new App(), 'storefront', {
-    namespace: inputs.namespace,
-    disableResourceNameHashes: true,
-  });
-  renderNetworkPolicies(chart, sf);
-  renderCredentials(chart, sf, inputs);
-  if (sf.spec.database.mode === 'managed') renderPostgres(chart, sf, inputs);
-  renderBackup(chart, sf);
-  if (sf.spec.database.mode === 'cloudnativepg') renderCloudNativePg(chart, sf);
-  if (sf.spec.cache.mode === 'managed') renderRedis(chart, sf);
-  renderMigration(chart, sf);
-  renderApp(chart, sf);
-  renderTls(chart, sf, inputs);
-  renderFrontDoor(chart, sf, inputs.namespace);
+  const out = new Objects(inputs.namespace);
+  renderNetworkPolicies(out, sf);
+  renderCredentials(out, sf, inputs);
+  if (sf.spec.database.mode === 'managed') renderPostgres(out, sf, inputs);
+  renderBackup(out, sf);
+  if (sf.spec.database.mode === 'cloudnativepg') renderCloudNativePg(out, sf);
+  if (sf.spec.cache.mode === 'managed') renderRedis(out, sf);
+  renderMigration(out, sf);
+  renderApp(out, sf);
+  renderTls(out, sf, inputs);
+  renderFrontDoor(out, sf, inputs.namespace);
   const appName = names(sf).app;
   // spec.database.restore: the migration and the app start only once the restore Job succeeded,
   // so nothing writes to the database before the backup is in it.
   const holdForRestore = !!sf.spec.database.restore && !inputs.restoreComplete;
-  const objects = (chart.toJson() as KubeObject[])
+  const objects = out
+    .list()
     .filter((o) => !(holdForRestore && heldForRestore(sf, o)))
     .map((o) => (o.kind === 'Deployment' && o.metadata.name === appName ? withPreStopSleep(o) : o));
   return sortForApply(withUserMetadata(sf, objects));

@@ -1,6 +1,6 @@
 // Pod Security `restricted`, by construction: every pod and container the renderer emits goes
 // through these two helpers, and a unit test walks every pod template to check each rule.
-import * as k8s from './k8s.ts';
+import type * as k8s from './k8s.ts';
 
 export function podSecurityContext(uid: number): k8s.PodSecurityContext {
   return {
@@ -28,12 +28,8 @@ export function containerSecurityContext(uid: number): k8s.SecurityContext {
 
 /** A writable scratch directory for a read-only root filesystem. */
 export function scratchVolume(name: string, sizeLimit: string, medium?: 'Memory'): k8s.Volume {
-  return { name, emptyDir: { sizeLimit: q(sizeLimit), ...(medium ? { medium } : {}) } };
+  return { name, emptyDir: { sizeLimit: sizeLimit, ...(medium ? { medium } : {}) } };
 }
-
-export const q = (s: string) => k8s.Quantity.fromString(s);
-export const port = (p: number | string) =>
-  typeof p === 'number' ? k8s.IntOrString.fromNumber(p) : k8s.IntOrString.fromString(p);
 
 /**
  * Ephemeral storage a container may use: its logs plus its disk-backed scratch volumes (the root
@@ -51,10 +47,10 @@ export function resources(
 ): k8s.ResourceRequirements {
   return {
     requests: {
-      cpu: q(r.requests.cpu),
-      memory: q(r.requests.memory),
-      'ephemeral-storage': q(ephemeral.request),
+      cpu: r.requests.cpu,
+      memory: r.requests.memory,
+      'ephemeral-storage': ephemeral.request,
     },
-    limits: { cpu: q(r.limits.cpu), memory: q(r.limits.memory), 'ephemeral-storage': q(ephemeral.limit) },
+    limits: { cpu: r.limits.cpu, memory: r.limits.memory, 'ephemeral-storage': ephemeral.limit },
   };
 }

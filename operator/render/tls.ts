@@ -1,23 +1,23 @@
 // TLS for the shop host: a cert-manager Certificate, or the Secret holding the certificate the
 // operator issued (selfSigned). Mode `secret` uses the user's Secret as is; `none` renders nothing.
-import { ApiObject } from 'cdk8s';
-import type { Construct } from 'constructs';
+
 import type { Storefront } from '../api/types.ts';
 import { RETAIN_ANNOTATION } from './credentials.ts';
 import { frontDoorHosts } from './front-door.ts';
 import type { RenderInputs } from './inputs.ts';
 import * as k8s from './k8s.ts';
 import { labels, names } from './names.ts';
+import type { Objects } from './objects.ts';
 
 /** When the leaf certificate in a selfSigned TLS Secret expires (read by status). */
 export const NOT_AFTER_ANNOTATION = 'storefront.dev/not-after';
 
-export function renderTls(scope: Construct, sf: Storefront, inputs: RenderInputs): void {
+export function renderTls(out: Objects, sf: Storefront, inputs: RenderInputs): void {
   const n = names(sf);
   const tls = sf.spec.ingress.tls;
   const meta = (name: string) => ({ name, labels: labels(sf, 'tls', 'storefront-tls', 'v1') });
   if (tls.mode === 'certManager') {
-    new ApiObject(scope, `${n.certificate}-certificate`, {
+    out.addCustom({
       apiVersion: 'cert-manager.io/v1',
       kind: 'Certificate',
       metadata: meta(n.certificate),
@@ -35,7 +35,7 @@ export function renderTls(scope: Construct, sf: Storefront, inputs: RenderInputs
     const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
     if (inputs.tls.caPrivateKey) {
       // The CA outlives leaf renewals (and, with deletionPolicy Retain, the Storefront).
-      new k8s.KubeSecret(scope, `${n.tlsCa}-secret`, {
+      out.add(k8s.Secret, {
         metadata: {
           ...meta(n.tlsCa),
           ...(sf.spec.deletionPolicy === 'Retain' ? { annotations: { [RETAIN_ANNOTATION]: 'true' } } : {}),
@@ -44,7 +44,7 @@ export function renderTls(scope: Construct, sf: Storefront, inputs: RenderInputs
         data: { 'ca.crt': b64(inputs.tls.caCertificate), 'ca.key': b64(inputs.tls.caPrivateKey) },
       });
     }
-    new k8s.KubeSecret(scope, `${n.tlsSecret}-secret`, {
+    out.add(k8s.Secret, {
       metadata: {
         ...meta(n.tlsSecret),
         ...(inputs.tls.notAfter ? { annotations: { [NOT_AFTER_ANNOTATION]: inputs.tls.notAfter } } : {}),
