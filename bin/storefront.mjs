@@ -5,20 +5,22 @@
 // there is none yet), it is rebuilt first — the bundle is never stale and never committed.
 import { readFileSync, statSync } from 'node:fs';
 import module from 'node:module';
+import { dirname, join } from 'node:path';
 
 module.enableCompileCache?.();
-const root = new URL('../', import.meta.url);
-const bundle = new URL('dist/cli/storefront.mjs', root);
+const root = join(dirname(import.meta.filename), '..');
+const bundle = new URL('../dist/cli/storefront.mjs', import.meta.url);
 
 function stale() {
   let inputs;
   try {
-    inputs = JSON.parse(readFileSync(new URL('dist/cli/inputs.json', root), 'utf8'));
+    inputs = JSON.parse(readFileSync(join(root, 'dist/cli/inputs.json'), 'utf8'));
   } catch {
     return true;
   }
+  // Plain paths: a URL per file costs a fileURLToPath each (5 ms for the ~100 inputs).
   for (const [file, mtime] of Object.entries(inputs)) {
-    const s = statSync(new URL(file, root), { throwIfNoEntry: false });
+    const s = statSync(join(root, file), { throwIfNoEntry: false });
     if (!s || s.mtimeMs !== mtime) return true;
   }
   return false;
