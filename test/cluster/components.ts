@@ -34,7 +34,33 @@ export type Setup = {
   apiServerUrl: string;
   ca: CertPaths;
   kubeconfigs: Record<string, string>;
+  /** Flags for scale benchmarks (see scaleFlags); off for tests. */
+  scale?: boolean;
 };
+
+/**
+ * Client rate limits and worker counts for scale benchmarks (thousands of Deployments and Pods on
+ * one machine). With the 100 QPS set below and five workers per workload controller, the
+ * controller-manager and scheduler meter out pod creation and binding, so time-to-Ready would
+ * measure their client-side throttling rather than the API server or the operator. Lifted as
+ * kwokctl's `--disable-qps-limits` does (5000 QPS, burst 10000; kwok itself runs unlimited), with
+ * 20 workers per workload controller; applied alike to every run on the cluster (the operator's and
+ * the no-operator floor), so a ratio between them stays fair. Tests keep the defaults.
+ */
+export const scaleFlags = {
+  'kube-controller-manager': [
+    '--kube-api-qps=5000',
+    '--kube-api-burst=10000',
+    '--concurrent-deployment-syncs=20',
+    '--concurrent-replicaset-syncs=20',
+    '--concurrent-statefulset-syncs=20',
+    '--concurrent-job-syncs=20',
+  ],
+  'kube-scheduler': ['--kube-api-qps=5000', '--kube-api-burst=10000'],
+} as const;
+
+/** Later flags win in Go's flag parsing, so scale values override the defaults listed before them. */
+const scaled = (s: Setup, name: keyof typeof scaleFlags): string[] => (s.scale ? [...scaleFlags[name]] : []);
 
 /** The identities that get a client certificate and a kubeconfig (admin's is `<state>/kubeconfig`). */
 const identities = {
@@ -194,6 +220,7 @@ export function kubeControllerManager(s: Setup): Component {
       '--cluster-name=storefront-local',
       '--kube-api-qps=100',
       '--kube-api-burst=200',
+      ...scaled(s, 'kube-controller-manager'),
     ],
   };
 }
@@ -212,6 +239,7 @@ export function kubeScheduler(s: Setup): Component {
       '--leader-elect=false',
       '--kube-api-qps=100',
       '--kube-api-burst=200',
+      ...scaled(s, 'kube-scheduler'),
     ],
   };
 }

@@ -45,6 +45,11 @@ export type ClusterOptions = {
    * namespace; fake nodes then default to 0, so every pod runs in a real container.
    */
   realNode?: boolean;
+  /**
+   * Start the controllers with scale-benchmark flags (components.ts scaleFlags). A running cluster
+   * started the other way is replaced.
+   */
+  scale?: boolean;
   log?: (line: string) => void;
 };
 
@@ -67,6 +72,8 @@ export type ClusterInfo = {
   provisioner: string;
   versions: typeof versions;
   startedAt: string;
+  /** Started with the scale-benchmark flags (components.ts scaleFlags). */
+  scale?: boolean;
   /** The real node, when the cluster has one. */
   node?: { name: string; netns: string; nodeIp: string; dir: string; images: Record<string, string> };
 };
@@ -131,10 +138,11 @@ function prepare(
   binDir: string,
   clusterDir: string,
   ports: Record<string, number>,
+  scale: boolean,
 ): StateFile {
   const apiServerUrl = `https://127.0.0.1:${ports['apiserver']}`;
   const { ca, kubeconfigs, admin } = writeIdentities(stateDir, apiServerUrl);
-  const setup: Setup = { stateDir, binDir, clusterDir, ports, apiServerUrl, ca, kubeconfigs };
+  const setup: Setup = { stateDir, binDir, clusterDir, ports, apiServerUrl, ca, kubeconfigs, scale };
   return {
     stateDir,
     kubeconfig: kubeconfigs['admin']!,
@@ -152,6 +160,7 @@ function prepare(
     provisioner: provisionerName,
     versions,
     startedAt: new Date().toISOString(),
+    ...(scale ? { scale } : {}),
     components: controlPlane.map((component) => component(setup)),
   };
 }
@@ -505,7 +514,10 @@ export async function ensureCluster(opts: ClusterOptions = {}): Promise<EnsureRe
           // fall through: replaced below
         }
       }
-      if (status.healthy && status.info) {
+      const flagsDiffer = opts.scale !== undefined && (state0?.scale ?? false) !== opts.scale;
+      if (flagsDiffer && status.healthy)
+        log(`the running cluster's controller flags differ (scale); replacing it`);
+      if (status.healthy && status.info && !flagsDiffer) {
         if (status.info.binDir === expectedBinDir()) {
           await applyClusterObjects(status.info, opts);
           const state = readState(stateDir)!;
@@ -526,13 +538,19 @@ export async function ensureCluster(opts: ClusterOptions = {}): Promise<EnsureRe
       rmSync(stateDir, { recursive: true, force: true });
       mkdirSync(stateDir, { recursive: true });
       const [etcd, etcdPeer, apiserver, controllerManager, scheduler] = await freePorts(5);
-      const state = prepare(stateDir, binDir, clusterDir, {
-        etcd: etcd!,
-        etcdPeer: etcdPeer!,
-        apiserver: apiserver!,
-        controllerManager: controllerManager!,
-        scheduler: scheduler!,
-      });
+      const state = prepare(
+        stateDir,
+        binDir,
+        clusterDir,
+        {
+          etcd: etcd!,
+          etcdPeer: etcdPeer!,
+          apiserver: apiserver!,
+          controllerManager: controllerManager!,
+          scheduler: scheduler!,
+        },
+        opts.scale ?? false,
+      );
       writeFileSync(stateFile(stateDir), `${JSON.stringify(state, null, 2)}\n`);
       const byName = (name: ComponentName) => state.components.find((c) => c.name === name)!;
       try {
