@@ -1,22 +1,49 @@
-// npm run bench:operator — converges 1, 100 and 1,000 Storefronts on the local control plane and
-// prints time to all-Ready, API requests per Storefront (reads and writes), writes during a no-op
-// resync, and the operator's peak memory. Sizes: BENCH_SIZES=1,100,1000 (default).
-import { writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+// npm run bench:operator — the operator at scale, measured against the cluster's own floor.
+//
+// The operator runs in its own process, started as the image starts it (operator-process.ts); this
+// driver creates Storefronts and polls. Per size N it measures the time until all N are Ready, the
+// operator's CPU (from /proc) and API writes (from its /metrics) per Storefront, its memory, and a
+// no-op resync: a fresh operator process re-reconciling every Storefront must write nothing. Then,
+// with the operator stopped, the floor: the same rendered objects applied straight with
+// server-side apply (operator-floor.ts), timed to the same readiness. Last, at the largest size,
+// the operator's memory before and after 1,000 unrelated 100 KB Secrets and ConfigMaps appear in
+// its watched namespace, half of them labelled like ours but owned by no Storefront.
+//
+// Sizes: --sizes=100,1000 or BENCH_SIZES (default 100,1000). BENCH_FLOOR=0 skips the floor runs
+// (profiling). BENCH_OPERATOR_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" adds node flags to
+// the operator process. Cluster: $STOREFRONT_CLUSTER_STATE_DIR, else <cache>/state/bench, started
+// with the scale flags of test/cluster/components.ts (scaleFlags).
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createLogger } from '../operator/controller/logger.ts';
-import { startOperator } from '../operator/controller/operator.ts';
-import { auditMark, countAuditWrites } from '../test/cluster/audit.ts';
-import { ensureCluster, kubectl, kubectlAsync } from '../test/cluster/harness.ts';
+import { parseArgs } from 'node:util';
+import type { KubeObject } from '../operator/core/object.ts';
+import { createKubeClient, type KubeClient } from '../operator/kube/client.ts';
+import { ensureCluster } from '../test/cluster/harness.ts';
 import { defaultStateDir } from '../test/cluster/paths.ts';
 import { installCrds } from '../test/cluster/third-party-crds.ts';
 import { clusterCpuSeconds, cpuSplit } from './cluster-cpu.ts';
 import { machineLine } from './machine.ts';
+import { applyFleet, benchStorefront, floorReady, renderFleet } from './operator-floor.ts';
+import { imageCommand, mib, OperatorProcess } from './operator-process.ts';
 
 const ROOT = join(import.meta.dirname, '..');
-const sizes = (process.env.BENCH_SIZES ?? '1,100,1000').split(',').map(Number);
+const { values: flags } = parseArgs({ options: { sizes: { type: 'string' } } });
+const sizes = (flags.sizes ?? process.env.BENCH_SIZES ?? '100,1000').split(',').map(Number);
+if (sizes.some((n) => !Number.isInteger(n) || n < 1))
+  throw new Error(`--sizes: positive integers, got ${sizes}`);
+const withFloor = process.env.BENCH_FLOOR !== '0';
 const largest = Math.max(...sizes);
+const CONCURRENCY = 8;
+const QPS = 200;
+const BURST = 400;
+
+const load = () =>
+  `load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const secondsSince = (t0: number) => (performance.now() - t0) / 1000;
 
 // Enough fake capacity for ~5 pods per Storefront (2 app, Postgres, Redis, the migration Job).
 const nodes = Math.max(3, Math.ceil((largest * 5) / 1000));
@@ -26,128 +53,268 @@ const cluster = await ensureCluster({
   podsPerNode: 1100,
   cpuPerNode: '1000',
   memoryPerNode: '4Ti',
+  scale: true,
 });
-process.env.KUBECONFIG = cluster.kubeconfig;
 installCrds(cluster, [join(ROOT, 'crds/storefront.dev_storefronts.yaml')]);
+const client = createKubeClient({ kubeconfig: cluster.kubeconfig, qps: 0 });
+const logFile = join(cluster.logDir, 'bench-operator.log');
 
-const op = await startOperator({
-  kubeconfig: cluster.kubeconfig,
-  concurrency: 8,
-  leaderElection: false,
-  healthPort: 0,
-  resyncMs: 600_000,
-  qps: 200,
-  burst: 400,
-  logger: createLogger({ level: 'warn' }),
-});
+console.log(`bench:operator | ${machineLine()} | ${load()}`);
+console.log(
+  `local control plane in ${cluster.stateDir}: ${nodes} kwok nodes, scale flags (controller-manager and scheduler QPS 5000, burst 10000, as kwokctl --disable-qps-limits; 20 workers per workload controller); operator: its own process (the image's command: ${imageCommand().join(' ')}; NODE_ENV=production, LOG_LEVEL info), concurrency ${CONCURRENCY}, QPS ${QPS}, burst ${BURST}; log ${logFile}`,
+);
 
-let peakRss = process.memoryUsage().rss;
-const sampler = setInterval(() => {
-  peakRss = Math.max(peakRss, process.memoryUsage().rss);
-}, 250);
+const nodeFlags = (process.env.BENCH_OPERATOR_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+const startOperator = () =>
+  OperatorProcess.start({
+    kubeconfig: cluster.kubeconfig,
+    logFile,
+    concurrency: CONCURRENCY,
+    qps: QPS,
+    burst: BURST,
+    nodeFlags,
+  });
 
-const total = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
-const writes = (counts: Record<string, number>) =>
-  Object.entries(counts)
-    .filter(([verb]) => ['create', 'update', 'patch', 'apply', 'delete', 'deletecollection'].includes(verb))
-    .reduce((a, [, n]) => a + n, 0);
+/** Control-plane CPU while nothing of ours runs, in cores: the background each timed run starts on. */
+async function idleCores(seconds = 10): Promise<string> {
+  const before = clusterCpuSeconds(cluster.stateDir);
+  await sleep(seconds * 1000);
+  const after = clusterCpuSeconds(cluster.stateDir);
+  const used = Object.entries(after).reduce((a, [k, v]) => a + v - (before[k] ?? 0), 0);
+  return `control plane at rest ${(used / seconds).toFixed(2)} cores`;
+}
 
-console.log(`bench:operator | ${machineLine()}`);
-console.log(`local control plane: ${nodes} kwok nodes, operator concurrency 8, client QPS 200`);
+async function createNamespace(prefix: string): Promise<string> {
+  const ns = `${prefix}-${Date.now().toString(36)}`;
+  await client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+  return ns;
+}
 
-/** One line on stderr every 30 s while converging: how many are Ready and why the rest are not. */
-function progress(
+/** Runs `fn` over 0..n-1, `parallel` at a time. */
+async function forEach(n: number, parallel: number, fn: (i: number) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: parallel }, async () => {
+      while (next < n) await fn(next++);
+    }),
+  );
+}
+
+type Conditions = { status?: { conditions?: { type: string; status: string; reason?: string }[] } };
+
+/** One line on stderr: how many are Ready and why the rest are not. */
+function progress(label: string, t0: number, ready: number, reasons: Map<string, number>, extra = '') {
+  const waiting = [...reasons].map(([reason, count]) => `${reason} ${count}`).join(', ');
+  console.error(
+    `  ${label}: ${secondsSince(t0).toFixed(0)} s, ${ready} Ready; waiting: ${waiting || '-'}${extra} | ${load()}`,
+  );
+}
+
+/** Polls until `count()` reaches n; returns seconds from t0. */
+async function untilReady(
+  label: string,
   n: number,
   t0: number,
-  conditions: ({ status: string; reason?: string } | undefined)[],
-  queued: number,
-  inFlight: number,
-) {
-  const reasons = new Map<string, number>();
-  for (const c of conditions) {
-    if (c?.status === 'True') continue;
-    const reason = c?.reason ?? 'not yet reconciled';
-    reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
-  }
-  const waiting = [...reasons].map(([reason, count]) => `${reason} ${count}`).join(', ');
-  const elapsed = ((performance.now() - t0) / 1000).toFixed(0);
-  const ready = conditions.filter((c) => c?.status === 'True').length;
-  console.error(
-    `  ${n}: ${elapsed} s, ${ready} Ready; waiting: ${waiting || '-'}; queue ${queued}, in flight ${inFlight}`,
-  );
-}
-for (const n of sizes) {
-  const ns = `bench-${n}-${Date.now().toString(36)}`;
-  kubectl(cluster, ['create', 'namespace', ns]);
-  const docs = Array.from({ length: n }, (_, i) =>
-    JSON.stringify({
-      apiVersion: 'storefront.dev/v1alpha1',
-      kind: 'Storefront',
-      metadata: { name: `s${i}`, namespace: ns },
-      spec: { host: `s${i}.bench.example.com` },
-    }),
-  ).join('\n');
-  const file = join(tmpdir(), `${ns}.json`);
-  writeFileSync(file, docs);
-  const before = { ...op.client.requestCounts() };
-  const rssBefore = process.memoryUsage().rss;
-  const t0 = performance.now();
-  const auditBefore = auditMark(cluster.auditLogPath);
-  const cpuBefore = clusterCpuSeconds(cluster.stateDir);
-  const operatorCpuBefore = process.cpuUsage();
-  // Everything below that talks to the cluster is asynchronous: the operator runs in this process,
-  // and a synchronous kubectl would freeze it for as long as the call takes.
-  await kubectlAsync(cluster, ['apply', '--server-side', '-f', file]);
-  let ready = 0;
+  count: () => Promise<{ ready: number; reasons?: Map<string, number> }>,
+  extra: () => Promise<string> = async () => '',
+): Promise<number> {
   let lastProgress = performance.now();
-  while (ready < n) {
-    // Listing 1,000 Storefronts is itself work for the API server: poll less often for large runs.
-    await new Promise((r) => setTimeout(r, Math.max(2000, n * 5)));
-    const list = JSON.parse(await kubectlAsync(cluster, ['get', 'storefronts', '-n', ns, '-o', 'json'])) as {
-      items: { status?: { conditions?: { type: string; status: string; reason?: string }[] } }[];
-    };
-    const readyConditions = list.items.map((s) => s.status?.conditions?.find((c) => c.type === 'Ready'));
-    ready = readyConditions.filter((c) => c?.status === 'True').length;
+  for (;;) {
+    // Listing 1,000 objects is itself work for the API server: poll less often for large runs.
+    await sleep(Math.max(2000, n * 5));
+    const { ready, reasons } = await count();
+    if (ready >= n) return secondsSince(t0);
     if (performance.now() - lastProgress > 30_000) {
       lastProgress = performance.now();
-      progress(n, t0, readyConditions, op.queue.len(), op.queue.inFlight());
+      progress(label, t0, ready, reasons ?? new Map(), await extra());
     }
-    if (performance.now() - t0 > 60 * 60_000)
-      throw new Error(`${n} Storefronts: only ${ready} Ready after an hour`);
+    if (secondsSince(t0) > 3600) throw new Error(`${label}: only ${ready} of ${n} Ready after an hour`);
   }
-  const seconds = (performance.now() - t0) / 1000;
-  const cpuAfter = clusterCpuSeconds(cluster.stateDir);
-  const operatorCpu = process.cpuUsage(operatorCpuBefore);
-  const after = op.client.requestCounts();
-  const diff = Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]));
-  // A no-op resync of everything: every key again, nothing changed, so nothing may be written.
-  const beforeResync = { ...op.client.requestCounts() };
-  const resyncStart = performance.now();
-  for (let i = 0; i < n; i++) op.queue.add(`${ns}/s${i}`);
-  await new Promise((r) => setTimeout(r, 100));
-  while (op.queue.len() > 0 || op.queue.inFlight() > 0) await new Promise((r) => setTimeout(r, 100));
-  const resyncSeconds = (performance.now() - resyncStart) / 1000;
-  const resync = Object.fromEntries(
-    Object.entries(op.client.requestCounts()).map(([k, v]) => [k, v - (beforeResync[k] ?? 0)]),
-  );
-  const row = `${String(n).padStart(5)} Storefronts: all Ready in ${seconds.toFixed(1)} s (${(n / seconds).toFixed(2)}/s); ${(total(diff) / n).toFixed(1)} API requests per Storefront (${(writes(diff) / n).toFixed(1)} writes); no-op resync of all: ${writes(resync)} writes, ${total(resync)} requests in ${resyncSeconds.toFixed(1)} s; RSS ${(rssBefore / 2 ** 20).toFixed(0)} -> ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`;
-  console.log(row);
-  // Time to Ready on one machine is bounded by the simulated cluster as much as by the operator:
-  // print who spent the CPU and who wrote to the API server while these Storefronts converged.
-  const clusterWrites = await countAuditWrites({
-    auditLogPath: cluster.auditLogPath,
-    sinceOffset: auditBefore,
-  });
-  const cpuLine = `       CPU while converging (${(seconds * cpus().length).toFixed(0)} core-seconds available): ${cpuSplit(cpuBefore, cpuAfter)}, operator process ${((operatorCpu.user + operatorCpu.system) / 1e6).toFixed(0)} s`;
-  const writeLine = `       API writes while converging: ${clusterWrites} in all, ${writes(diff)} by the operator (${((100 * writes(diff)) / clusterWrites).toFixed(0)} %); the rest by the controllers, scheduler, kwok, the provisioner and kubectl apply`;
-  console.log(cpuLine);
-  console.log(writeLine);
 }
-clearInterval(sampler);
+
+async function storefrontsReady(ns: string) {
+  const { items } = await client.list<KubeObject & Conditions>({
+    apiVersion: 'storefront.dev/v1alpha1',
+    kind: 'Storefront',
+    namespace: ns,
+  });
+  const reasons = new Map<string, number>();
+  let ready = 0;
+  for (const sf of items) {
+    const c = sf.status?.conditions?.find((x) => x.type === 'Ready');
+    if (c?.status === 'True') ready++;
+    else
+      reasons.set(
+        c?.reason ?? 'not yet reconciled',
+        (reasons.get(c?.reason ?? 'not yet reconciled') ?? 0) + 1,
+      );
+  }
+  return { ready, reasons };
+}
+
+/** A fresh operator re-reconciles everything it finds: waits until it has, returns its writes. */
+async function noOpResync(op: OperatorProcess, storefronts: number) {
+  const t0 = performance.now();
+  let last = -1;
+  let stableSince = performance.now();
+  for (;;) {
+    await sleep(1000);
+    const c = await op.counters();
+    if (c.reconciles !== last) {
+      last = c.reconciles;
+      stableSince = performance.now();
+    }
+    if (c.reconciles >= storefronts && c.queueDepth === 0 && performance.now() - stableSince > 3000) {
+      const requests = Object.values(c.requests).reduce((a, b) => a + b, 0);
+      return { writes: c.writes, requests, reconciles: c.reconciles, seconds: secondsSince(t0) - 3 };
+    }
+    if (secondsSince(t0) > 900) throw new Error(`no-op resync: ${c.reconciles} reconciles after 15 min`);
+  }
+}
+
+interface Row {
+  n: number;
+  ready: number;
+  floor?: number;
+  cpuMsPer: number;
+  idleRss: number;
+  peakRss: number;
+  writesPer: number;
+}
+const rows: Row[] = [];
+
+let op = await startOperator();
+console.log(`operator started (pid ${op.pid}); ${await idleCores()}`);
+await sleep(10_000);
+const idle = op.stats();
 console.log(
-  `operator process peak RSS: ${(peakRss / 2 ** 20).toFixed(0)} MiB (operator, informer caches and this benchmark driver in one process)`,
+  `operator idle (CRD installed, no Storefronts, informers synced): RSS ${mib(idle.rss).toFixed(1)} MiB`,
 );
+let total = 0;
+let lastNs = '';
+
+for (const n of sizes) {
+  const ns = await createNamespace(`op-${n}`);
+  lastNs = ns;
+  console.log(`N=${n}: ${await idleCores()}; ${load()}`);
+  const before = op.stats();
+  const c0 = await op.counters();
+  const cpu0 = clusterCpuSeconds(cluster.stateDir);
+  const t0 = performance.now();
+  await forEach(n, 8, (i) =>
+    client.apply(benchStorefront(ns, i) as KubeObject, { fieldManager: 'bench-driver', force: true }),
+  );
+  const seconds = await untilReady(
+    `operator N=${n}`,
+    n,
+    t0,
+    () => storefrontsReady(ns),
+    async () => {
+      const s = op.stats();
+      return `; operator RSS ${mib(s.rss).toFixed(0)} MiB, CPU ${((s.cpuMs - before.cpuMs) / 1000).toFixed(0)} s`;
+    },
+  );
+  const after = op.stats();
+  const c1 = await op.counters();
+  const cpu1 = clusterCpuSeconds(cluster.stateDir);
+  total += n;
+  const cpuMs = after.cpuMs - before.cpuMs;
+  const requests = Object.entries(c1.requests).reduce((a, [k, v]) => a + v - (c0.requests[k] ?? 0), 0);
+  const writes = c1.writes - c0.writes;
+  const reconciles = c1.reconciles - c0.reconciles;
+  await sleep(15_000);
+  const settled = op.stats();
+  console.log(
+    `N=${n} operator: all Ready in ${seconds.toFixed(1)} s (${(n / seconds).toFixed(2)}/s); operator CPU ${(cpuMs / 1000).toFixed(1)} s = ${(cpuMs / n).toFixed(1)} ms/Storefront; ${(requests / n).toFixed(1)} API requests, ${(writes / n).toFixed(1)} writes and ${(reconciles / n).toFixed(1)} reconciles per Storefront; RSS ${mib(before.rss).toFixed(0)} -> ${mib(after.rss).toFixed(0)} MiB at all-Ready, ${mib(settled.rss).toFixed(0)} MiB 15 s later, peak (VmHWM) ${mib(after.peakRss).toFixed(0)} MiB`,
+  );
+  console.log(
+    `       CPU while converging (${(seconds * cpus().length).toFixed(0)} core-seconds available): ${cpuSplit(cpu0, cpu1)}, operator ${(cpuMs / 1000).toFixed(0)} s`,
+  );
+  // No-op resync: a new operator process lists everything and reconciles every Storefront again.
+  await op.stop();
+  op = await startOperator();
+  const resync = await noOpResync(op, total);
+  console.log(
+    `N=${n} no-op resync (fresh operator process, ${total} Storefronts): ${resync.writes} writes, ${resync.requests} requests, ${resync.reconciles} reconciles in ${resync.seconds.toFixed(1)} s; RSS then ${mib(op.stats().rss).toFixed(0)} MiB, peak ${mib(op.stats().peakRss).toFixed(0)} MiB`,
+  );
+  if (resync.writes !== 0) console.log(`N=${n}: NO-OP RESYNC WROTE ${resync.writes} TIMES (must be 0)`);
+  rows.push({
+    n,
+    ready: seconds,
+    cpuMsPer: cpuMs / n,
+    idleRss: idle.rss,
+    peakRss: after.peakRss,
+    writesPer: writes / n,
+  });
+}
+
+// Unrelated objects in the watched namespace: 500 Secrets and 500 ConfigMaps of 100 KB each, half of
+// each labelled like a Storefront's children (managed-by + storefront label) but owned by nobody.
+{
+  await sleep(10_000);
+  const before = op.stats();
+  const payload = 'x'.repeat(100 * 1024);
+  const labels = { 'app.kubernetes.io/managed-by': 'storefront', 'storefront.dev/storefront': 's0' };
+  const unrelated = (i: number): KubeObject => {
+    const kind = i % 2 ? 'ConfigMap' : 'Secret';
+    const meta = { name: `unrelated-${i}`, namespace: lastNs, ...(i % 4 < 2 ? { labels } : {}) };
+    return kind === 'Secret'
+      ? { apiVersion: 'v1', kind, metadata: meta, type: 'Opaque', stringData: { blob: payload } }
+      : { apiVersion: 'v1', kind, metadata: meta, data: { blob: payload } };
+  };
+  await forEach(1000, 8, (i) => client.create(unrelated(i)));
+  await sleep(20_000);
+  const after = op.stats();
+  console.log(
+    `1,000 unrelated 100 KB Secrets/ConfigMaps (500 labelled like ours, no owner) in ${lastNs}: operator RSS ${mib(before.rss).toFixed(1)} -> ${mib(after.rss).toFixed(1)} MiB (+${mib(after.rss - before.rss).toFixed(1)} MiB), peak ${mib(after.peakRss).toFixed(0)} MiB`,
+  );
+  await forEach(1000, 8, (i) => client.delete({ ...refKind(i), namespace: lastNs, name: `unrelated-${i}` }));
+}
+function refKind(i: number) {
+  return { apiVersion: 'v1', kind: i % 2 ? 'ConfigMap' : 'Secret' };
+}
 await op.stop();
+
+if (withFloor) {
+  // The floor: no operator. A client with the operator's rate limit and parallelism applies the same objects.
+  const floorClient: KubeClient = createKubeClient({
+    kubeconfig: cluster.kubeconfig,
+    qps: QPS,
+    burst: BURST,
+  });
+  for (const row of rows) {
+    const { n } = row;
+    const ns = await createNamespace(`floor-${n}`);
+    const fleet = await renderFleet(ns, n);
+    console.log(`N=${n} floor: ${await idleCores()}; ${load()}`);
+    const cpu0 = clusterCpuSeconds(cluster.stateDir);
+    const t0 = performance.now();
+    const applying = applyFleet(floorClient, fleet, CONCURRENCY);
+    let applyError: unknown;
+    applying.catch((e) => {
+      applyError = e;
+    });
+    row.floor = await untilReady(`floor N=${n}`, n, t0, async () => {
+      if (applyError) throw applyError;
+      return { ready: await floorReady(client, fleet, ns) };
+    });
+    await applying;
+    const cpu1 = clusterCpuSeconds(cluster.stateDir);
+    const objects = fleet.objects.reduce((a, o) => a + o.length, 0);
+    console.log(
+      `N=${n} floor: ${objects} objects applied with server-side apply, all Ready in ${row.floor.toFixed(1)} s; CPU meanwhile: ${cpuSplit(cpu0, cpu1)}`,
+    );
+  }
+}
+
+console.log(`bench:operator done | ${machineLine()} | ${load()}`);
+for (const r of rows) {
+  const floor = r.floor === undefined ? 'not run' : `${r.floor.toFixed(1)} s`;
+  const ratio = r.floor === undefined ? 'n/a' : (r.ready / r.floor).toFixed(2);
+  console.log(
+    `operator-scale N=${r.n}: ready ${r.ready.toFixed(1)} s, floor ${floor}, ratio ${ratio}, operator CPU ${r.cpuMsPer.toFixed(1)} ms/Storefront, RSS idle ${mib(r.idleRss).toFixed(0)} MiB, peak ${mib(r.peakRss).toFixed(0)} MiB, writes/Storefront ${r.writesPer.toFixed(1)}`,
+  );
+}
 console.log(
   `the bench cluster keeps running for inspection: KUBECONFIG=${cluster.kubeconfig}; stop it with STOREFRONT_CLUSTER_STATE_DIR=${cluster.stateDir} npm run cluster:down`,
 );

@@ -1,0 +1,179 @@
+// The operator as the scale benchmark runs it: its own process, started the way the image starts
+// it (the Dockerfile's ENTRYPOINT and CMD, read from the Dockerfile, with NODE_ENV=production),
+// measured from the outside — CPU and memory from /proc, API requests from its /metrics.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+const ROOT = join(import.meta.dirname, '..');
+// Linux reports utime/stime in clock ticks; USER_HZ is 100 on every mainstream kernel build.
+const TICKS_PER_SECOND = 100;
+const WRITE_VERBS = new Set(['create', 'update', 'patch', 'apply', 'delete', 'deletecollection']);
+
+export interface OperatorProcessOptions {
+  kubeconfig: string;
+  /** Appended to (stdout and stderr). */
+  logFile: string;
+  concurrency: number;
+  qps: number;
+  burst: number;
+  /** Extra `node` flags before the entry point (profiling). */
+  nodeFlags?: string[];
+}
+
+export interface ProcStats {
+  /** Resident set now, and its high-water mark since the process started (VmHWM), in bytes. */
+  rss: number;
+  peakRss: number;
+  /** CPU time used since start (user + system), in milliseconds. */
+  cpuMs: number;
+}
+
+/** Memory and CPU of a live process, from /proc. */
+export function procStats(pid: number): ProcStats {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (field: string) =>
+    Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name (field 2) may hold spaces; the fields after its closing parenthesis do not.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return { rss: kib('VmRSS'), peakRss: kib('VmHWM'), cpuMs: (ticks * 1000) / TICKS_PER_SECOND };
+}
+
+/**
+ * The image's command line (`ENTRYPOINT` + `CMD` of the Dockerfile, exec form), so node flags set
+ * for production are the ones measured. Paths in it are relative to the image's WORKDIR, which
+ * holds the repository's layout.
+ */
+export function imageCommand(dockerfile = join(ROOT, 'Dockerfile')): string[] {
+  const text = readFileSync(dockerfile, 'utf8');
+  const exec = (instruction: string) => {
+    const line = new RegExp(`^${instruction}\\s+(\\[.*\\])\\s*$`, 'm').exec(text)?.[1];
+    if (!line) throw new Error(`${dockerfile}: no ${instruction} in exec form (["node", ...])`);
+    return JSON.parse(line) as string[];
+  };
+  const command = [...exec('ENTRYPOINT'), ...exec('CMD')];
+  if (command[0] !== 'node') throw new Error(`${dockerfile}: the ENTRYPOINT does not start with node`);
+  return command;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Counters read from the operator's /metrics. */
+export interface OperatorCounters {
+  /** API requests by verb. */
+  requests: Record<string, number>;
+  writes: number;
+  reconciles: number;
+  queueDepth: number;
+}
+
+export class OperatorProcess {
+  readonly pid: number;
+  private readonly child: ChildProcess;
+  private readonly metricsUrl: string;
+  private exited = false;
+
+  private constructor(child: ChildProcess, port: number) {
+    this.child = child;
+    this.pid = child.pid!;
+    this.metricsUrl = `http://127.0.0.1:${port}`;
+    child.once('exit', () => {
+      this.exited = true;
+    });
+  }
+
+  static async start(options: OperatorProcessOptions): Promise<OperatorProcess> {
+    const port = await freePort();
+    const log = openSync(options.logFile, 'a');
+    const [, ...image] = imageCommand();
+    const entry = image.findIndex((a) => !a.startsWith('-'));
+    const child = spawn(
+      process.execPath,
+      [
+        ...image.slice(0, entry),
+        ...(options.nodeFlags ?? []),
+        ...image.slice(entry),
+        `--kubeconfig=${options.kubeconfig}`,
+        '--no-leader-elect',
+        `--concurrency=${options.concurrency}`,
+        `--qps=${options.qps}`,
+        `--burst=${options.burst}`,
+        `--health-port=${port}`,
+        '--resync=10m',
+      ],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', log, log],
+        env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: process.env.OPERATOR_LOG_LEVEL ?? 'info' },
+      },
+    );
+    closeSync(log);
+    const op = new OperatorProcess(child, port);
+    await op.waitReady();
+    return op;
+  }
+
+  stats(): ProcStats {
+    return procStats(this.pid);
+  }
+
+  /** /readyz answers 200 once every informer listed its kind. */
+  private async waitReady(): Promise<void> {
+    const t0 = Date.now();
+    for (;;) {
+      if (this.exited) throw new Error(`the operator process exited during start-up; see its log`);
+      try {
+        const res = await fetch(`${this.metricsUrl}/readyz`);
+        await res.text();
+        if (res.ok) return;
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() - t0 > 120_000) throw new Error('the operator was not ready within 120 s');
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+
+  async counters(): Promise<OperatorCounters> {
+    const text = await (await fetch(`${this.metricsUrl}/metrics`)).text();
+    const requests: Record<string, number> = {};
+    let reconciles = 0;
+    let queueDepth = 0;
+    for (const line of text.split('\n')) {
+      const req = /^storefront_kube_api_requests_total\{verb="([^"]+)",code="[^"]*"\} (\S+)$/.exec(line);
+      if (req) requests[req[1]!] = (requests[req[1]!] ?? 0) + Number(req[2]);
+      const rec = /^storefront_reconcile_total\{[^}]*\} (\S+)$/.exec(line);
+      if (rec) reconciles += Number(rec[1]);
+      const depth = /^storefront_workqueue_depth\{[^}]*\} (\S+)$/.exec(line);
+      if (depth) queueDepth += Number(depth[1]);
+    }
+    const writes = Object.entries(requests)
+      .filter(([verb]) => WRITE_VERBS.has(verb))
+      .reduce((a, [, n]) => a + n, 0);
+    return { requests, writes, reconciles, queueDepth };
+  }
+
+  /** SIGTERM (drains in-flight reconciles), SIGKILL after 30 s. */
+  async stop(): Promise<void> {
+    if (this.exited) return;
+    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 30_000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+export const mib = (bytes: number) => bytes / 2 ** 20;
