@@ -8,10 +8,10 @@ import type { AppliedBy } from './release.ts';
 export const CLI_VERSION: string = pkg.version;
 
 export function appliedBy(client: KubeClient): AppliedBy {
-  const kc = client.transport.kubeConfig;
+  const c = client.transport.connection;
   return {
-    user: kc.getCurrentUser()?.name ?? 'unknown',
-    context: kc.getCurrentContext() || 'none',
+    user: c.user || 'unknown',
+    context: c.context || 'none',
     host: hostname(),
     pid: process.pid,
     cliVersion: CLI_VERSION,
@@ -25,6 +25,5 @@ export function holderOf(by: AppliedBy): string {
 
 /** The namespace of the kubeconfig's current context, if it names one. */
 export function contextNamespace(client: KubeClient): string | undefined {
-  const kc = client.transport.kubeConfig;
-  return kc.getContextObject(kc.getCurrentContext())?.namespace || undefined;
+  return client.transport.connection.namespace || undefined;
 }

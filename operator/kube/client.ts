@@ -3,7 +3,7 @@
 
 import { type Clock, realClock } from '../core/clock.ts';
 import { type KindRef, type KubeObject, type ObjectRef, refOf } from '../core/object.ts';
-import { type KubeConnectOptions, loadKubeConfig } from './config.ts';
+import { type KubeConnectOptions, loadKubeConnection } from './config.ts';
 import { type ApiResource, apiVersionPath, Discovery } from './discovery.ts';
 import { isNotFound, KubeApiError, type KubeApiErrorContext, type KubeStatus, type Verb } from './errors.ts';
 import { formatLabelSelector, type LabelSelector } from './label-selector.ts';
@@ -466,8 +466,7 @@ export class KubeClient {
 
 /** Connects with a kubeconfig file, KUBECONFIG/~/.kube/config, or the Pod's service account. */
 export function createKubeClient(options: KubeClientOptions = {}): KubeClient {
-  const kc = loadKubeConfig(options);
-  const transport = new Transport(kc, options);
+  const transport = new Transport(loadKubeConnection(options), options);
   const clock = options.clock ?? realClock;
   return new KubeClient(transport, new Discovery(transport, options.discoveryMissTtlMs, clock), clock);
 }

@@ -1,5 +1,5 @@
 // Which kubeconfig files to read and how to merge them, as kubectl does — pure, so it is tested
-// without a cluster and without @kubernetes/client-node (config.ts feeds the result to it).
+// without a cluster (config.ts reads the files; delegated-auth.ts hands the same merge to client-node).
 import { delimiter, join } from 'node:path';
 
 interface Named {

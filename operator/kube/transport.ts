@@ -1,11 +1,17 @@
-// HTTP to the API server. We use client-node for what it does well (kubeconfig parsing,
-// authentication, TLS) and send plain JSON ourselves, because its typed paths (a) serialize
-// built-in kinds through generated models that silently drop fields they do not know and turn
-// timestamps into Date objects, and (b) build a fresh undici Agent per request, so no connection
-// is ever reused. Here one dispatcher is shared, every request is rate limited and counted, and
-// every failure becomes a KubeApiError naming the object.
+// HTTP to the API server: plain JSON over node:https with one keep-alive agent, every request rate
+// limited and counted, every failure a KubeApiError naming the object. Not client-node's typed
+// paths: they serialize built-in kinds through generated models that silently drop fields they do
+// not know and turn timestamps into Date objects, build a fresh undici Agent per request (no
+// connection is ever reused), and loading client-node alone costs 60-90 MiB. Authentication is
+// ours for certificates and tokens; plugins and proxies go through client-node (delegated-auth.ts),
+// imported only when the kubeconfig needs them.
 
-import { IsomorphicFetchHttpLibrary, type KubeConfig, RequestContext } from '@kubernetes/client-node';
+import { readFileSync } from 'node:fs';
+import http, { type IncomingHttpHeaders } from 'node:http';
+import https from 'node:https';
+import { Readable } from 'node:stream';
+import type { KubeConnection } from './config.ts';
+import type { DelegatedAuth } from './delegated-auth.ts';
 import { KubeApiError, type KubeApiErrorContext, type KubeStatus, type Verb } from './errors.ts';
 import { TokenBucket } from './rate-limiter.ts';
 
@@ -47,19 +53,28 @@ export interface HttpRequest {
   signal?: AbortSignal;
 }
 
+interface HttpResponse {
+  httpStatusCode: number;
+  headers: IncomingHttpHeaders;
+  body: { text(): Promise<string>; stream(): ReadableStream<Uint8Array> };
+}
+
+/** Service-account tokens rotate; client-go reads the file again every minute. */
+const TOKEN_FILE_TTL_MS = 60_000;
+
 export class Transport {
-  readonly kubeConfig: KubeConfig;
-  private readonly http = new IsomorphicFetchHttpLibrary();
+  readonly connection: KubeConnection;
   private readonly limiter: TokenBucket;
   private readonly timeoutMs: number;
   private readonly impersonate: TransportOptions['impersonate'];
   private readonly onRequest: TransportOptions['onRequest'];
   private readonly counts = new Map<Verb, number>();
-  private dispatcher: ReturnType<RequestContext['getDispatcher']>;
-  private dispatcherReady = false;
+  private agent: http.Agent | undefined;
+  private delegated: Promise<DelegatedAuth> | undefined;
+  private fileToken: { value: string; readAt: number } | undefined;
 
-  constructor(kubeConfig: KubeConfig, options: TransportOptions = {}) {
-    this.kubeConfig = kubeConfig;
+  constructor(connection: KubeConnection, options: TransportOptions = {}) {
+    this.connection = connection;
     this.limiter = new TokenBucket({ qps: options.qps ?? 20, burst: options.burst ?? 30 });
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.impersonate = options.impersonate;
@@ -165,11 +180,9 @@ export class Transport {
       return new KubeApiError(req.context, 0, { message }, err);
     };
 
-    let response: Awaited<ReturnType<ReturnType<IsomorphicFetchHttpLibrary['send']>['toPromise']>>;
+    let response: HttpResponse;
     try {
-      const ctx = await this.context(req);
-      ctx.setSignal(abort.signal);
-      response = await this.http.send(ctx).toPromise();
+      response = await this.exchange(req, abort.signal);
     } catch (err) {
       throw fail(err);
     }
@@ -197,30 +210,81 @@ export class Transport {
     };
   }
 
-  private async context(req: HttpRequest): Promise<RequestContext> {
-    const cluster = this.kubeConfig.getCurrentCluster();
-    if (!cluster) throw new Error('kubeconfig has no current cluster');
-    const url = new URL(cluster.server.replace(/\/+$/, '') + req.path);
+  /** One HTTP exchange: resolves once the response headers are in. */
+  private async exchange(req: HttpRequest, signal: AbortSignal): Promise<HttpResponse> {
+    const url = new URL(this.connection.server + req.path);
     for (const [k, v] of Object.entries(req.query ?? {})) {
       if (v !== undefined) url.searchParams.set(k, String(v));
     }
-    const ctx = new RequestContext(url.toString(), req.method);
-    // Headers (tokens may rotate) come fresh each time; the TLS dispatcher is built once and reused.
-    await this.kubeConfig.applySecurityAuthentication(ctx);
-    if (!this.dispatcherReady) {
-      this.dispatcher = ctx.getDispatcher();
-      this.dispatcherReady = true;
-    }
-    if (this.dispatcher) ctx.setDispatcher(this.dispatcher);
-    ctx.setHeaderParam('Accept', 'application/json');
-    if (this.impersonate) {
-      ctx.setHeaderParam('Impersonate-User', this.impersonate.user);
-    }
+    // Headers (tokens may rotate) come fresh each time; the agent is built once and reused.
+    const headers: Record<string, string> = { Accept: 'application/json', ...(await this.authHeaders()) };
+    if (this.impersonate) headers['Impersonate-User'] = this.impersonate.user;
+    let body: string | undefined;
     if (req.body !== undefined) {
-      ctx.setHeaderParam('Content-Type', req.contentType ?? 'application/json');
-      ctx.setBody(JSON.stringify(req.body));
+      body = JSON.stringify(req.body);
+      headers['Content-Type'] = req.contentType ?? 'application/json';
+      headers['Content-Length'] = String(Buffer.byteLength(body));
     }
-    return ctx;
+    const agent = await this.httpAgent();
+    const send = url.protocol === 'http:' ? http.request : https.request;
+    return new Promise<HttpResponse>((resolve, reject) => {
+      const request = send(url, { method: req.method, headers, agent, signal }, (res) => {
+        resolve({
+          httpStatusCode: res.statusCode ?? 0,
+          headers: res.headers,
+          body: {
+            text: () =>
+              new Promise<string>((ok, failed) => {
+                const chunks: Buffer[] = [];
+                res.on('data', (c: Buffer) => chunks.push(c));
+                res.once('end', () => ok(Buffer.concat(chunks).toString('utf8')));
+                res.once('error', failed);
+                res.once('close', () => {
+                  if (!res.complete) failed(new Error('the connection closed before the response ended'));
+                });
+              }),
+            stream: () => Readable.toWeb(res) as unknown as ReadableStream<Uint8Array>,
+          },
+        });
+      });
+      request.once('error', reject);
+      request.end(body);
+    });
+  }
+
+  private async httpAgent(): Promise<http.Agent | undefined> {
+    if (this.agent) return this.agent;
+    const c = this.connection;
+    if (c.delegate) this.agent = (await this.delegatedAuth()).agent;
+    else if (c.server.startsWith('https:')) {
+      this.agent = new https.Agent({
+        keepAlive: true,
+        ...(c.ca ? { ca: c.ca } : {}),
+        ...(c.cert ? { cert: c.cert } : {}),
+        ...(c.key ? { key: c.key } : {}),
+        ...(c.tlsServerName ? { servername: c.tlsServerName } : {}),
+        rejectUnauthorized: !c.insecureSkipTlsVerify,
+      });
+    } else this.agent = new http.Agent({ keepAlive: true });
+    return this.agent;
+  }
+
+  private delegatedAuth(): Promise<DelegatedAuth> {
+    this.delegated ??= import('./delegated-auth.ts').then((m) => m.delegatedAuth(this.connection.delegate!));
+    return this.delegated;
+  }
+
+  private async authHeaders(): Promise<Record<string, string>> {
+    const c = this.connection;
+    if (c.delegate) return (await this.delegatedAuth()).headers();
+    let token = c.token;
+    if (!token && c.tokenFile) {
+      const now = Date.now();
+      if (!this.fileToken || now - this.fileToken.readAt > TOKEN_FILE_TTL_MS)
+        this.fileToken = { value: readFileSync(c.tokenFile, 'utf8').trim(), readAt: now };
+      token = this.fileToken.value;
+    }
+    return token ? { Authorization: `Bearer ${token}` } : {};
   }
 }
 
