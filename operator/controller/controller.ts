@@ -69,11 +69,18 @@ export class Controller {
   /**
    * Enqueues keys on every add, update and delete of the informer's objects: by default the
    * object's own key; pass `ownerKey('Storefront')` to reconcile the owner of a child instead.
+   * With `coalesceMs`, a key waits that long before it is queued, so a burst of events (the
+   * children one apply creates, a rollout's status updates) costs one reconcile, not one each.
    */
-  watch<T extends KubeObject>(informer: Informer<T>, toKeys: KeyMapper<T> = keyOf): this {
+  watch<T extends KubeObject>(
+    informer: Informer<T>,
+    toKeys: KeyMapper<T> = keyOf,
+    options: { coalesceMs?: number } = {},
+  ): this {
+    const { coalesceMs = 0 } = options;
     const enqueue = (obj: T) => {
       const keys = toKeys(obj);
-      for (const k of Array.isArray(keys) ? keys : keys ? [keys] : []) this.queue.add(k);
+      for (const k of Array.isArray(keys) ? keys : keys ? [keys] : []) this.queue.addAfter(k, coalesceMs);
     };
     this.unsubscribe.push(
       informer.on({

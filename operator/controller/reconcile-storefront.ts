@@ -72,6 +72,11 @@ function keepWithoutOwner(obj: KubeObject): boolean {
 export class StorefrontReconciler {
   private readonly deps: ReconcilerDeps;
   private readonly reader: ObjectReader;
+  /**
+   * What each Storefront's render produces, by name, kept while its spec is unchanged: the
+   * takeover check needs it on every reconcile, and a render costs milliseconds of CPU.
+   */
+  private readonly renderedRefs = new Map<string, { spec: string; refs: ObjectRef[] }>();
 
   constructor(deps: ReconcilerDeps) {
     this.deps = deps;
@@ -81,7 +86,11 @@ export class StorefrontReconciler {
   async reconcile(key: string): Promise<ReconcileOutcome> {
     const [namespace, name] = key.split('/') as [string, string];
     const cached = this.deps.storefront(namespace, name);
-    if (!cached) return {}; // deleted: owned children go with it (garbage collection), retained data stays
+    if (!cached) {
+      // Deleted: owned children go with it (garbage collection), retained data stays.
+      this.renderedRefs.delete(key);
+      return {};
+    }
     const sf = withDefaults(cached);
     if (sf.metadata.deletionTimestamp) return this.finalize(sf, namespace);
     if (!sf.metadata.finalizers?.includes(FINALIZER)) await this.addFinalizer(sf, namespace);
@@ -134,6 +143,24 @@ export class StorefrontReconciler {
     namespace: string,
     missingApis: ReadonlySet<string>,
   ): Promise<void> {
+    const refs = this.refsOf(sf, namespace).filter((r) => !missingApis.has(r.kind));
+    // Our own objects are in the cache (it holds what a Storefront owns); only the rest is read
+    // from the API server, so a steady state costs no request. A list by name, not a GET: the
+    // chart's RBAC grants `list` on every kind we write, `get` only on Secrets.
+    const foreign = await foreignObjects(
+      sf,
+      refs,
+      async (ref) => this.deps.cache.live(ref) ?? this.deps.client.findByName(ref),
+    );
+    if (foreign.length) throw new ForeignObjectsError(sf, foreign);
+  }
+
+  /** The objects the render produces for this spec, by reference (names only). */
+  private refsOf(sf: Storefront, namespace: string): ObjectRef[] {
+    const key = `${namespace}/${sf.metadata.name}`;
+    const spec = JSON.stringify(sf.spec);
+    const known = this.renderedRefs.get(key);
+    if (known?.spec === spec) return known.refs;
     // The names the render produces do not depend on credential or certificate values.
     const placeholder = 'placeholder';
     const refs = render(sf, {
@@ -145,18 +172,9 @@ export class StorefrontReconciler {
         caCertificate: placeholder,
         caPrivateKey: placeholder,
       },
-    })
-      .filter((o) => !missingApis.has(o.kind))
-      .map(refOf);
-    // Our own objects are in the cache (it holds what a Storefront owns); only the rest is read
-    // from the API server, so a steady state costs no request. A list by name, not a GET: the
-    // chart's RBAC grants `list` on every kind we write, `get` only on Secrets.
-    const foreign = await foreignObjects(
-      sf,
-      refs,
-      async (ref) => this.deps.cache.live(ref) ?? this.deps.client.findByName(ref),
-    );
-    if (foreign.length) throw new ForeignObjectsError(sf, foreign);
+    }).map(refOf);
+    this.renderedRefs.set(key, { spec, refs });
+    return refs;
   }
 
   private async inputs(sf: Storefront, namespace: string): Promise<{ inputs: RenderInputs; renewAt?: Date }> {
