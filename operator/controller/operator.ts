@@ -48,6 +48,8 @@ export interface OperatorOptions {
 export interface RunningOperator {
   client: KubeClient;
   queue: WorkQueue;
+  /** The informer caches of the kinds a Storefront owns: what the operator holds in memory. */
+  cache: ChildCache;
   /** URL of /healthz, /readyz and /metrics. */
   healthUrl: string;
   metrics: OperatorMetrics;
@@ -58,6 +60,12 @@ export interface RunningOperator {
 }
 
 const CONTROLLER = 'storefront';
+/**
+ * Child events wait this long before their Storefront is queued: one apply creates ~20 children
+ * and a rollout updates their status several times within a second or two, and each event would
+ * otherwise cost a full reconcile (render, hashes, status). Spec changes are not delayed.
+ */
+const CHILD_EVENT_COALESCE_MS = 1000;
 
 /** Child objects map to their Storefront by label (retained objects have no ownerReference). */
 const storefrontOf = (obj: KubeObject): string | undefined => {
@@ -116,7 +124,7 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     watchOptionalKinds: new LateWatches({
       cache,
       informer: childInformer,
-      watch: (informer) => controller.watch(informer, storefrontOf),
+      watch: (informer) => controller.watch(informer, storefrontOf, { coalesceMs: CHILD_EVENT_COALESCE_MS }),
       logger,
     }).ensure,
     storefront: (namespace, name) => storefronts.get(namespace, name),
@@ -148,13 +156,14 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     },
   });
   controller.watch(storefronts);
-  for (const inf of cache.all()) controller.watch(inf, storefrontOf);
+  for (const inf of cache.all()) controller.watch(inf, storefrontOf, { coalesceMs: CHILD_EVENT_COALESCE_MS });
   manager.add(controller);
   await manager.start();
 
   return {
     client,
     queue: controller.queue,
+    cache,
     healthUrl: manager.healthUrl()!,
     metrics,
     manager,
