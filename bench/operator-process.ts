@@ -77,6 +77,8 @@ export interface OperatorCounters {
   writes: number;
   reconciles: number;
   queueDepth: number;
+  /** V8 heap in use (prom-client's process metrics): what the caches hold, without GC timing. */
+  heapUsed: number;
 }
 
 export class OperatorProcess {
@@ -151,6 +153,7 @@ export class OperatorProcess {
     const requests: Record<string, number> = {};
     let reconciles = 0;
     let queueDepth = 0;
+    let heapUsed = Number.NaN;
     for (const line of text.split('\n')) {
       const req = /^storefront_kube_api_requests_total\{verb="([^"]+)",code="[^"]*"\} (\S+)$/.exec(line);
       if (req) requests[req[1]!] = (requests[req[1]!] ?? 0) + Number(req[2]);
@@ -158,11 +161,13 @@ export class OperatorProcess {
       if (rec) reconciles += Number(rec[1]);
       const depth = /^storefront_workqueue_depth\{[^}]*\} (\S+)$/.exec(line);
       if (depth) queueDepth += Number(depth[1]);
+      const heap = /^storefront_nodejs_heap_size_used_bytes (\S+)$/.exec(line);
+      if (heap) heapUsed = Number(heap[1]);
     }
     const writes = Object.entries(requests)
       .filter(([verb]) => WRITE_VERBS.has(verb))
       .reduce((a, [, n]) => a + n, 0);
-    return { requests, writes, reconciles, queueDepth };
+    return { requests, writes, reconciles, queueDepth, heapUsed };
   }
 
   /** SIGTERM (drains in-flight reconciles), SIGKILL after 30 s. */

@@ -253,6 +253,7 @@ for (const n of sizes) {
 {
   await sleep(10_000);
   const before = op.stats();
+  const heapBefore = (await op.counters()).heapUsed;
   const payload = 'x'.repeat(100 * 1024);
   const labels = { 'app.kubernetes.io/managed-by': 'storefront', 'storefront.dev/storefront': 's0' };
   const unrelated = (i: number): KubeObject => {
@@ -265,8 +266,9 @@ for (const n of sizes) {
   await forEach(1000, 8, (i) => client.create(unrelated(i)));
   await sleep(20_000);
   const after = op.stats();
+  const heapAfter = (await op.counters()).heapUsed;
   console.log(
-    `1,000 unrelated 100 KB Secrets/ConfigMaps (500 labelled like ours, no owner) in ${lastNs}: operator RSS ${mib(before.rss).toFixed(1)} -> ${mib(after.rss).toFixed(1)} MiB (+${mib(after.rss - before.rss).toFixed(1)} MiB), peak ${mib(after.peakRss).toFixed(0)} MiB`,
+    `1,000 unrelated 100 KB Secrets/ConfigMaps (500 labelled like ours, no owner) in ${lastNs}: operator RSS ${mib(before.rss).toFixed(1)} -> ${mib(after.rss).toFixed(1)} MiB (${after.rss >= before.rss ? '+' : ''}${mib(after.rss - before.rss).toFixed(1)} MiB), V8 heap used ${mib(heapBefore).toFixed(1)} -> ${mib(heapAfter).toFixed(1)} MiB, peak ${mib(after.peakRss).toFixed(0)} MiB`,
   );
   await forEach(1000, 8, (i) => client.delete({ ...refKind(i), namespace: lastNs, name: `unrelated-${i}` }));
 }
