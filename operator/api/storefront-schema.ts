@@ -743,6 +743,39 @@ const networkPolicy = obj(
   { description: "Network isolation of the Storefront's pods." },
 );
 
+const monitoring = obj(
+  {
+    podMonitor: defaulted(
+      obj(
+        {
+          enabled: defaulted(
+            bool({
+              description:
+                "Render a Prometheus Operator PodMonitor for the app's metrics port (9090, /metrics). Needs the monitoring.coreos.com/v1 API (condition MonitoringReady reason MissingAPI otherwise) and, with networkPolicy enabled, networkPolicy.monitoringNamespace.",
+            }),
+            false,
+          ),
+          interval: defaulted(
+            str({
+              description: 'How often Prometheus scrapes the shop (s, m or h).',
+              pattern: '^[1-9][0-9]*(s|m|h)$',
+              maxLength: 16,
+            }),
+            '30s',
+          ),
+          labels: optional(
+            labelMap(
+              'Extra labels on the PodMonitor, for a Prometheus whose podMonitorSelector needs them (e.g. release: kube-prometheus-stack).',
+            ),
+          ),
+        },
+        { description: "A PodMonitor for the shop's metrics (Prometheus Operator)." },
+      ),
+    ),
+  },
+  { description: 'Metrics collection for the shop.' },
+);
+
 export const specSchema = obj(
   {
     host: required(dnsName('Public DNS name of the shop (no wildcard, no IP address).', { minLength: 1 })),
@@ -752,6 +785,7 @@ export const specSchema = obj(
     database: defaulted(database),
     cache: defaulted(cache),
     networkPolicy: defaulted(networkPolicy),
+    monitoring: defaulted(monitoring),
     migration: optional(
       obj(schedulingFields('migration'), { description: 'Where the migration Job pods run.' }),
     ),
@@ -802,7 +836,21 @@ export const specSchema = obj(
       'Retain',
     ),
   },
-  { description: 'The desired e-commerce stack.' },
+  {
+    description: 'The desired e-commerce stack.',
+    rules: [
+      {
+        cel: '!self.monitoring.podMonitor.enabled || !self.networkPolicy.enabled || has(self.networkPolicy.monitoringNamespace)',
+        message:
+          'monitoring.podMonitor needs networkPolicy.monitoringNamespace (the namespace Prometheus runs in): the default-deny NetworkPolicy would drop its scrapes',
+        fieldPath: '.networkPolicy.monitoringNamespace',
+        check: (s) =>
+          !s.monitoring.podMonitor.enabled ||
+          !s.networkPolicy.enabled ||
+          s.networkPolicy.monitoringNamespace !== undefined,
+      },
+    ],
+  },
 );
 
 const condition = obj(

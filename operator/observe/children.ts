@@ -20,6 +20,7 @@ export function readinessChildren(sf: Storefront): [string, string][] {
     ['HTTPRoute', n.frontDoor],
     ['Certificate', n.certificate],
     ['Cluster', n.cnpgCluster],
+    ['PodMonitor', n.podMonitor],
     ['Secret', n.tlsSecret],
   ];
 }

@@ -1,12 +1,12 @@
 // The kinds a Storefront owns, which API group each needs, and which of them are optional (served
-// only when cert-manager, the Gateway API or CloudNativePG is installed). The spec -> optional
-// kinds mapping is written here once; everything else asks these functions.
+// only when cert-manager, the Gateway API, CloudNativePG or the Prometheus Operator is installed).
+// The spec -> optional kinds mapping is written here once; everything else asks these functions.
 import type { Storefront } from '../api/types.ts';
 import type { KindRef } from '../core/object.ts';
 import type { KubeClient } from '../kube/client.ts';
 
 /** Kinds of APIs a cluster may not serve. */
-export type OptionalKind = 'Certificate' | 'HTTPRoute' | 'ReferenceGrant' | 'Cluster';
+export type OptionalKind = 'Certificate' | 'HTTPRoute' | 'ReferenceGrant' | 'Cluster' | 'PodMonitor';
 
 export interface OwnedKind extends KindRef {
   /** Set for kinds of optional APIs. */
@@ -32,6 +32,7 @@ export const OWNED_KINDS: readonly OwnedKind[] = [
   // v1beta1: served by every Gateway API release that has ReferenceGrant (v1 only since v1.5).
   { apiVersion: 'gateway.networking.k8s.io/v1beta1', kind: 'ReferenceGrant', optional: true },
   { apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster', optional: true },
+  { apiVersion: 'monitoring.coreos.com/v1', kind: 'PodMonitor', optional: true },
 ];
 
 export const STOREFRONT_KIND: KindRef = { apiVersion: 'storefront.dev/v1alpha1', kind: 'Storefront' };
@@ -54,6 +55,7 @@ export function optionalKindsFor(sf: Storefront): Set<OptionalKind> {
     kinds.add('ReferenceGrant');
   }
   if (sf.spec.database.mode === 'cloudnativepg') kinds.add('Cluster');
+  if (sf.spec.monitoring.podMonitor.enabled) kinds.add('PodMonitor');
   return kinds;
 }
 

@@ -18,7 +18,8 @@ export type Component =
   | 'credentials'
   | 'network-policy'
   | 'backup'
-  | 'restore';
+  | 'restore'
+  | 'monitoring';
 
 export function names(sf: Storefront) {
   const n = sf.metadata.name;
@@ -48,6 +49,7 @@ export function names(sf: Storefront) {
     redisCredentials: `${n}-redis-credentials`,
     frontDoor: n,
     httpsRedirect: `${n}-https-redirect`,
+    podMonitor: `${n}-app`,
     gatewayTlsGrant: `${n}-gateway-tls`,
     responseHeaders: `${n}-response-headers`,
     certificate: `${n}-tls`,

@@ -11,6 +11,7 @@ import { renderCredentials } from './credentials.ts';
 import { renderFrontDoor } from './front-door.ts';
 import type { RenderInputs } from './inputs.ts';
 import { renderMigration } from './migration.ts';
+import { renderMonitoring } from './monitoring.ts';
 import { names } from './names.ts';
 import { renderNetworkPolicies } from './network-policies.ts';
 import { Objects } from './objects.ts';
@@ -34,6 +35,7 @@ export function render(sf: Storefront, inputs: RenderInputs): KubeObject[] {
   renderApp(out, sf);
   renderTls(out, sf, inputs);
   renderFrontDoor(out, sf, inputs.namespace);
+  renderMonitoring(out, sf);
   const appName = names(sf).app;
   // spec.database.restore: the migration and the app start only once the restore Job succeeded,
   // so nothing writes to the database before the backup is in it.

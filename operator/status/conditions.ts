@@ -55,6 +55,12 @@ export type ComponentCondition = (typeof COMPONENT_CONDITIONS)[number];
 /** IngressReady's reason while no controller has published an address for the Ingress. */
 export const NO_ADDRESS = 'NoAddress';
 
+/**
+ * Condition present only while spec.monitoring.podMonitor.enabled. Not part of Ready (Ready means
+ * the shop is served; a missing monitoring API does not stop that), and said so in its message.
+ */
+export const MONITORING_READY = 'MonitoringReady';
+
 /** Condition present (True) only while spec.suspend is true. */
 export const SUSPENDED = 'Suspended';
 
@@ -220,6 +226,18 @@ function frontDoor(sf: Storefront, o: Observed): Verdict {
       );
 }
 
+function monitoring(sf: Storefront, o: Observed): Verdict {
+  const n = names(sf);
+  if (o.missingApis.has('PodMonitor'))
+    return no(
+      'MissingAPI',
+      'monitoring.podMonitor needs the Prometheus Operator (monitoring.coreos.com/v1 PodMonitor), which this cluster does not serve: install it, or set monitoring.podMonitor.enabled false (Ready does not wait for monitoring)',
+    );
+  return o.children.has(childKey('PodMonitor', n.podMonitor))
+    ? yes('Configured', `PodMonitor ${n.podMonitor} selects the app pods' metrics port`)
+    : no('Creating', `PodMonitor ${n.podMonitor} does not exist yet`);
+}
+
 function tls(sf: Storefront, o: Observed, now: Date): Verdict {
   const n = names(sf);
   const mode = sf.spec.ingress.tls.mode;
@@ -319,6 +337,8 @@ export function computeStatus(sf: Storefront, observed: Observed, now: Date): St
     ...COMPONENT_CONDITIONS.map((c) => condition(c, verdicts[c])),
   ];
   // Only while suspended: the components above are what is observed, nothing is being corrected.
+  if (sf.spec.monitoring.podMonitor.enabled)
+    conditions.push(condition(MONITORING_READY, monitoring(sf, observed)));
   if (sf.spec.suspend) conditions.push(condition(SUSPENDED, SUSPENDED_VERDICT));
   return {
     observedGeneration: generation,

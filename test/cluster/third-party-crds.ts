@@ -1,7 +1,8 @@
-// CRDs of projects whose controllers cannot run here (cert-manager, Gateway API, CloudNativePG), so
-// tests can check our objects are accepted by their schemas. Nothing reconciles them. The Gateway
-// API's come from the sigs.k8s.io/gateway-api module itself (Go module proxy, verified against
-// go.sum's database), cached outside the clone; cert-manager's and CloudNativePG's are vendored.
+// CRDs of projects whose controllers cannot run here (cert-manager, Gateway API, CloudNativePG,
+// Prometheus Operator), so tests can check our objects are accepted by their schemas. Nothing
+// reconciles them. The Gateway API's and the Prometheus Operator's come from their Go modules
+// (Go module proxy, verified against the checksum database), cached outside the clone;
+// cert-manager's and CloudNativePG's are vendored.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,17 +33,46 @@ export function installCrds(target: KubectlTarget, files: string[]): void {
 export const GATEWAY_API_VERSION = 'v1.7.0';
 const GATEWAY_API_KINDS = ['gatewayclasses', 'gateways', 'httproutes', 'referencegrants'];
 
-/**
- * The standard-channel Gateway API CRDs of GATEWAY_API_VERSION, from the module's own
- * config/crd/standard. `go mod download` fetches and verifies the module zip; the module declares a
- * newer `go` line than the toolchain here, so Go will not unpack it, and `unzip` takes the files.
- */
+/** The standard-channel Gateway API CRDs of GATEWAY_API_VERSION, from the module's own config/crd/standard. */
 export function gatewayApiCrdFiles(): string[] {
-  const dest = join(cacheDir(), `gateway-api-${GATEWAY_API_VERSION}`, 'crd');
-  const name = (kind: string) => `gateway.networking.k8s.io_${kind}.yaml`;
-  const files = GATEWAY_API_KINDS.map((kind) => join(dest, name(kind)));
+  return moduleCrdFiles(
+    'sigs.k8s.io/gateway-api',
+    GATEWAY_API_VERSION,
+    'config/crd/standard',
+    GATEWAY_API_KINDS.map((kind) => `gateway.networking.k8s.io_${kind}.yaml`),
+    `gateway-api-${GATEWAY_API_VERSION}`,
+  );
+}
+
+export const PROMETHEUS_OPERATOR_VERSION = 'v0.85.0';
+
+/** The Prometheus Operator's PodMonitor CRD (monitoring.coreos.com/v1), from its module's example/. */
+export function prometheusOperatorCrdFiles(): string[] {
+  return moduleCrdFiles(
+    'github.com/prometheus-operator/prometheus-operator',
+    PROMETHEUS_OPERATOR_VERSION,
+    'example/prometheus-operator-crd',
+    ['monitoring.coreos.com_podmonitors.yaml'],
+    `prometheus-operator-${PROMETHEUS_OPERATOR_VERSION}`,
+  );
+}
+
+/**
+ * CRD files shipped inside a Go module, cached in `<cache>/<cacheName>/crd`. `go mod download`
+ * fetches and verifies the module zip; a module may declare a newer `go` line than the toolchain
+ * here, so Go will not unpack it, and `unzip` takes the files.
+ */
+function moduleCrdFiles(
+  path: string,
+  version: string,
+  dir: string,
+  names: string[],
+  cacheName: string,
+): string[] {
+  const dest = join(cacheDir(), cacheName, 'crd');
+  const files = names.map((name) => join(dest, name));
   if (files.every((f) => existsSync(f))) return files;
-  const module = `sigs.k8s.io/gateway-api@${GATEWAY_API_VERSION}`;
+  const module = `${path}@${version}`;
   const download = spawnSync(goCommand(), ['mod', 'download', '-json', module], {
     cwd: tmpdir(),
     encoding: 'utf8',
@@ -56,11 +86,11 @@ export function gatewayApiCrdFiles(): string[] {
   const tmp = `${dest}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
-  const members = GATEWAY_API_KINDS.map((kind) => `${module}/config/crd/standard/${name(kind)}`);
+  const members = names.map((name) => `${module}/${dir}/${name}`);
   const unzip = spawnSync('unzip', ['-q', '-j', '-o', info.Zip, ...members, '-d', tmp], { encoding: 'utf8' });
   if (unzip.status !== 0)
     throw new Error(
-      `cannot unpack the Gateway API CRDs from ${info.Zip} (is unzip installed?): ${unzip.stderr}`,
+      `cannot unpack ${names.join(', ')} from ${info.Zip} (is unzip installed?): ${unzip.stderr}`,
     );
   rmSync(dest, { recursive: true, force: true });
   renameSync(tmp, dest);

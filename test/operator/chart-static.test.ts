@@ -302,7 +302,7 @@ describe('operator chart: RBAC', () => {
     });
     // Nothing else: every rule names its group and resources; no wildcards.
     expect(JSON.stringify(rules)).not.toContain('"*"');
-    expect(rules).toHaveLength(15);
+    expect(rules).toHaveLength(16);
   });
 
   it('watchNamespace: a Role and RoleBinding there, no cluster-wide grant, the Lease Role in the release namespace', () => {

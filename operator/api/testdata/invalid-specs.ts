@@ -125,6 +125,19 @@ export const invalidSpecs: InvalidSpecCase[] = [
     path: 'spec.ingress.waf.enabled',
   },
   {
+    name: 'podMonitor with default-deny NetworkPolicies and no monitoringNamespace',
+    spec: { monitoring: { podMonitor: { enabled: true } } },
+    path: 'spec.networkPolicy.monitoringNamespace',
+  },
+  {
+    name: 'podMonitor interval that is not a duration in s, m or h',
+    spec: {
+      monitoring: { podMonitor: { enabled: true, interval: '30' } },
+      networkPolicy: { monitoringNamespace: 'monitoring' },
+    },
+    path: 'spec.monitoring.podMonitor.interval',
+  },
+  {
     name: 'rateLimit with gatewayAPI (an HTTPRoute cannot enforce it)',
     spec: {
       ingress: {
