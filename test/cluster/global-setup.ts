@@ -8,16 +8,8 @@ import type { TestProject } from 'vitest/node';
 import { buildCli } from '../../scripts/build-cli.ts';
 import { clusterEnv } from './env.ts';
 import { ensureCluster, stopCluster } from './harness.ts';
+import { pidAlive } from './lock.ts';
 import { cacheDir, repoRoot } from './paths.ts';
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function otherLiveHolders(holdersDir: string): number {
   if (!existsSync(holdersDir)) return 0;

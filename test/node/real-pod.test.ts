@@ -61,6 +61,8 @@ function podReady(ns: string, name: string) {
 describe('real containers on the real node', () => {
   let ns: string;
   let image: string;
+  /** Runs a line of JavaScript with Node in the `client` pod; its stdout. */
+  const inClient = (script: string) => k(['exec', '-n', ns, 'client', '--', 'node', '-e', script]);
 
   beforeAll(async () => {
     const base = await nodeBaseImage();
@@ -101,31 +103,15 @@ describe('real containers on the real node', () => {
   });
 
   it('when a pod resolves a cluster name, then CoreDNS (kube-dns) answers it', () => {
-    const out = k([
-      'exec',
-      '-n',
-      ns,
-      'client',
-      '--',
-      'node',
-      '-e',
+    const out = inClient(
       `require('node:dns').promises.lookup('web.${ns}.svc.cluster.local').then((a) => console.log(a.address))`,
-    ]);
+    );
     const svc = getJson<any>(['service', 'web', '-n', ns]);
     expect(out.trim()).toBe(svc.spec.clusterIP);
   });
 
   it('when a pod calls a ClusterIP Service, then kube-proxy delivers it to the serving pod', () => {
-    const out = k([
-      'exec',
-      '-n',
-      ns,
-      'client',
-      '--',
-      'node',
-      '-e',
-      `fetch('http://web/').then((r) => r.text()).then((t) => console.log(t))`,
-    ]);
+    const out = inClient(`fetch('http://web/').then((r) => r.text()).then((t) => console.log(t))`);
     expect(out.trim()).toBe('hello from 10001');
   });
 });
