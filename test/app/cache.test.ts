@@ -1,24 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { CatalogCache } from '../../app/src/data/catalog-cache.ts';
 import { ProductRepository, type ProductRow } from '../../app/src/data/product-repo.ts';
 import { createRedis } from '../../app/src/data/redis.ts';
 import { Catalog } from '../../app/src/domain/catalog.ts';
-import { startShop, type TestShop } from './support/shop.ts';
+import { useShop } from './support/shop.ts';
 
-let shop: TestShop;
+const shop = useShop();
 
-beforeAll(async () => {
-  shop = await startShop();
-});
-afterAll(async () => {
-  await shop?.close();
-});
-
-async function createProduct(sku: string, priceCents: number, stock = 10): Promise<number> {
-  const res = await shop.admin('/api/products', 'POST', { sku, name: `Product ${sku}`, priceCents, stock });
-  expect(res.status, res.text).toBe(201);
-  return res.body.id;
-}
+const createProduct = (sku: string, priceCents: number, stock = 10): Promise<number> =>
+  shop.createProduct({ sku, priceCents, stock });
 
 /** A repository whose reads stop after loading from Postgres until the test lets them go on. */
 class GatedRepository extends ProductRepository {

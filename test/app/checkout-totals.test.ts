@@ -1,25 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ApiResponse, startShop, type TestShop } from './support/shop.ts';
+import { describe, expect, it } from 'vitest';
+import { type ApiResponse, useShop } from './support/shop.ts';
 
-let shop: TestShop;
-
-beforeAll(async () => {
-  shop = await startShop({
-    env: { TAX_RATE_PERCENT: '8.25', SHIPPING_RATES: 'ground:500:Ground (5-7 days),air:2500:Air (2 days)' },
-  });
-});
-afterAll(async () => {
-  await shop?.close();
+const shop = useShop({
+  env: { TAX_RATE_PERCENT: '8.25', SHIPPING_RATES: 'ground:500:Ground (5-7 days),air:2500:Air (2 days)' },
 });
 
-async function createProduct(sku: string, priceCents: number, stock = 100): Promise<number> {
-  const res = await shop.admin('/api/products', 'POST', { sku, name: `Product ${sku}`, priceCents, stock });
-  expect(res.status, res.text).toBe(201);
-  return res.body.id;
-}
+const createProduct = (sku: string, priceCents: number, stock = 100): Promise<number> =>
+  shop.createProduct({ sku, priceCents, stock });
 
-const order = (key: string, body: unknown): Promise<ApiResponse> =>
-  shop.api('/api/orders', { method: 'POST', body, headers: { 'idempotency-key': key } });
+const order = (key: string, body: unknown): Promise<ApiResponse> => shop.order(key, body);
 
 const ADDRESS = {
   name: 'Grace Hopper',

@@ -1,29 +1,18 @@
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type ApiResponse, startShop, type TestShop } from './support/shop.ts';
+import { describe, expect, it, vi } from 'vitest';
+import { type ApiResponse, useShop } from './support/shop.ts';
 
-let shop: TestShop;
+const shop = useShop();
 
-beforeAll(async () => {
-  shop = await startShop();
-});
-afterAll(async () => {
-  await shop?.close();
-});
-
-async function createProduct(sku: string, stock: number, priceCents = 1000): Promise<number> {
-  const res = await shop.admin('/api/products', 'POST', { sku, name: `Product ${sku}`, priceCents, stock });
-  expect(res.status, res.text).toBe(201);
-  return res.body.id;
-}
+const createProduct = (sku: string, stock: number, priceCents = 1000): Promise<number> =>
+  shop.createProduct({ sku, priceCents, stock });
 
 async function stockOf(id: number): Promise<number> {
   const { rows } = await shop.server.services.pool.query('SELECT stock FROM products WHERE id = $1', [id]);
   return rows[0].stock;
 }
 
-const order = (key: string, body: unknown): Promise<ApiResponse> =>
-  shop.api('/api/orders', { method: 'POST', body, headers: { 'idempotency-key': key } });
+const order = (key: string, body: unknown): Promise<ApiResponse> => shop.order(key, body);
 
 describe('checkout under contention', () => {
   it('when 1,000 checkouts of quantity 1 race for stock 100, then exactly 100 orders succeed and 900 get a clean 409', async () => {

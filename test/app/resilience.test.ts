@@ -1,24 +1,13 @@
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type ApiResponse, startShop, type TestShop } from './support/shop.ts';
+import { describe, expect, it, vi } from 'vitest';
+import { type ApiResponse, useShop } from './support/shop.ts';
 
-let shop: TestShop;
+const shop = useShop();
 
-beforeAll(async () => {
-  shop = await startShop();
-});
-afterAll(async () => {
-  await shop?.close();
-});
+const createProduct = (sku: string, stock: number, priceCents = 1000): Promise<number> =>
+  shop.createProduct({ sku, priceCents, stock });
 
-async function createProduct(sku: string, stock: number, priceCents = 1000): Promise<number> {
-  const res = await shop.admin('/api/products', 'POST', { sku, name: `Product ${sku}`, priceCents, stock });
-  expect(res.status, res.text).toBe(201);
-  return res.body.id;
-}
-
-const order = (key: string, body: unknown): Promise<ApiResponse> =>
-  shop.api('/api/orders', { method: 'POST', body, headers: { 'idempotency-key': key } });
+const order = (key: string, body: unknown): Promise<ApiResponse> => shop.order(key, body);
 
 async function sql<T = Record<string, unknown>>(text: string, values: unknown[] = []): Promise<T[]> {
   const client = new pg.Client({ connectionString: shop.pg.url });

@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from 'vitest';
 import { type Config, loadConfig } from '../../../app/src/config/config.ts';
 import { migrate } from '../../../app/src/data/migrate.ts';
 import { createLogger } from '../../../app/src/server/logger.ts';
@@ -19,6 +20,10 @@ export interface TestShop {
     init?: { method?: string; body?: unknown; headers?: Record<string, string> },
   ) => Promise<ApiResponse>;
   admin: (path: string, method: string, body: unknown) => Promise<ApiResponse>;
+  /** Creates a product through the admin API (fails loudly unless 201); its id. */
+  createProduct: (product: { sku: string; priceCents: number; stock: number }) => Promise<number>;
+  /** POST /api/orders with an idempotency key. */
+  order: (key: string, body: unknown) => Promise<ApiResponse>;
   /** GET on the management port (/readyz, /metrics, /healthz). */
   ops: (path: string) => Promise<ApiResponse>;
   close: () => Promise<void>;
@@ -81,6 +86,8 @@ export async function startShop(
     throw err;
   }
   const api: TestShop['api'] = (path, init) => request(server.url, path, init);
+  const admin: TestShop['admin'] = (path, method, body) =>
+    api(path, { method, body, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
   return {
     pg,
     redis,
@@ -88,8 +95,13 @@ export async function startShop(
     config,
     url: server.url,
     api,
-    admin: (path, method, body) =>
-      api(path, { method, body, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }),
+    admin,
+    createProduct: async ({ sku, priceCents, stock }) => {
+      const res = await admin('/api/products', 'POST', { sku, name: `Product ${sku}`, priceCents, stock });
+      if (res.status !== 201) throw new Error(`creating product ${sku}: HTTP ${res.status} ${res.text}`);
+      return res.body.id;
+    },
+    order: (key, body) => api('/api/orders', { method: 'POST', body, headers: { 'idempotency-key': key } }),
     ops: (path) => request(server.opsUrl, path),
     close: async () => {
       await server.stop();
@@ -97,6 +109,26 @@ export async function startShop(
       await pg.destroy();
     },
   };
+}
+
+/**
+ * The file's shop: started before its tests, closed after them. Returns a stand-in that reaches
+ * the running shop, so tests write `shop.api(...)` as with a variable.
+ */
+export function useShop(options: Parameters<typeof startShop>[0] = {}): TestShop {
+  let shop: TestShop | undefined;
+  beforeAll(async () => {
+    shop = await startShop(options);
+  });
+  afterAll(async () => {
+    await shop?.close();
+  });
+  return new Proxy({} as TestShop, {
+    get: (_, field) => {
+      if (!shop) throw new Error('the shop is not started yet: use it inside a test or a hook');
+      return shop[field as keyof TestShop];
+    },
+  });
 }
 
 export { migrate };
