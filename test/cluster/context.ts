@@ -1,21 +1,21 @@
 // What tests in the `cluster` project import to reach the control plane that
 // test/cluster/global-setup.ts brought up for this run.
 import { inject } from 'vitest';
+import type { ClusterInfo } from './harness.ts';
 
-export type TestCluster = {
-  stateDir: string;
-  /** Admin kubeconfig (CN=storefront-admin, O=system:masters). */
-  kubeconfig: string;
-  apiServerUrl: string;
-  binDir: string;
-  kubectl: string;
-  helm: string;
-  /** JSON-lines audit log of every write request; see audit.ts. */
-  auditLogPath: string;
-  caCert: string;
-  /** The default StorageClass (dynamic provisioning, Immediate binding). */
-  storageClass: string;
-};
+/** What the global setup provides: the cluster's identity and tools, as `ensureCluster` describes them. */
+export type TestCluster = Pick<
+  ClusterInfo,
+  | 'stateDir'
+  | 'kubeconfig'
+  | 'apiServerUrl'
+  | 'binDir'
+  | 'kubectl'
+  | 'helm'
+  | 'auditLogPath'
+  | 'caCert'
+  | 'storageClass'
+>;
 
 declare module 'vitest' {
   export interface ProvidedContext {

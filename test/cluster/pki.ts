@@ -20,23 +20,30 @@ function subject(cn: string, orgs: readonly string[]): string {
   return `/CN=${esc(cn)}${orgs.map((o) => `/O=${esc(o)}`).join('')}`;
 }
 
+/** `openssl req` arguments for a new unencrypted P-256 key in `key`, and `out` (a CSR with -new, a self-signed certificate with -x509). */
+function newP256Key(mode: '-new' | '-x509', key: string, out: string): string[] {
+  return [
+    'req',
+    mode,
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    key,
+    '-out',
+    out,
+  ];
+}
+
 export function ensureCa(pkiDir: string): CertPaths {
   mkdirSync(pkiDir, { recursive: true });
   const paths = { cert: join(pkiDir, 'ca.crt'), key: join(pkiDir, 'ca.key') };
   if (existsSync(paths.cert) && existsSync(paths.key)) return paths;
   openssl(
     [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      paths.key,
-      '-out',
-      paths.cert,
+      ...newP256Key('-x509', paths.key, paths.cert),
       '-days',
       '3650',
       '-subj',
@@ -61,24 +68,7 @@ export function issueCert(
   const paths = { cert: join(pkiDir, `${name}.crt`), key: join(pkiDir, `${name}.key`) };
   const csr = join(pkiDir, `${name}.csr`);
   const ext = join(pkiDir, `${name}.ext`);
-  openssl(
-    [
-      'req',
-      '-new',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      paths.key,
-      '-out',
-      csr,
-      '-subj',
-      subject(opts.cn, opts.orgs ?? []),
-    ],
-    pkiDir,
-  );
+  openssl([...newP256Key('-new', paths.key, csr), '-subj', subject(opts.cn, opts.orgs ?? [])], pkiDir);
   const lines = [
     'basicConstraints=critical,CA:FALSE',
     'keyUsage=critical,digitalSignature,keyEncipherment',
