@@ -23,6 +23,7 @@ import {
 } from '../operator/chart-support.ts';
 import {
   cluster,
+  installCrd,
   k,
   kJson,
   kTry,
@@ -79,7 +80,10 @@ beforeAll(async () => {
   // Short names: the ServiceAccount's user name is checked against the audit log below.
   opNs = restrictedNamespace('sfo');
   const { repository, tag } = splitRef(images.operator);
-  // --take-ownership: another file of the run may have applied the CRD with kubectl already.
+  // The CRD as this checkout has it (the chart's is the same; another file of the run, or an older
+  // checkout on a reused cluster, may have applied one): helm's server-side apply then conflicts
+  // with no field, and --take-ownership adopts it.
+  installCrd();
   helm([
     'install',
     release,
