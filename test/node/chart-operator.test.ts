@@ -128,16 +128,31 @@ afterAll(async () => {
 });
 
 describe('the operator as a pod from its chart on the real node', () => {
-  it('when the chart is installed, then the operator pods run its image in real containers under restricted, and helm test passes', () => {
-    const pods = operatorPods();
-    expect(pods.length).toBe(2); // the chart's default replicaCount, one leader and one standby
+  it('when the chart is installed, then the operator pods run its image in real containers under restricted, and helm test passes', async () => {
+    // Ready, eventually: on a loaded machine a replica may restart (a leader that cannot renew its
+    // Lease in time exits so a clean one takes over); what counts is that both run and are Ready.
+    const pods = await waitFor(
+      'both operator pods Ready',
+      () => {
+        const list = operatorPods();
+        return list.length === 2 && list.every((p) => p.status.containerStatuses?.[0]?.ready === true)
+          ? list
+          : undefined;
+      },
+      600_000,
+    );
     for (const pod of pods) {
       expect(pod.spec.nodeName, pod.metadata.name).toBe('localhost');
       expect(pod.spec.serviceAccountName).toBe(release);
       expect(pod.spec.containers[0].image).toBe(images.operator);
       const status = pod.status.containerStatuses[0];
       expect(status.containerID, pod.metadata.name).toMatch(/^containerd:\/\//);
-      expect(status.ready, pod.metadata.name).toBe(true);
+      if (status.restartCount > 0) {
+        const previous = kTry(['logs', '-n', opNs, pod.metadata.name, '--previous', '--tail=5']).stdout;
+        process.stderr.write(
+          `[node] ${pod.metadata.name} restarted ${status.restartCount}x (last: ${JSON.stringify(status.lastState?.terminated ?? {})}); previous log tail:\n${previous}\n`,
+        );
+      }
     }
     expect(kJson(['get', 'namespace', opNs]).metadata.labels['pod-security.kubernetes.io/enforce']).toBe(
       'restricted',
@@ -168,9 +183,13 @@ describe('the operator as a pod from its chart on the real node', () => {
     for (const w of ['create secrets', 'patch deployments', 'patch statefulsets', 'patch storefronts/status'])
       expect(done, w).toContain(w);
     expect(writes.filter((e) => e.responseStatus?.code === 403)).toEqual([]);
-    const logs = operatorPods().map((p) =>
-      k(['logs', '-n', opNs, p.metadata.name, '--all-containers', '--tail=-1']),
-    );
+    // Every container's log, a restarted one's previous run included.
+    const logs = operatorPods().flatMap((p) => [
+      k(['logs', '-n', opNs, p.metadata.name, '--tail=-1']),
+      ...(p.status.containerStatuses[0].restartCount > 0
+        ? [k(['logs', '-n', opNs, p.metadata.name, '--previous', '--tail=-1'])]
+        : []),
+    ]);
     expect(logs.join('\n')).toMatch(/controllers started/);
     expect(logs.flatMap(forbiddenLines)).toEqual([]);
   });
