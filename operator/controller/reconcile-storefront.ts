@@ -120,7 +120,7 @@ export class StorefrontReconciler {
       // A mode switch keeps the old object until its replacement is usable (replacements.ts).
       kept = await this.keptUntilReplaced(sf, namespace, missingApis);
       await this.prune(sf, namespace, [...objects, ...kept.map((k) => k.ref)]);
-      if (result.applied.length) await this.reportApplied(sf, result);
+      if (result.applied.length) this.reportApplied(sf, result);
       if (renewAt) requeueAfterMs = Math.max(1000, renewAt.getTime() - this.deps.clock.now());
     } catch (e) {
       reconcileError = `${(e as Error).message}`.slice(0, 1000);
@@ -185,7 +185,7 @@ export class StorefrontReconciler {
     });
     const { inputs, createdSecrets, tls } = gathered;
     if (createdSecrets.length)
-      await this.deps.event(
+      this.record(
         sf,
         'Normal',
         'CredentialsGenerated',
@@ -193,7 +193,7 @@ export class StorefrontReconciler {
       );
     if (!tls) return { inputs };
     if (tls.issued !== 'none') {
-      await this.deps.event(
+      this.record(
         sf,
         'Normal',
         'CertificateIssued',
@@ -240,7 +240,7 @@ export class StorefrontReconciler {
       source: (k) => this.deps.cache.children(k.kind, namespace, sf.metadata.name),
     });
     if (result.deleted.length) {
-      await this.deps.event(
+      this.record(
         sf,
         'Normal',
         'Pruned',
@@ -249,9 +249,18 @@ export class StorefrontReconciler {
     }
   }
 
-  private async reportApplied(sf: Storefront, result: ApplyAllResult): Promise<void> {
+  private reportApplied(sf: Storefront, result: ApplyAllResult): void {
     const list = result.applied.map((r) => `${r.kind}/${r.name}`);
-    await this.deps.event(sf, 'Normal', 'Applied', `applied ${list.length} object(s): ${list.join(', ')}`);
+    this.record(sf, 'Normal', 'Applied', `applied ${list.length} object(s): ${list.join(', ')}`);
+  }
+
+  /**
+   * Records an event of the normal path without waiting for it: an event is a write of its own,
+   * and a reconcile that waited for each (generated credentials, issued certificate, applied
+   * objects) spent as many extra round trips; its failure never fails a reconcile anyway.
+   */
+  private record(...args: Parameters<ReconcilerDeps['event']>): void {
+    this.deps.event(...args).catch(() => undefined);
   }
 
   /** Writes status when it differs from the stored one; returns whether the Storefront is Ready. */

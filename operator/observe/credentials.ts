@@ -44,35 +44,42 @@ export async function ensureCredentials(
   owner: (obj: KubeObject) => KubeObject,
   options: EnsureCredentialsOptions,
 ): Promise<CredentialsResult> {
-  const values: Partial<Record<CredentialKey, string>> = {};
-  const created: string[] = [];
-  for (const key of requiredCredentials(sf)) {
-    const { secret, key: field } = WHERE[key](sf);
-    const ref = { apiVersion: 'v1', kind: 'Secret', namespace, name: secret };
-    let live = await reader.confirmed(ref);
-    let value = secretValue(live, field);
-    if (value === undefined && !live) {
-      const fresh = render(sf, { namespace, credentials: { [key]: generateCredential() } }).find(
-        (o) => o.kind === 'Secret' && o.metadata.name === secret,
-      )!;
-      try {
-        live = await reader.client.create(owner(fresh), {
-          fieldManager: options.fieldManager,
-          ...(options.dryRun ? { dryRun: true } : {}),
-        });
-        created.push(secret);
-      } catch (e) {
-        if (!isAlreadyExists(e)) throw e;
-        live = await reader.client.get(ref);
+  // Each credential has a Secret of its own (WHERE): read and, when missing, create them all at
+  // once, so a new Storefront waits one round trip for them, not one per credential.
+  const keys = requiredCredentials(sf);
+  const results = await Promise.all(
+    keys.map(async (key) => {
+      const { secret, key: field } = WHERE[key](sf);
+      const ref = { apiVersion: 'v1', kind: 'Secret', namespace, name: secret };
+      let live = await reader.confirmed(ref);
+      let value = secretValue(live, field);
+      let made = false;
+      if (value === undefined && !live) {
+        const fresh = render(sf, { namespace, credentials: { [key]: generateCredential() } }).find(
+          (o) => o.kind === 'Secret' && o.metadata.name === secret,
+        )!;
+        try {
+          live = await reader.client.create(owner(fresh), {
+            fieldManager: options.fieldManager,
+            ...(options.dryRun ? { dryRun: true } : {}),
+          });
+          made = true;
+        } catch (e) {
+          if (!isAlreadyExists(e)) throw e;
+          live = await reader.client.get(ref);
+        }
+        value = secretValue(live, field);
       }
-      value = secretValue(live, field);
-    }
-    if (value === undefined) {
-      throw new Error(
-        `Secret ${namespace}/${secret} exists but has no "${field}" key; restore it (the value must not change) or delete the Secret to generate a new one`,
-      );
-    }
-    values[key] = value;
-  }
+      if (value === undefined) {
+        throw new Error(
+          `Secret ${namespace}/${secret} exists but has no "${field}" key; restore it (the value must not change) or delete the Secret to generate a new one`,
+        );
+      }
+      return { key, value, created: made ? secret : undefined };
+    }),
+  );
+  const values: Partial<Record<CredentialKey, string>> = {};
+  for (const r of results) values[r.key] = r.value;
+  const created = results.map((r) => r.created).filter((c): c is string => c !== undefined);
   return { values, created };
 }

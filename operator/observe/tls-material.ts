@@ -16,8 +16,7 @@ export async function selfSignedInputs(
   const n = names(sf);
   // A Secret not in the cache yet may still exist (the watch lags a create): ask before re-issuing.
   const read = (name: string) => reader.confirmed({ apiVersion: 'v1', kind: 'Secret', namespace, name });
-  const leaf = await read(n.tlsSecret);
-  const ca = await read(n.tlsCa);
+  const [leaf, ca] = await Promise.all([read(n.tlsSecret), read(n.tlsCa)]);
   const existing = {
     caCertificate: secretValue(ca, 'ca.crt'),
     caPrivateKey: secretValue(ca, 'ca.key'),
