@@ -9,17 +9,11 @@ import { describe, expect, it } from 'vitest';
 import { testStateDir } from '../cluster/global-setup.ts';
 import { ensureCluster, kubectl, stopCluster } from '../cluster/harness.ts';
 import { pollUntil } from '../cluster/http.ts';
-import {
-  hostUnreachable,
-  hostUsers,
-  kubeletSysctls,
-  netnsPath,
-  routes,
-} from '../cluster/node/containment.ts';
+import { hostSysctls, hostUnreachable, hostUsers, netnsPath, routes } from '../cluster/node/containment.ts';
 import { mountsUnder, readNode } from '../cluster/node/node.ts';
 
 const sysctls = () =>
-  Object.fromEntries(kubeletSysctls.map((k) => [k, readFileSync(`/proc/sys/${k}`, 'utf8').trim()]));
+  Object.fromEntries(hostSysctls.map((k) => [k, readFileSync(`/proc/sys/${k}`, 'utf8').trim()]));
 
 describe('real node teardown', () => {
   it('when a real-node cluster with a running pod stops, then nothing it made is left on the machine', async () => {

@@ -101,6 +101,15 @@ export const kubeletSysctls = [
   'kernel/keys/root_maxkeys',
   'kernel/keys/root_maxbytes',
 ];
+/**
+ * Host limits a node raises (never lowers) while it runs: each kubelet (cAdvisor) and containerd
+ * takes inotify instances from root's 128, and with several real nodes and test runners on one
+ * machine the kubelet then died at start ("Failed to start cAdvisor: inotify_init: too many open
+ * files", seen with two clones' `npm test` at once). 512 is what kind asks for, for the same reason.
+ */
+export const raisedHostLimits: Record<string, number> = { 'fs/inotify/max_user_instances': 512 };
+/** Every host sysctl a node changes: saved by the first node, restored by the last. */
+export const hostSysctls = [...kubeletSysctls, ...Object.keys(raisedHostLimits)];
 export const hostUnreachable = [podRange, serviceRange];
 
 const hostDir = () => join(cacheDir(), 'host');
@@ -108,7 +117,7 @@ const usersDir = () => join(hostDir(), 'real-nodes');
 const savedSysctls = () => join(hostDir(), 'sysctls.json');
 
 function readSysctls(): Record<string, string> {
-  return Object.fromEntries(kubeletSysctls.map((k) => [k, readFileSync(`/proc/sys/${k}`, 'utf8').trim()]));
+  return Object.fromEntries(hostSysctls.map((k) => [k, readFileSync(`/proc/sys/${k}`, 'utf8').trim()]));
 }
 
 function hasUnreachable(range: string): boolean {
@@ -122,6 +131,10 @@ export function acquireHost(id: string): Promise<void> {
     if (readdirSync(usersDir()).length === 0 || !existsSync(savedSysctls()))
       writeFileSync(savedSysctls(), `${JSON.stringify(readSysctls(), null, 2)}\n`);
     writeFileSync(join(usersDir(), id), `${process.pid}\n`);
+    for (const [key, wanted] of Object.entries(raisedHostLimits)) {
+      const current = Number(readFileSync(`/proc/sys/${key}`, 'utf8').trim());
+      if (current < wanted) writeFileSync(`/proc/sys/${key}`, String(wanted));
+    }
     for (const range of hostUnreachable) {
       if (!hasUnreachable(range)) run('ip', ['route', 'replace', 'unreachable', range]);
     }
