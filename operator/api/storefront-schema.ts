@@ -2,7 +2,7 @@
 // rules. Types (types.ts), the CRD (crd.ts), CLI validation (validate.ts) and the spec reference
 // in the README are all generated from this file.
 
-import { isIP } from 'node:net';
+import { isIPv4, isIPv6 } from 'node:net';
 import { backupSchemas } from './backup-schema.ts';
 import { isCanonicalCidr } from './cidr.ts';
 import { QUANTITY_PATTERN } from './openapi.ts';
@@ -87,7 +87,9 @@ const dnsName = (description: string, extra: Partial<StringSchema> = {}): String
     {
       cel: '!isIP(self)',
       message: 'must be a DNS name, not an IP address',
-      check: (s) => isIP(s) === 0,
+      // Every IPv6 address has a colon: a host name without one skips the IPv6 pattern, whose
+      // first use costs milliseconds of a CLI run.
+      check: (s) => !(s.includes(':') ? isIPv6(s) : isIPv4(s)),
     },
   ],
 });
