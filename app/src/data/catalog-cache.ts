@@ -134,10 +134,10 @@ export class CatalogCache implements CatalogReadCache {
       const entry = this.#local.get(key);
       if (entry && entry.version === version) {
         this.#count('hit');
-        this.#metrics?.catalogLocal.inc({ result: 'hit' });
+        this.#metrics?.countCatalogLocal('hit');
         return entry.body;
       }
-      this.#metrics?.catalogLocal.inc({ result: 'miss' });
+      this.#metrics?.countCatalogLocal('miss');
     }
     const body = cachedBody(await this.read(redisScope(scope, namespace), load));
     if (version !== undefined && this.#version?.current() !== undefined) {
@@ -233,7 +233,7 @@ export class CatalogCache implements CatalogReadCache {
   }
 
   #count(outcome: Outcome) {
-    this.#metrics?.cacheRequests.inc({ result: outcome });
+    this.#metrics?.countCacheRequest(outcome);
   }
 }
 

@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { type RequestHandler, Router } from 'express';
 import type { Registry } from 'prom-client';
 
 /** What /readyz asks about the dependencies (data/health-checks.ts answers it). */
@@ -17,11 +17,13 @@ export interface HealthDeps {
  * /healthz: the process is alive (never touches dependencies, so a database outage does not get
  * pods restarted). Served on both ports: it says nothing an outsider could use.
  */
+export const healthz: RequestHandler = (_req, res) => {
+  res.set('Cache-Control', 'no-store').json({ status: 'ok' });
+};
+
 export function livenessRouter(): Router {
   const router = Router();
-  router.get('/healthz', (_req, res) => {
-    res.set('Cache-Control', 'no-store').json({ status: 'ok' });
-  });
+  router.get('/healthz', healthz);
   return router;
 }
 

@@ -1,8 +1,26 @@
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 
+/**
+ * Counts of a counter bumped on every cached catalog read, kept as plain numbers and added to the
+ * counter when it is collected (a scrape, or get()): prom-client hashes the label set on every
+ * inc(), which the cached read paid twice per request. What /metrics shows is the same.
+ */
+function pendingCounts() {
+  const counts = new Map<string, number>();
+  return {
+    add: (result: string) => void counts.set(result, (counts.get(result) ?? 0) + 1),
+    flush(counter: Counter<'result'>) {
+      for (const [result, n] of counts) counter.inc({ result }, n);
+      counts.clear();
+    },
+  };
+}
+
 /** One registry per server instance, so tests can run several servers in one process. */
 export function createMetrics() {
   const registry = new Registry();
+  const cacheCounts = pendingCounts();
+  const localCounts = pendingCounts();
   collectDefaultMetrics({ register: registry });
   return {
     registry,
@@ -18,13 +36,23 @@ export function createMetrics() {
       help: 'Catalog cache lookups by result (hit, miss, error, bypass)',
       labelNames: ['result'] as const,
       registers: [registry],
+      collect() {
+        cacheCounts.flush(this);
+      },
     }),
+    /** Counts one catalog cache lookup (storefront_cache_requests_total) without hashing labels. */
+    countCacheRequest: cacheCounts.add,
     catalogLocal: new Counter({
       name: 'storefront_catalog_local_cache_total',
       help: 'In-process catalog cache lookups (hit: served from this process; miss: went to Redis/Postgres)',
       labelNames: ['result'] as const,
       registers: [registry],
+      collect() {
+        localCounts.flush(this);
+      },
     }),
+    /** Counts one in-process catalog lookup (storefront_catalog_local_cache_total). */
+    countCatalogLocal: localCounts.add,
     orders: new Counter({
       name: 'storefront_orders_total',
       help: 'Checkout attempts by outcome (created, replayed, out_of_stock, rejected)',

@@ -24,7 +24,7 @@ import { Catalog } from '../domain/catalog.ts';
 import { Checkout } from '../domain/checkout.ts';
 import { AppError, errorBody } from '../domain/errors.ts';
 import { apiRouter } from '../routes/api.ts';
-import { livenessRouter, opsRouter } from '../routes/health.ts';
+import { healthz, opsRouter } from '../routes/health.ts';
 import { pageRouter } from '../routes/pages.ts';
 import { seedDemoCatalogOnce } from '../seed.ts';
 import { errorPage } from '../views/pages.ts';
@@ -299,7 +299,8 @@ export function createApp(
   app.set('etag', false);
   app.set('trust proxy', 'loopback, linklocal, uniquelocal');
   app.use(observe(services.metrics, services.logger, isDraining));
-  app.use(livenessRouter());
+  // A route of the app itself, not a nested router: every request passes this point.
+  app.get('/healthz', healthz);
   app.use('/static', staticAssets(services.assets, config.staticMaxAgeSeconds));
   app.use(securityHeaders(config));
   app.use('/api', express.json({ limit: bodyLimit, strict: true }));
