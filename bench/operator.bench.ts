@@ -9,7 +9,8 @@
 // the operator's memory before and after 1,000 unrelated 100 KB Secrets and ConfigMaps appear in
 // its watched namespace, half of them labelled like ours but owned by no Storefront.
 //
-// Sizes: --sizes=100,1000 or BENCH_SIZES (default 100,1000). BENCH_FLOOR=0 skips the floor runs
+// Sizes: --sizes=100,1000 or BENCH_SIZES (default 100,1000). BENCH_CONCURRENCY (default 8) sets the
+// operator's --concurrency and the floor's parallel Storefronts alike. BENCH_FLOOR=0 skips the floor runs
 // (profiling). BENCH_OPERATOR_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" adds node flags to
 // the operator process. Cluster: $STOREFRONT_CLUSTER_STATE_DIR, else <cache>/state/bench, started
 // with the scale flags of test/cluster/components.ts (scaleFlags).
@@ -34,7 +35,8 @@ if (sizes.some((n) => !Number.isInteger(n) || n < 1))
   throw new Error(`--sizes: positive integers, got ${sizes}`);
 const withFloor = process.env.BENCH_FLOOR !== '0';
 const largest = Math.max(...sizes);
-const CONCURRENCY = 8;
+// The operator's --concurrency and the floor's parallel Storefronts (BENCH_CONCURRENCY, default 8).
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const QPS = 200;
 const BURST = 400;
 
