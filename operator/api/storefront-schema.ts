@@ -898,6 +898,19 @@ export const statusSchema = obj(
         { description: 'One word per component, for `kubectl get sf`.' },
       ),
     ),
+    backups: optional(
+      obj(
+        {
+          lastSuccessfulTime: optional(
+            str({ description: 'When the last backup that succeeded finished.', format: 'date-time' }),
+          ),
+          lastFailedTime: optional(
+            str({ description: 'When the last backup that failed finished.', format: 'date-time' }),
+          ),
+        },
+        { description: 'Backups of the managed database (spec.database.backup); see condition BackupReady.' },
+      ),
+    ),
     conditions: optional(
       arr(condition, {
         description: 'Ready plus one condition per component.',

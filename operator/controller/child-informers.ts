@@ -2,14 +2,15 @@
 // create objects can set, so a tenant could grow the operator's memory with labelled objects; the
 // cache therefore keeps only objects a Storefront owns (ownerReference), plus the data a
 // Storefront deliberately leaves without one (deletionPolicy Retain: the volume claim and the
-// retained credentials and CA). Anything else is dropped as it arrives; the takeover check
+// retained credentials and CA), plus the Jobs of a backup CronJob (owned by it, labelled as a
+// backup: BackupReady reads them). Anything else is dropped as it arrives; the takeover check
 // (ownership.ts) reads objects the cache does not hold from the API server.
 import type { KubeObject } from '../core/object.ts';
 import type { InformerOptions } from '../kube/informer.ts';
 import type { OwnedKind } from '../observe/owned-kinds.ts';
 import { STOREFRONT_KIND } from '../observe/owned-kinds.ts';
 import { RETAIN_ANNOTATION } from '../render/credentials.ts';
-import { MANAGED_BY, STOREFRONT_LABEL } from '../render/names.ts';
+import { MANAGED_BY, STOREFRONT_LABEL, WORKLOADS } from '../render/names.ts';
 
 export const CHILD_LABEL_SELECTOR = `app.kubernetes.io/managed-by=${MANAGED_BY},${STOREFRONT_LABEL}`;
 
@@ -22,6 +23,13 @@ export function isStorefrontChild(obj: KubeObject): boolean {
     obj.metadata.ownerReferences?.some(
       (r) => r.kind === STOREFRONT_KIND.kind && r.apiVersion === STOREFRONT_KIND.apiVersion,
     )
+  )
+    return true;
+  // A backup Job: made by our CronJob (or `storefront backup create` from its template). Not
+  // keyed on obj.kind: items of a LIST carry none.
+  if (
+    obj.metadata.labels?.['app.kubernetes.io/component'] === WORKLOADS.backup.component &&
+    obj.metadata.ownerReferences?.some((r) => r.kind === 'CronJob' && r.apiVersion === 'batch/v1')
   )
     return true;
   if (obj.metadata.ownerReferences?.length) return false;

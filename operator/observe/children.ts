@@ -2,7 +2,7 @@
 // the user's Secrets it references — gathered once for both readers: the operator (informer
 // caches) and the deployer's --wait/status (plain GETs).
 import type { Storefront } from '../api/types.ts';
-import { names } from '../render/names.ts';
+import { names, workloadSelector } from '../render/names.ts';
 import { appSecretRefs, childKey, type Observed, type ObservedChild } from '../status/conditions.ts';
 import { missingOptionalKinds, type OptionalKind, ownedKind } from './owned-kinds.ts';
 import type { ObjectReader } from './reader.ts';
@@ -16,6 +16,8 @@ export function readinessChildren(sf: Storefront): [string, string][] {
     ['Deployment', n.redis],
     ['Deployment', n.app],
     ['Job', n.migration],
+    ['Job', n.restore],
+    ['CronJob', n.backup],
     ['Ingress', n.frontDoor],
     ['HTTPRoute', n.frontDoor],
     ['Certificate', n.certificate],
@@ -62,5 +64,15 @@ export async function observe(
     children,
     missingApis: missingApis ?? (await missingOptionalKinds(reader.client, sf)),
     missingSecrets,
+    ...(sf.spec.database.backup ? { backupJobs: await backupJobs(reader, sf, namespace) } : {}),
   };
+}
+
+/** The Jobs the backup CronJob (or `storefront backup create`) made: labelled component backup. */
+async function backupJobs(reader: ObjectReader, sf: Storefront, namespace: string): Promise<ObservedChild[]> {
+  const component = workloadSelector(sf, 'backup')['app.kubernetes.io/component'];
+  const jobs = await reader.labelled({ apiVersion: 'batch/v1', kind: 'Job' }, namespace, sf.metadata.name);
+  return jobs
+    .filter((j) => j.metadata.labels?.['app.kubernetes.io/component'] === component)
+    .map((j) => j as unknown as ObservedChild);
 }

@@ -1,7 +1,8 @@
 // How observe/ reads the cluster, the one thing that differs between the operator and the deployer
 // CLI: the operator reads its informer caches, the CLI (which has none) asks the API server.
-import type { KubeObject, ObjectRef } from '../core/object.ts';
+import type { KindRef, KubeObject, ObjectRef } from '../core/object.ts';
 import type { KubeClient } from '../kube/client.ts';
+import { storefrontSelector } from '../render/names.ts';
 import type { ChildCache } from './child-cache.ts';
 
 export interface ObjectReader {
@@ -18,6 +19,11 @@ export interface ObjectReader {
    * label of ours and so are never cached. Secrets only: they are what the RBAC lets us `get`.
    */
   confirmed(ref: ObjectRef): Promise<KubeObject | undefined>;
+  /**
+   * Objects of a kind labelled as one Storefront's (including those a controller made from ours,
+   * such as the Jobs of the backup CronJob): the cache's index, or a labelled LIST.
+   */
+  labelled(kind: KindRef, namespace: string, storefront: string): Promise<KubeObject[]>;
 }
 
 /** The operator's reader: informer caches, with a GET for `confirmed` misses. */
@@ -27,6 +33,7 @@ export function cacheReader(client: KubeClient, cache: ChildCache): ObjectReader
     client,
     observed: async (ref) => cached(ref),
     confirmed: async (ref) => cached(ref) ?? (await client.tryGet(ref)),
+    labelled: async (kind, namespace, storefront) => cache.children(kind.kind, namespace, storefront) ?? [],
   };
 }
 
@@ -37,5 +44,9 @@ export function getReader(client: KubeClient): ObjectReader {
     observed: async (ref) =>
       (await client.resourceFor(ref.apiVersion, ref.kind)) ? client.tryGet(ref) : undefined,
     confirmed: (ref) => client.tryGet(ref),
+    labelled: async (kind, namespace, storefront) =>
+      (await client.resourceFor(kind.apiVersion, kind.kind))
+        ? (await client.list({ ...kind, namespace, labelSelector: storefrontSelector(storefront) })).items
+        : [],
   };
 }

@@ -50,7 +50,10 @@ printf '{"name":"%s","time":"%s","storefront":"%s","postgresVersion":"%s","appVe
   || fail "cannot write manifest.json"
 sync "$work"/* 2>/dev/null || true
 mv "$work" "$root/$name" || fail "cannot rename $work to $root/$name"
-echo "backup $name complete: $total bytes, databases: $(echo $dbs)"
+done_line="backup $name complete: $total bytes, databases: $(echo $dbs)"
+echo "$done_line"
+# The pod's termination message: what "storefront backup create" prints.
+if [ -w /dev/termination-log ]; then echo "$done_line" > /dev/termination-log; fi
 # Retention: keep the newest KEEP_COUNT; of those, drop the ones older than MAX_AGE_SECONDS, but
 # never the newest.
 cutoff=0

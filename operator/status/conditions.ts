@@ -6,6 +6,7 @@ import type { OptionalKind } from '../observe/owned-kinds.ts';
 import { GATEWAY_LIMITS_NOTE } from '../render/gateway-routes.ts';
 import { names, workloadSelector } from '../render/names.ts';
 import { NOT_AFTER_ANNOTATION } from '../render/tls.ts';
+import { backupTimes, backupVerdict, restoreVerdict } from './backup.ts';
 
 /** The parts of live objects status looks at (plain JSON as the API server returns it). */
 export interface ObservedChild {
@@ -35,6 +36,8 @@ export interface Observed {
    * (controller/replacements.ts), with what the replacement waits for. Absent for the deployer.
    */
   keptUntilReplaced?: { kind: string; name: string; waitingFor: string }[];
+  /** Jobs of the backup CronJob (and `storefront backup create`), when spec.database.backup is set. */
+  backupJobs?: ObservedChild[];
 }
 
 /** `; <Kind> <name> keeps serving the shop until <what it waits for>` when one is kept, else ''. */
@@ -60,6 +63,9 @@ export const NO_ADDRESS = 'NoAddress';
  * the shop is served; a missing monitoring API does not stop that), and said so in its message.
  */
 export const MONITORING_READY = 'MonitoringReady';
+/** Conditions present only with spec.database.backup / spec.database.restore. */
+export const BACKUP_READY = 'BackupReady';
+export const RESTORED = 'Restored';
 
 /** Condition present (True) only while spec.suspend is true. */
 export const SUSPENDED = 'Suspended';
@@ -174,6 +180,12 @@ function app(sf: Storefront, o: Observed): Verdict {
     return no(
       'SecretMissing',
       `Secret ${missing.name} (${missing.field}) does not exist: the app's pods cannot start until it is created`,
+    );
+  const restore = restoreVerdict(sf, o);
+  if (restore && !restore.ok)
+    return no(
+      restore.reason === 'RestoreFailed' ? 'RestoreFailed' : 'WaitingForRestore',
+      `the app is not started until the restore succeeded: ${restore.message}`,
     );
   const job = o.children.get(childKey('Job', n.migration));
   if (!job) return no('Migrating', `migration Job ${n.migration} does not exist yet`);
@@ -336,14 +348,21 @@ export function computeStatus(sf: Storefront, observed: Observed, now: Date): St
     condition('Ready', ready),
     ...COMPONENT_CONDITIONS.map((c) => condition(c, verdicts[c])),
   ];
+  // Present only when the spec asks for them: a failed backup does not make the shop unready.
+  const backup = backupVerdict(sf, observed);
+  if (backup) conditions.push(condition(BACKUP_READY, backup));
+  const restore = restoreVerdict(sf, observed);
+  if (restore) conditions.push(condition(RESTORED, restore));
   // Only while suspended: the components above are what is observed, nothing is being corrected.
   if (sf.spec.monitoring.podMonitor.enabled)
     conditions.push(condition(MONITORING_READY, monitoring(sf, observed)));
   if (sf.spec.suspend) conditions.push(condition(SUSPENDED, SUSPENDED_VERDICT));
+  const backups = backupTimes(sf, observed);
   return {
     observedGeneration: generation,
     url: storefrontUrl(sf),
     ...summary(sf, observed, verdicts),
+    ...(backups ? { backups } : {}),
     conditions,
   };
 }
@@ -387,6 +406,10 @@ function normalise(s: StorefrontStatus | undefined) {
       app: s.components.app,
       database: s.components.database,
       cache: s.components.cache,
+    },
+    backups: s.backups && {
+      lastSuccessfulTime: s.backups.lastSuccessfulTime,
+      lastFailedTime: s.backups.lastFailedTime,
     },
     conditions: [...(s.conditions ?? [])]
       .sort((x, y) => x.type.localeCompare(y.type))

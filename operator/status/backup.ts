@@ -1,0 +1,113 @@
+// The backup and restore part of the status (pure): BackupReady from the Jobs of the backup
+// CronJob, status.backups' last successful/failed times, and Restored from the restore Job.
+import type { Condition, Storefront, StorefrontStatus } from '../api/types.ts';
+import { names } from '../render/names.ts';
+import { childKey, type Observed, type ObservedChild } from './conditions.ts';
+
+interface Verdict {
+  ok: boolean;
+  reason: string;
+  message: string;
+}
+
+const jobCondition = (job: ObservedChild, type: 'Complete' | 'Failed') =>
+  ((job.status?.conditions ?? []) as Condition[]).find((c) => c.type === type && c.status === 'True');
+
+/** When a Job finished: its Complete/Failed condition's time (completionTime for successes). */
+function finished(job: ObservedChild): { ok: boolean; at: string; why: string } | undefined {
+  const failed = jobCondition(job, 'Failed');
+  if (failed)
+    return {
+      ok: false,
+      at: failed.lastTransitionTime ?? job.status?.startTime ?? '',
+      why: `${failed.reason ?? 'Failed'}${failed.message ? `: ${failed.message}` : ''}`,
+    };
+  const complete = jobCondition(job, 'Complete');
+  if (complete || (job.status?.succeeded ?? 0) >= 1)
+    return { ok: true, at: job.status?.completionTime ?? complete?.lastTransitionTime ?? '', why: '' };
+  return undefined;
+}
+
+const later = (a: string | undefined, b: string | undefined) => (!a ? b : !b ? a : a > b ? a : b);
+
+export type Backups = NonNullable<StorefrontStatus['backups']>;
+
+/** status.backups: the newest success and failure seen, never moving back (Jobs are pruned). */
+export function backupTimes(sf: Storefront, o: Observed): Backups | undefined {
+  if (!sf.spec.database.backup) return undefined;
+  let { lastSuccessfulTime, lastFailedTime } = sf.status?.backups ?? {};
+  const cron = o.children.get(childKey('CronJob', names(sf).backup));
+  lastSuccessfulTime = later(lastSuccessfulTime, cron?.status?.lastSuccessfulTime);
+  for (const job of o.backupJobs ?? []) {
+    const f = finished(job);
+    if (!f?.at) continue;
+    if (f.ok) lastSuccessfulTime = later(lastSuccessfulTime, f.at);
+    else lastFailedTime = later(lastFailedTime, f.at);
+  }
+  return {
+    ...(lastSuccessfulTime ? { lastSuccessfulTime } : {}),
+    ...(lastFailedTime ? { lastFailedTime } : {}),
+  };
+}
+
+/** BackupReady: the newest finished backup Job succeeded (a running one does not count yet). */
+export function backupVerdict(sf: Storefront, o: Observed): Verdict | undefined {
+  const backup = sf.spec.database.backup;
+  if (!backup) return undefined;
+  const n = names(sf);
+  const cron = o.children.get(childKey('CronJob', n.backup));
+  if (!cron) return { ok: false, reason: 'Creating', message: `CronJob ${n.backup} does not exist yet` };
+  const done = (o.backupJobs ?? [])
+    .map((job) => ({ job, f: finished(job) }))
+    .filter((x): x is { job: ObservedChild; f: NonNullable<ReturnType<typeof finished>> } => !!x.f?.at)
+    .sort((a, b) => (a.f.at < b.f.at ? 1 : a.f.at > b.f.at ? -1 : 0));
+  const last = done[0];
+  const where = `to PersistentVolumeClaim ${n.backups}`;
+  if (last && !last.f.ok)
+    return {
+      ok: false,
+      reason: 'BackupFailed',
+      message: `backup Job ${last.job.metadata.name} failed at ${last.f.at} (${last.f.why}); see kubectl logs job/${last.job.metadata.name}`,
+    };
+  if (last)
+    return {
+      ok: true,
+      reason: 'Succeeded',
+      message: `last backup ${where} succeeded at ${last.f.at} (Job ${last.job.metadata.name}); schedule ${backup.schedule}${backup.suspend ? ', suspended' : ''}`,
+    };
+  return {
+    ok: true,
+    reason: backup.suspend ? 'Suspended' : 'Scheduled',
+    message: backup.suspend
+      ? `CronJob ${n.backup} is suspended (backup.suspend); no backup has run yet`
+      : `no backup has run yet; CronJob ${n.backup} runs on schedule ${backup.schedule} (${backup.timeZone})`,
+  };
+}
+
+/** Restored: the restore Job's outcome, naming the backup and the volume it comes from. */
+export function restoreVerdict(sf: Storefront, o: Observed): Verdict | undefined {
+  const restore = sf.spec.database.restore;
+  if (!restore) return undefined;
+  const n = names(sf);
+  const what = `backup ${restore.from.backup} from PersistentVolumeClaim ${restore.from.claimName ?? n.backups}`;
+  const job = o.children.get(childKey('Job', n.restore));
+  if (!job) {
+    // The Job is gone (removed by hand) while the app runs: the restore happened once.
+    return o.children.get(childKey('Deployment', n.app))
+      ? { ok: true, reason: 'Restored', message: `${what} was restored (Job ${n.restore} no longer exists)` }
+      : { ok: false, reason: 'Restoring', message: `Job ${n.restore} does not exist yet` };
+  }
+  const f = finished(job);
+  if (f && !f.ok)
+    return {
+      ok: false,
+      reason: 'RestoreFailed',
+      message: `restore of ${what} failed (Job ${n.restore}: ${f.why}); nothing was restored and the app is not started; see kubectl logs job/${n.restore}`,
+    };
+  if (f) return { ok: true, reason: 'Restored', message: `${what} restored by Job ${n.restore}` };
+  return {
+    ok: false,
+    reason: 'Restoring',
+    message: `Job ${n.restore} is restoring ${what}; the migration and the app start once it succeeded`,
+  };
+}
