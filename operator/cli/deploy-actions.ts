@@ -3,6 +3,7 @@
 // is in operator/deploy/. Each returns its documented exit code (0 ok, 1 error, 2 diff changes,
 // 3 lock held, 4 timeout); DeployErrors carry theirs.
 import { dateOf } from '../core/clock.ts';
+import { runBackupCreate } from '../deploy/backup.ts';
 import { type ConnectOptions, connect } from '../deploy/context.ts';
 import { applyCrd } from '../deploy/crd.ts';
 import { computeDiff, formatDiff } from '../deploy/diff.ts';
@@ -230,4 +231,17 @@ export function crdApplyAction(verb: 'install' | 'upgrade') {
     await applyCrd(connect(connectOptions(flags)), verb, parseDuration('timeout', flags.timeout));
     return EXIT.ok;
   };
+}
+
+export async function backupCreateAction(
+  name: string,
+  flags: ClusterFlags & { timeout: string; output: Output },
+): Promise<number> {
+  const ctx = connect(connectOptions(flags));
+  const result = await runBackupCreate(ctx, name, { timeoutMs: parseDuration('timeout', flags.timeout) });
+  if (!printed({ namespace: ctx.namespace, ...result }, flags.output))
+    ctx.out(
+      `backup Job ${ctx.namespace}/${result.job} succeeded${result.message ? `: ${result.message}` : ''}`,
+    );
+  return EXIT.ok;
 }

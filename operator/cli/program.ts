@@ -254,6 +254,22 @@ export function buildProgram(): Command {
     )
     .action(lazy(async () => (await deploy()).uninstallAction));
 
+  const backup = program
+    .command('backup')
+    .description("backups of a Storefront's managed database (spec.database.backup)");
+  outputFlag(
+    clusterFlags(
+      backup
+        .command('create <name>')
+        .description(
+          'run one backup now from the backup CronJob <name>-backup, wait for it and print its result',
+        ),
+      EXISTING_NS,
+    ).option('--timeout <duration>', 'how long to wait for the backup (a Go duration)', '10m0s'),
+    ['table', 'json', 'yaml'],
+    'table',
+  ).action(lazy(async () => (await deploy()).backupCreateAction));
+
   program
     .command('completion')
     .description('print a shell completion script: source <(storefront completion bash)')

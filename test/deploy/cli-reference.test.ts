@@ -49,6 +49,9 @@ async function ok(args: string[], env: Record<string, string> = {}): Promise<Cli
   return r;
 }
 
+/** Manual backup Jobs are named by the second they start in: the next one waits for a new second. */
+const nextSecond = () => new Promise((r) => setTimeout(r, 1100 - (Date.now() % 1000)));
+
 const write = (name: string, value: unknown) => {
   const file = join(dir, name);
   writeFileSync(file, typeof value === 'string' ? value : stringify(value));
@@ -607,6 +610,40 @@ describe('storefront CLI reference, against the local cluster', () => {
     }
     const exit = await op.done;
     expect(exit.code, explain(exit)).toBe(0);
+  });
+
+  it('when backup create runs, then a Job from the backup CronJob runs to completion and its result is printed in every -o format', async () => {
+    const name = 'clibackup';
+    const spec = write(
+      'clibackup.yaml',
+      shop(name, { cache: { mode: 'disabled' }, database: { backup: { schedule: '0 3 1 1 *' } } }),
+    );
+    await ok(['install', name, '-f', spec, '-n', nsA, '--wait', '--timeout', '4m']);
+    const target = ['--kubeconfig', kc.multi, '--context', 'good', '-n', nsA, '--timeout', '3m'];
+    const json = await ok(['backup', 'create', name, ...target, '-o', 'json']);
+    const result = JSON.parse(json.stdout);
+    expect(result).toMatchObject({ namespace: nsA, succeeded: true });
+    expect(result.job).toMatch(new RegExp(`^${name}-backup-manual-[0-9a-z]+$`));
+    const job = kJson(['get', 'job', result.job, '-n', nsA]);
+    expect(job.status.succeeded).toBe(1);
+    expect(job.metadata.ownerReferences[0]).toMatchObject({
+      kind: 'CronJob',
+      name: `${name}-backup`,
+      controller: true,
+    });
+    expect(job.metadata.labels['app.kubernetes.io/component']).toBe('backup');
+    await nextSecond();
+    const yaml = await ok(['backup', 'create', name, ...target, '-o', 'yaml']);
+    expect(parse(yaml.stdout)).toMatchObject({ namespace: nsA, succeeded: true });
+    await nextSecond();
+    const table = await ok(['backup', 'create', name, ...target, '-o', 'table']);
+    expect(table.stdout).toMatch(new RegExp(`^backup Job ${nsA}/${name}-backup-manual-[0-9a-z]+ succeeded`));
+    // A Storefront without backups: exit 1, naming what to set.
+    const none = await run(['backup', 'create', 'cliref-missing', '-n', nsA]);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain(
+      `Storefront ${nsA}/cliref-missing has no backup CronJob cliref-missing-backup: set spec.database.backup`,
+    );
   });
 
   it('when the README reference is read, then every command, flag and listed value was run above', () => {
