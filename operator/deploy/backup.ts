@@ -6,7 +6,7 @@
 // read from the pod status, so no exec or log access is needed.
 import { sleep } from '../core/clock.ts';
 import type { KubeObject } from '../core/object.ts';
-import { names } from '../render/names.ts';
+import { backupCronJobName } from '../render/names.ts';
 import type { DeployContext } from './context.ts';
 import { DeployError, EXIT } from './errors.ts';
 
@@ -39,7 +39,7 @@ export async function runBackupCreate(
   options: { timeoutMs: number },
 ): Promise<BackupResult> {
   const { client, namespace } = ctx;
-  const cronName = names({ metadata: { name } } as never).backup;
+  const cronName = backupCronJobName(name);
   const cron = await client.tryGet<CronJob>({
     apiVersion: 'batch/v1',
     kind: 'CronJob',

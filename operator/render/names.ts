@@ -21,6 +21,9 @@ export type Component =
   | 'restore'
   | 'monitoring';
 
+/** The backup CronJob of Storefront `name` (also what `storefront backup create` starts from). */
+export const backupCronJobName = (name: string) => `${name}-backup`;
+
 export function names(sf: Storefront) {
   const n = sf.metadata.name;
   return {
@@ -42,7 +45,7 @@ export function names(sf: Storefront) {
     /** The backups volume, its scripts, the CronJob (whose Jobs are `<name>-backup-<n>`). */
     backups: `${n}-backups`,
     backupScripts: `${n}-backup-scripts`,
-    backup: `${n}-backup`,
+    backup: backupCronJobName(n),
     /** The restore Job (spec.database.restore), one per Storefront. */
     restore: `${n}-restore`,
     redis: `${n}-redis`,
