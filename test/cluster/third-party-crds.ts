@@ -1,10 +1,10 @@
 // CRDs of projects whose controllers cannot run here (cert-manager, Gateway API, CloudNativePG,
 // Prometheus Operator), so tests can check our objects are accepted by their schemas. Nothing
-// reconciles them. The Gateway API's and the Prometheus Operator's come from their Go modules
-// (Go module proxy, verified against the checksum database), cached outside the clone;
-// cert-manager's and CloudNativePG's are vendored.
+// reconciles them. cert-manager's, the Gateway API's and the Prometheus Operator's come from their
+// Go modules (Go module proxy, verified against the checksum database), cached outside the clone;
+// CloudNativePG's is vendored.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { goCommand } from './build.ts';
@@ -41,6 +41,19 @@ export function gatewayApiCrdFiles(): string[] {
     'config/crd/standard',
     GATEWAY_API_KINDS.map((kind) => `gateway.networking.k8s.io_${kind}.yaml`),
     `gateway-api-${GATEWAY_API_VERSION}`,
+  );
+}
+
+export const CERT_MANAGER_VERSION = 'v1.21.2';
+
+/** cert-manager's Certificate, Issuer and ClusterIssuer CRDs, from its module's deploy/crds. */
+export function certManagerCrdFiles(): string[] {
+  return moduleCrdFiles(
+    'github.com/cert-manager/cert-manager',
+    CERT_MANAGER_VERSION,
+    'deploy/crds',
+    ['certificates', 'issuers', 'clusterissuers'].map((kind) => `cert-manager.io_${kind}.yaml`),
+    `cert-manager-${CERT_MANAGER_VERSION}`,
   );
 }
 
@@ -102,8 +115,5 @@ function moduleCrdFiles(
  * out: its test installs it itself, while the operator runs, and removes it first.
  */
 export function installThirdPartyCrds(target: KubectlTarget): void {
-  const files = readdirSync(thirdPartyCrdsDir)
-    .filter((f) => f.endsWith('.yaml') && f.startsWith('cert-manager.io_'))
-    .map((f) => join(thirdPartyCrdsDir, f));
-  installCrds(target, [...files, ...gatewayApiCrdFiles()]);
+  installCrds(target, [...certManagerCrdFiles(), ...gatewayApiCrdFiles()]);
 }
