@@ -143,4 +143,17 @@ describe('restore', () => {
     // No backup configured: the restore reads another volume, this Storefront renders none.
     expect(find(objects, 'PersistentVolumeClaim', n.backups)).toBeUndefined();
   });
+
+  it('when a Storefront that restores also has backups, then its backup CronJob waits for the restore (its volume does not)', () => {
+    const both = shop({
+      restore: { from: { backup: 'latest', claimName: 'old-backups' } },
+      backup: { schedule: '* * * * *' },
+    });
+    const nb = names(both);
+    const during = render(both, { ...fixedInputs(both), restoreComplete: false });
+    expect(find(during, 'CronJob', nb.backup)).toBeUndefined();
+    expect(find(during, 'PersistentVolumeClaim', nb.backups)).toBeDefined();
+    const after = render(both, { ...fixedInputs(both), restoreComplete: true });
+    expect(find(after, 'CronJob', nb.backup).spec.schedule).toBe('* * * * *');
+  });
 });

@@ -186,6 +186,10 @@ export function renderBackup(out: Objects, sf: Storefront): void {
 export function heldForRestore(sf: Storefront, o: { kind: string; metadata: { name?: string } }): boolean {
   const n = names(sf);
   if (o.kind === 'Job') return o.metadata.name === n.migration;
+  // The backup CronJob too: a run before the restore is in would dump the still empty database,
+  // count for retention and be what `restore.from.backup: latest` picks (seen on the real node:
+  // an 898-byte backup of the new Storefront taken while its restore ran).
+  if (o.kind === 'CronJob') return o.metadata.name === n.backup;
   return (
     ['Deployment', 'HorizontalPodAutoscaler', 'PodDisruptionBudget'].includes(o.kind) &&
     o.metadata.name === n.app
