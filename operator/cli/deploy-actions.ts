@@ -7,6 +7,7 @@ import { runBackupCreate } from '../deploy/backup.ts';
 import { type ConnectOptions, connect } from '../deploy/context.ts';
 import { applyCrd } from '../deploy/crd.ts';
 import { computeDiff, formatDiff } from '../deploy/diff.ts';
+import { doctor, formatFindings } from '../deploy/doctor.ts';
 import { DeployError, EXIT } from '../deploy/errors.ts';
 import {
   clientDryRun,
@@ -169,6 +170,18 @@ export async function listAction(
   )
     ctx.out(listTable(all));
   return EXIT.ok;
+}
+
+export async function doctorAction(
+  name: string | undefined,
+  flags: ClusterFlags & { output: 'table' | 'json' },
+): Promise<number> {
+  const ctx = connect(connectOptions(flags));
+  const findings = await doctor(ctx, name);
+  if (flags.output === 'json')
+    process.stdout.write(formatValue({ namespace: ctx.namespace, findings }, 'json'));
+  else ctx.out(formatFindings(findings).trimEnd());
+  return findings.some((f) => f.level === 'FAIL') ? EXIT.error : EXIT.ok;
 }
 
 export async function statusAction(

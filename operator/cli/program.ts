@@ -201,6 +201,19 @@ export function buildProgram(): Command {
 
   outputFlag(
     clusterFlags(
+      program
+        .command('doctor [name]')
+        .description(
+          'preflight: API server, CRD, operator and its lease, your RBAC, optional APIs, default StorageClass, Pod Security; with NAME its conditions, failing pods and events (exit 1 on FAIL)',
+        ),
+      "namespace to check (default: the kubeconfig context's, else default)",
+    ),
+    ['table', 'json'],
+    'table',
+  ).action(lazy(async () => (await deploy()).doctorAction));
+
+  outputFlag(
+    clusterFlags(
       program.command('list').description('releases in the namespace (-A: in every namespace)'),
       "namespace to list (default: the kubeconfig context's, else default)",
     ).option('-A, --all-namespaces', 'list releases in every namespace', false),

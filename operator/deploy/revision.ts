@@ -8,6 +8,7 @@ import { describeRef } from '../core/object.ts';
 import { apiName } from '../observe/owned-kinds.ts';
 import { applyObjects, checkOwnership, objectsOf, prepareRevision, pruneRevision } from './apply.ts';
 import { type DeployContext, lockOptions } from './context.ts';
+import { doctor, formatFindings } from './doctor.ts';
 import { DeployError, exitCodeOf } from './errors.ts';
 import { deployedRevision, pruneSources } from './history.ts';
 import { type HeldLock, lockNewRevision } from './lock.ts';
@@ -181,12 +182,22 @@ async function waitForRevision(run: RevisionRun): Promise<void> {
   ctx.err(
     `waiting up to ${Math.round(options.timeoutMs / 1000)}s for Storefront ${ctx.namespace}/${sf.metadata.name} to be ready`,
   );
-  await waitForReady(ctx.client, sf, ctx.namespace, {
-    timeoutMs: options.timeoutMs,
-    write: ctx.progress.write,
-    tty: ctx.progress.tty,
-    clock: ctx.clock,
-  });
+  try {
+    await waitForReady(ctx.client, sf, ctx.namespace, {
+      timeoutMs: options.timeoutMs,
+      write: ctx.progress.write,
+      tty: ctx.progress.tty,
+      clock: ctx.clock,
+    });
+  } catch (e) {
+    // Say what the cluster lacks or what is failing before the error (and any rollback).
+    const findings = await doctor(ctx, sf.metadata.name).catch(() => undefined);
+    if (findings)
+      ctx.err(
+        `storefront doctor ${sf.metadata.name} -n ${ctx.namespace}:\n${formatFindings(findings).trimEnd()}`,
+      );
+    throw e;
+  }
 }
 
 async function recordFailure(run: RevisionRun, message: string): Promise<void> {

@@ -646,6 +646,20 @@ describe('storefront CLI reference, against the local cluster', () => {
     );
   });
 
+  it('when doctor runs with every flag, then it reports per check in both formats; an unreachable server is a FAIL (exit 1)', async () => {
+    const target = ['--kubeconfig', kc.multi, '--context', 'good', '-n', nsA];
+    const table = await run(['doctor', ...target, '-o', 'table']);
+    expect(table.stdout, explain(table)).toMatch(/^OK\s+api-server\s+reachable/m);
+    expect(table.stdout).toMatch(/^(OK|WARN|FAIL)\s+pod-security\s+namespace sf-cli-/m);
+    const json = await run(['doctor', ...target, '-o', 'json']);
+    const report = JSON.parse(json.stdout) as { namespace: string; findings: { level: string }[] };
+    expect(report.namespace).toBe(nsA);
+    expect(json.code).toBe(report.findings.some((f) => f.level === 'FAIL') ? 1 : 0);
+    const down = await run(['doctor', '--kubeconfig', kc.second]);
+    expect(down.code).toBe(1);
+    expect(down.stdout).toMatch(/^FAIL\s+api-server\s+cannot reach the API server/m);
+  });
+
   it('when the README reference is read, then every command, flag and listed value was run above', () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
     const block = readme.slice(
