@@ -1,0 +1,373 @@
+// Backups and restore on the real node (issue 15), with Postgres in real containers and the
+// backups on a real volume: orders placed through the front door on Postgres 15 → `storefront
+// backup create` → the Storefront deleted with deletionPolicy Delete (its data volume and data
+// gone, the backups volume kept) → a new Storefront on Postgres 17 restores the backup (the major
+// upgrade path) and serves every order and the stock. A restore of a missing or corrupt backup
+// fails with a condition naming it and leaves the database empty and the app unstarted. Scheduled
+// backups run, retention keeps exactly `count`, and a full backups volume shows on BackupReady.
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { withLocalImages } from '../cluster/node/storefront-images.ts';
+import { sf as cli, explain } from '../deploy/support.ts';
+import {
+  condition,
+  k,
+  kJson,
+  kTry,
+  type OperatorProcess,
+  ROOT,
+  restrictedNamespace,
+  startOperator,
+  waitFor,
+  waitReady,
+} from '../operator/support.ts';
+import { frontDoorPort, httpsRequest, localImages, localPostgresImage, syncFront } from './support.ts';
+
+const example = parse(readFileSync(join(ROOT, 'examples/minimal.yaml'), 'utf8'));
+const host: string = example.spec.host;
+
+/** The Storefront on Postgres 15 that takes the backup, and the one on 17 that restores it. */
+const OLD = 'shop15';
+const NEW = 'shop17';
+/** Restores that must fail: a backup name that does not exist, and a copy with flipped bytes. */
+const MISSING = 'missing';
+const CORRUPT = 'corrupt';
+const MISSING_BACKUP = '20000101T000000Z';
+const CORRUPT_BACKUP = '20000202T000000Z';
+/** The scheduled backups of the restored Storefront: every minute, the newest 2 kept. */
+const KEEP = 2;
+
+let ns: string;
+let operator: OperatorProcess;
+let port: number;
+let images: Awaited<ReturnType<typeof localImages>>;
+let postgres17: string;
+/** tmpfs mounts this file made (the full backups volume); unmounted after the file. */
+const mounts: string[] = [];
+
+/** A Storefront of `name` on the local images, Postgres `major` from `database.image`. */
+function storefrontDoc(name: string, major: '15' | '17', database: Record<string, unknown>, h: string) {
+  const spec = withLocalImages({ ...example.spec, host: h, deletionPolicy: 'Delete' }, images);
+  return JSON.stringify({
+    apiVersion: example.apiVersion,
+    kind: 'Storefront',
+    metadata: { name },
+    spec: {
+      ...spec,
+      database: {
+        ...spec['database'],
+        version: major,
+        image: major === '15' ? images.postgres : postgres17,
+        ...database,
+      },
+    },
+  });
+}
+
+function podsOf(name: string, component: string): any[] {
+  return kJson([
+    'get',
+    'pods',
+    '-n',
+    ns,
+    '-l',
+    `app.kubernetes.io/instance=${name},app.kubernetes.io/component=${component}`,
+  ]).items;
+}
+
+/** psql in the Postgres pod of Storefront `name` (session time zone UTC: comparable JSON). */
+function psql(name: string, sql: string): string {
+  const pod = podsOf(name, 'database')[0]?.metadata.name;
+  if (!pod) throw new Error(`Storefront ${name} has no Postgres pod`);
+  return k([
+    'exec',
+    '-n',
+    ns,
+    pod,
+    '--',
+    'env',
+    'PGTZ=UTC',
+    'psql',
+    '-h',
+    '/var/run/postgresql',
+    '-U',
+    'storefront',
+    '-d',
+    'storefront',
+    '-XtAc',
+    sql,
+  ]).trim();
+}
+
+/** Every order, order line and product stock of Storefront `name`, as JSON text. */
+function shopData(name: string): { orders: string; items: string; stock: string } {
+  return {
+    orders: psql(name, 'SELECT json_agg(o ORDER BY o.id) FROM orders o'),
+    items: psql(name, 'SELECT json_agg(i ORDER BY i.order_id, i.product_id) FROM order_items i'),
+    stock: psql(name, 'SELECT json_agg(json_build_array(id, sku, stock) ORDER BY id) FROM products'),
+  };
+}
+
+/** The tables of the public schema in Storefront `name`'s database (0: nothing restored). */
+function tableCount(name: string): number {
+  return Number(psql(name, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"));
+}
+
+/** The directory on this host that holds PersistentVolumeClaim `claim` (hostPath volumes). */
+function claimDir(claim: string): string {
+  const pv = kJson(['get', 'pvc', claim, '-n', ns]).spec.volumeName;
+  return kJson(['get', 'pv', pv]).spec.hostPath.path;
+}
+
+/** Backup names (complete backups: a directory with a manifest) on the volume in `dir`. */
+function backupsIn(dir: string): string[] {
+  return readdirSync(dir)
+    .filter((d) => /^\d{8}T\d{6}Z$/.test(d) && existsSync(join(dir, d, 'manifest.json')))
+    .sort();
+}
+
+/** The CA that signed Storefront `name`'s certificate (self-signed mode). */
+function caOf(name: string): string {
+  const secret = kJson(['get', 'secret', '-n', ns, '-l', `app.kubernetes.io/instance=${name}`]).items.find(
+    (s: any) => s.type === 'kubernetes.io/tls',
+  );
+  return Buffer.from(secret.data['ca.crt'], 'base64').toString();
+}
+
+/** A condition of Storefront `name` that is False and names `text` (whatever its type). */
+function failedConditionNaming(name: string, text: string) {
+  const conds: any[] = kJson(['get', 'storefront', name, '-n', ns]).status?.conditions ?? [];
+  return conds.find((c) => c.status === 'False' && String(c.message).includes(text));
+}
+
+describe('backups and restore on the real node', () => {
+  /** What the shop held when the backup was taken. */
+  let before: { orders: string; items: string; stock: string };
+  let orderIds: string[];
+  let backup: string;
+
+  beforeAll(async () => {
+    images = await localImages();
+    postgres17 = await localPostgresImage('17');
+    port = await frontDoorPort();
+    ns = restrictedNamespace('sf-backup');
+    operator = startOperator();
+    k(
+      ['apply', '-n', ns, '-f', '-'],
+      storefrontDoc(
+        OLD,
+        '15',
+        // Never on schedule here: this Storefront's one backup is the one `backup create` takes.
+        { backup: { schedule: '0 0 1 1 *', retention: { count: 3 } } },
+        host,
+      ),
+    );
+    await waitReady(ns, OLD, 900_000);
+  });
+
+  afterAll(async () => {
+    for (const dir of mounts) spawnSync('umount', [dir]);
+    await operator?.kill();
+    if (ns) kTry(['delete', 'namespace', ns, '--wait=false']);
+  });
+
+  it('when shoppers order through the front door on Postgres 15, then the orders are in its database', async () => {
+    expect(psql(OLD, 'SHOW server_version_num')).toMatch(/^15/);
+    const ca = caOf(OLD);
+    await waitFor(
+      'the front door to serve the shop',
+      async () => {
+        syncFront();
+        const res = await httpsRequest(port, host, ca, '/').catch(() => undefined);
+        return res?.status === 200 ? res : undefined;
+      },
+      300_000,
+    );
+    const json = { 'content-type': 'application/json' };
+    const list = JSON.parse((await httpsRequest(port, host, ca, '/api/products')).body);
+    const products: any[] = list.items ?? list.products ?? list;
+    orderIds = [];
+    for (const [i, product] of products.slice(0, 3).entries()) {
+      const cart = JSON.parse(
+        (await httpsRequest(port, host, ca, '/api/carts', { method: 'POST', headers: json, body: '{}' }))
+          .body,
+      );
+      const added = await httpsRequest(port, host, ca, `/api/carts/${cart.id}/items`, {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({ productId: product.id, quantity: i + 1 }),
+      });
+      expect(added.status, added.body).toBeLessThan(300);
+      const order = await httpsRequest(port, host, ca, '/api/orders', {
+        method: 'POST',
+        headers: { ...json, 'idempotency-key': `backup-${i}-${Date.now()}` },
+        body: JSON.stringify({ cartId: cart.id, email: `buyer${i}@example.com` }),
+      });
+      expect(order.status, order.body).toBe(201);
+      orderIds.push(String(JSON.parse(order.body).id));
+    }
+    expect(Number(psql(OLD, 'SELECT count(*) FROM orders'))).toBe(3);
+    before = shopData(OLD);
+  });
+
+  it('when `storefront backup create` runs, then `storefront backup list` shows the backup with Postgres 15 and its manifest checks out', async () => {
+    const created = await cli(['backup', 'create', OLD, '-n', ns]);
+    expect(created.code, explain(created)).toBe(0);
+    const dir = claimDir(`${OLD}-backups`);
+    backup = await waitFor('the backup on the backups volume', () => backupsIn(dir)[0], 600_000);
+    const listed = await cli(['backup', 'list', OLD, '-n', ns]);
+    expect(listed.code, explain(listed)).toBe(0);
+    const line = listed.stdout.split('\n').find((l) => l.includes(backup));
+    expect(line, listed.stdout).toMatch(/\b15\.\d+/);
+    const manifest = JSON.parse(readFileSync(join(dir, backup, 'manifest.json'), 'utf8'));
+    expect(manifest.postgresVersion).toMatch(/^15\./);
+    expect(manifest.storefront).toBe(OLD);
+    const db = manifest.databases.find((d: any) => d.name === 'storefront');
+    const sum = spawnSync('sha256sum', [join(dir, backup, db.file)], { encoding: 'utf8' }).stdout.split(
+      ' ',
+    )[0];
+    expect(sum).toBe(db.sha256);
+    // The corrupt backup: a copy of this one with bytes flipped in the middle of its dump.
+    cpSync(join(dir, backup), join(dir, CORRUPT_BACKUP), { recursive: true });
+    // Owned like the original (the restore runs as Postgres' uid, not root).
+    const owned = spawnSync('chown', ['-R', `--reference=${join(dir, backup)}`, join(dir, CORRUPT_BACKUP)]);
+    expect(owned.status).toBe(0);
+    const dump = join(dir, CORRUPT_BACKUP, db.file);
+    const bytes = readFileSync(dump);
+    for (let i = 0; i < 16; i++) bytes[(bytes.length >> 1) + i]! ^= 0xff;
+    writeFileSync(dump, bytes);
+  });
+
+  it('when the Storefront is deleted with deletionPolicy Delete, then its data volume and the data are gone and the backups volume is kept', async () => {
+    const dataClaim = podsOf(OLD, 'database')[0].spec.volumes.find((v: any) => v.persistentVolumeClaim)
+      .persistentVolumeClaim.claimName;
+    const dataPv = kJson(['get', 'pvc', dataClaim, '-n', ns]).spec.volumeName;
+    const dataDir = kJson(['get', 'pv', dataPv]).spec.hostPath.path;
+    // The volume held the database (PGDATA is pgdata/ on it) until now.
+    expect(existsSync(join(dataDir, 'pgdata', 'PG_VERSION')), dataDir).toBe(true);
+    const backupsDir = claimDir(`${OLD}-backups`);
+    k(['delete', 'storefront', OLD, '-n', ns, '--wait=true', '--timeout=300s']);
+    await waitFor(
+      'the data volume, its PersistentVolume and its directory gone',
+      () =>
+        kTry(['get', 'pvc', dataClaim, '-n', ns]).status !== 0 &&
+        kTry(['get', 'pv', dataPv]).status !== 0 &&
+        !existsSync(dataDir),
+      300_000,
+    );
+    expect(kJson(['get', 'pvc', `${OLD}-backups`, '-n', ns]).status.phase).toBe('Bound');
+    expect(backupsIn(backupsDir)).toEqual([CORRUPT_BACKUP, backup].sort());
+  });
+
+  it('when a new Storefront on Postgres 17 restores the backup, then every order and the stock are back and the shop serves them', async () => {
+    const from = (b: string) => ({ restore: { from: { backup: b, claimName: `${OLD}-backups` } } });
+    // The failing restores start beside the good one (the next test checks them).
+    k(
+      ['apply', '-n', ns, '-f', '-'],
+      storefrontDoc(MISSING, '17', from(MISSING_BACKUP), 'missing.localtest.me'),
+    );
+    k(
+      ['apply', '-n', ns, '-f', '-'],
+      storefrontDoc(CORRUPT, '17', from(CORRUPT_BACKUP), 'corrupt.localtest.me'),
+    );
+    k(
+      ['apply', '-n', ns, '-f', '-'],
+      storefrontDoc(
+        NEW,
+        '17',
+        { ...from(backup), backup: { schedule: '* * * * *', retention: { count: KEEP } } },
+        host,
+      ),
+    );
+    await waitReady(ns, NEW, 900_000);
+    expect(psql(NEW, 'SHOW server_version_num')).toMatch(/^17/);
+    expect(shopData(NEW)).toEqual(before);
+    const ca = caOf(NEW);
+    const served = await waitFor(
+      'the front door to serve the restored shop',
+      async () => {
+        syncFront();
+        const res = await httpsRequest(port, host, ca, `/api/orders/${orderIds[0]}`).catch(() => undefined);
+        return res?.status === 200 ? res : undefined;
+      },
+      300_000,
+    );
+    expect(JSON.parse(served.body).email).toBe('buyer0@example.com');
+    for (const [i, id] of orderIds.entries()) {
+      const res = await httpsRequest(port, host, ca, `/api/orders/${id}`);
+      expect(res.status, res.body).toBe(200);
+      expect(JSON.parse(res.body).email).toBe(`buyer${i}@example.com`);
+    }
+    const stock = JSON.parse(before.stock) as [number, string, number][];
+    for (const [id, , units] of stock.slice(0, 3)) {
+      const res = await httpsRequest(port, host, ca, `/api/products/${id}`);
+      expect(JSON.parse(res.body).stock, res.body).toBe(units);
+    }
+  });
+
+  it('when a Storefront restores a missing or a corrupt backup, then a condition names it, the database stays empty and the app never starts', async () => {
+    const missing = await waitFor(
+      `a condition of ${MISSING} naming ${MISSING_BACKUP}`,
+      () => failedConditionNaming(MISSING, MISSING_BACKUP),
+      600_000,
+    );
+    expect(missing.message).toMatch(/not found/);
+    const corrupt = await waitFor(
+      `a condition of ${CORRUPT} naming ${CORRUPT_BACKUP}`,
+      () => failedConditionNaming(CORRUPT, CORRUPT_BACKUP),
+      600_000,
+    );
+    expect(corrupt.message).toMatch(/corrupt|checksum/);
+    for (const name of [MISSING, CORRUPT]) {
+      expect(condition(ns, name, 'Ready')?.status, name).toBe('False');
+      expect(tableCount(name), `${name}: tables in its database`).toBe(0);
+      expect(podsOf(name, 'app'), `${name}: app pods`).toEqual([]);
+    }
+  });
+
+  it('when backups run on their schedule, then retention keeps exactly the newest count and BackupReady is True', async () => {
+    for (const name of [MISSING, CORRUPT]) k(['delete', 'storefront', name, '-n', ns, '--wait=false']);
+    const dir = claimDir(`${NEW}-backups`);
+    const succeeded = () =>
+      kJson(['get', 'jobs', '-n', ns]).items.filter(
+        (j: any) =>
+          j.metadata.ownerReferences?.some((o: any) => o.kind === 'CronJob') &&
+          j.metadata.labels?.['app.kubernetes.io/instance'] === NEW &&
+          j.status?.succeeded === 1,
+      ).length;
+    // KEEP + 1 runs: the first that had to delete one.
+    await waitFor(`${KEEP + 1} scheduled backups of ${NEW}`, () => succeeded() >= KEEP + 1, 600_000);
+    expect(backupsIn(dir)).toHaveLength(KEEP);
+    const ready = condition(ns, NEW, 'BackupReady');
+    expect(ready?.status, JSON.stringify(ready)).toBe('True');
+    const status = kJson(['get', 'storefront', NEW, '-n', ns]).status;
+    expect(Date.parse(status.backups.lastSuccessfulTime)).toBeGreaterThan(0);
+  });
+
+  it('when the backups volume is full, then the next scheduled backup fails and BackupReady says so', async () => {
+    const dir = claimDir(`${NEW}-backups`);
+    // A one-page (4 KiB) file system over the volume's directory: the next run's pods see a full volume.
+    const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=4k,mode=0777', 'tmpfs', dir], {
+      encoding: 'utf8',
+    });
+    expect(mounted.status, mounted.stderr).toBe(0);
+    mounts.push(dir);
+    const failed = await waitFor(
+      'BackupReady False',
+      () => {
+        const c = condition(ns, NEW, 'BackupReady');
+        return c?.status === 'False' ? c : undefined;
+      },
+      600_000,
+    );
+    expect(failed.message).toMatch(/backup failed/);
+    expect(
+      Date.parse(kJson(['get', 'storefront', NEW, '-n', ns]).status.backups.lastFailedTime),
+    ).toBeGreaterThan(0);
+    // The shop itself is untouched by a failing backup.
+    expect(condition(ns, NEW, 'Ready')?.status).toBe('True');
+  });
+});
