@@ -209,15 +209,13 @@ describe('backups and restore on the real node', () => {
     before = shopData(OLD);
   });
 
-  it('when `storefront backup create` runs, then `storefront backup list` shows the backup with Postgres 15 and its manifest checks out', async () => {
+  it('when `storefront backup create` runs, then the backup is on the backups volume with Postgres 15 in its manifest and a matching checksum', async () => {
     const created = await cli(['backup', 'create', OLD, '-n', ns]);
     expect(created.code, explain(created)).toBe(0);
+    // What backup.sh reported, relayed by the CLI from the Job's pod.
+    expect(created.stdout + created.stderr).toMatch(/backup \d{8}T\d{6}Z complete: \d+ bytes/);
     const dir = claimDir(`${OLD}-backups`);
     backup = await waitFor('the backup on the backups volume', () => backupsIn(dir)[0], 600_000);
-    const listed = await cli(['backup', 'list', OLD, '-n', ns]);
-    expect(listed.code, explain(listed)).toBe(0);
-    const line = listed.stdout.split('\n').find((l) => l.includes(backup));
-    expect(line, listed.stdout).toMatch(/\b15\.\d+/);
     const manifest = JSON.parse(readFileSync(join(dir, backup, 'manifest.json'), 'utf8'));
     expect(manifest.postgresVersion).toMatch(/^15\./);
     expect(manifest.storefront).toBe(OLD);
