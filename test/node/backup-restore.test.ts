@@ -382,7 +382,13 @@ describe('backups and restore on the real node', () => {
       },
       600_000,
     );
-    expect(failed.message).toMatch(/backup failed/);
+    // The condition names the failed Job; its pod's termination message (backup.sh) says why.
+    expect(failed.reason).toBe('BackupFailed');
+    const job = /backup Job (\S+) failed/.exec(failed.message)?.[1];
+    expect(job, failed.message).toBeDefined();
+    const pods: any[] = kJson(['get', 'pods', '-n', ns, '-l', `job-name=${job}`]).items;
+    const why = pods.map((p) => p.status.containerStatuses?.[0]?.state?.terminated?.message ?? '').join('\n');
+    expect(why).toMatch(/backup failed: pg_dump of database storefront failed/);
     expect(
       Date.parse(kJson(['get', 'storefront', NEW, '-n', ns]).status.backups.lastFailedTime),
     ).toBeGreaterThan(0);
