@@ -146,6 +146,13 @@ const toleration = obj(
         fieldPath: '.value',
         check: (s) => s.operator !== 'Exists' || s.value === undefined,
       },
+      {
+        // The Pod API's own rule: without it the Storefront is admitted and its Deployment is not.
+        cel: "!has(self.tolerationSeconds) || (has(self.effect) && self.effect == 'NoExecute')",
+        message: 'tolerationSeconds needs effect NoExecute',
+        fieldPath: '.effect',
+        check: (s) => s.tolerationSeconds === undefined || s.effect === 'NoExecute',
+      },
     ],
   },
 );

@@ -235,6 +235,11 @@ export const invalidSpecs: InvalidSpecCase[] = [
     path: 'spec.app.tolerations[0].value',
   },
   {
+    name: 'toleration with tolerationSeconds but no NoExecute effect (the Pod API refuses it)',
+    spec: { app: { tolerations: [{ key: 'k', operator: 'Exists', tolerationSeconds: 60 }] } },
+    path: 'spec.app.tolerations[0].effect',
+  },
+  {
     name: 'toleration without a key (would tolerate every taint)',
     spec: { cache: { tolerations: [{ operator: 'Exists' }] } },
     path: 'spec.cache.tolerations[0].key',
