@@ -134,6 +134,8 @@ describe('Storefront CRD on the API server', () => {
             join(repoRoot, 'examples', file),
             '-n',
             target,
+            // Its pods read the generated credentials; without them they wait, as on a kubelet.
+            '--include-secrets',
           ],
           { encoding: 'utf8', cwd: repoRoot },
         );
