@@ -20,7 +20,9 @@ export type AuditEvent = {
     apiVersion?: string;
     subresource?: string;
   };
-  responseStatus?: { code?: number };
+  responseStatus?: { code?: number; reason?: string; message?: string };
+  /** e.g. `authorization.k8s.io/decision`: `allow` or `forbid` (RBAC's verdict). */
+  annotations?: Record<string, string>;
   requestReceivedTimestamp: string;
   stageTimestamp: string;
 };

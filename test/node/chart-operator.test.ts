@@ -182,7 +182,14 @@ describe('the operator as a pod from its chart on the real node', () => {
     );
     for (const w of ['create secrets', 'patch deployments', 'patch statefulsets', 'patch storefronts/status'])
       expect(done, w).toContain(w);
-    expect(writes.filter((e) => e.responseStatus?.code === 403)).toEqual([]);
+    // No request was denied by RBAC. The one other 403 allowed for: a write into a namespace that
+    // another test is deleting (admission's NamespaceTerminating; RBAC had said allow), since the
+    // chart's operator watches every namespace.
+    const terminating = (text: string | undefined) => /because it is being terminated/.test(text ?? '');
+    expect(writes.filter((e) => e.annotations?.['authorization.k8s.io/decision'] === 'forbid')).toEqual([]);
+    expect(
+      writes.filter((e) => e.responseStatus?.code === 403 && !terminating(e.responseStatus.message)),
+    ).toEqual([]);
     // Every container's log, a restarted one's previous run included.
     const logs = operatorPods().flatMap((p) => [
       k(['logs', '-n', opNs, p.metadata.name, '--tail=-1']),
@@ -191,7 +198,7 @@ describe('the operator as a pod from its chart on the real node', () => {
         : []),
     ]);
     expect(logs.join('\n')).toMatch(/controllers started/);
-    expect(logs.flatMap(forbiddenLines)).toEqual([]);
+    expect(logs.flatMap(forbiddenLines).filter((l) => !terminating(l))).toEqual([]);
   });
 
   it('when the app image goes v1 -> v2, then a client loop through the front door sees no failed request and v2 serves at the end', async () => {
