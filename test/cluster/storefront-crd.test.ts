@@ -17,6 +17,14 @@ const examples = readdirSync(join(repoRoot, 'examples'))
   .filter((f) => f.endsWith('.yaml'))
   .sort();
 
+/** The Secrets an example asks its user to create first (its header comment); its pods read them. */
+const userSecrets: Record<string, Record<string, Record<string, string>>> = {
+  'external-services.yaml': {
+    'shop-database': { url: 'postgres://shop:example@db.internal:5432/shop?sslmode=require' },
+    'shop-cache': { url: 'rediss://:example@cache.internal:6380/0' },
+  },
+};
+
 const applyArgs = ['apply', '--server-side', '--field-manager=storefront-crd-test'];
 
 describe('Storefront CRD on the API server', () => {
@@ -142,6 +150,10 @@ describe('Storefront CRD on the API server', () => {
         expect(template.status, template.stderr).toBe(0);
         expect(template.stdout).toContain('kind:');
 
+        for (const [name, data] of Object.entries(userSecrets[file] ?? {})) {
+          const literals = Object.entries(data).map(([key, value]) => `--from-literal=${key}=${value}`);
+          k(['create', 'secret', 'generic', name, '-n', target, ...literals]);
+        }
         const res = kTry([...applyArgs, '-f', '-'], { input: template.stdout });
         expect(res.stderr).not.toContain('violate PodSecurity');
         expect(res.status, res.stderr).toBe(0);
