@@ -127,7 +127,14 @@ describe('operator and CLI parity', () => {
       .sample(validDoc, { seed: GENERATED_SPECS_SEED + 2, numRuns: 60 })
       .filter((d) => d.spec.database?.mode !== 'cloudnativepg' && d.metadata.name !== name)
       .filter((d, i, all) => all.findIndex((x) => x.metadata.name === d.metadata.name) === i)
-      .slice(0, 4);
+      .slice(0, 4)
+      // suspend tells the operator to apply nothing (its own test in storefront-platform); parity is
+      // about what both paths apply, so it is left out here.
+      .map((d) => {
+        const copy = structuredClone(d);
+        delete copy.spec.suspend;
+        return copy;
+      });
     expect(docs).toHaveLength(4);
     for (const doc of docs) {
       k(['apply', '--server-side', '-n', opNs, '-f', '-'], JSON.stringify(doc));
