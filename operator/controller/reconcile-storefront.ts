@@ -134,7 +134,10 @@ export class StorefrontReconciler {
         k.waitingFor ? [{ kind: k.ref.kind, name: k.ref.name, waitingFor: k.waitingFor }] : [],
       ),
     });
-    const next = ready ? (this.deps.resyncMs ?? 600_000) : (this.deps.notReadyRequeueMs ?? 60_000);
+    // An API the spec needs but the cluster does not serve is looked for again at the not-ready
+    // pace even when Ready does not wait for it (monitoring): installing a CRD wakes no Storefront.
+    const settled = ready && missingApis.size === 0;
+    const next = settled ? (this.deps.resyncMs ?? 600_000) : (this.deps.notReadyRequeueMs ?? 60_000);
     return { requeueAfterMs: Math.min(next, requeueAfterMs ?? next) };
   }
 
