@@ -3,11 +3,15 @@
 // the Secrets a Storefront owns and its retained data, never a Secret someone labelled like ours;
 // and the running operator's own cache, next to a Storefront it reconciles, holds none either.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withDefaults } from '../../operator/api/validate.ts';
 import { childInformerOptions } from '../../operator/controller/child-informers.ts';
+import { createLogger } from '../../operator/controller/logger.ts';
+import { startOperator } from '../../operator/controller/operator.ts';
 import type { KubeObject } from '../../operator/core/object.ts';
 import { createKubeClient, type KubeClient } from '../../operator/kube/client.ts';
 import { Informer } from '../../operator/kube/informer.ts';
-import { MANAGED_BY, STOREFRONT_LABEL } from '../../operator/render/names.ts';
+import { RETAIN_ANNOTATION } from '../../operator/render/credentials.ts';
+import { MANAGED_BY, names, STOREFRONT_LABEL } from '../../operator/render/names.ts';
 import { testCluster } from '../cluster/context.ts';
 import { eventually } from '../support/eventually.ts';
 import { createNamespace, deleteNamespace } from '../support/kube.ts';
@@ -84,5 +88,64 @@ describe("the operator's child cache", () => {
       'the disowned Secret gone from the cache',
       () => informer!.get(ns, 'owned-after') === undefined,
     );
+  });
+});
+
+describe("the running operator's cache", () => {
+  it('when a Secret carries the labels of a Storefront the operator reconciles but no owner, then the operator never holds it, while it holds the Storefront’s own Secrets', async () => {
+    const { kubeconfig } = testCluster();
+    const client = createKubeClient({ kubeconfig });
+    const ns = await createNamespace(client, 'op-cache');
+    const tenant = (name: string, meta: Partial<KubeObject['metadata']> = {}): KubeObject => ({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name, namespace: ns, labels: ourLabels, ...meta },
+      data: { v: Buffer.from(name).toString('base64') },
+    });
+    // Before the operator starts (its first list) and after (its watch).
+    await client.create(tenant('tenant-listed'), { fieldManager: FM });
+    const op = await startOperator({
+      kubeconfig,
+      namespace: ns,
+      concurrency: 2,
+      leaderElection: false,
+      healthPort: 0,
+      resyncMs: 600_000,
+      qps: 50,
+      burst: 100,
+      logger: createLogger({ level: 'warn' }),
+    });
+    try {
+      const sf = await client.create<KubeObject>(
+        { ...JSON.parse(storefrontDoc('shop')), metadata: { name: 'shop', namespace: ns } },
+        { fieldManager: FM },
+      );
+      const n = names(withDefaults(sf as unknown as Parameters<typeof withDefaults>[0]));
+      await eventually('the Storefront’s generated Secrets in the operator cache', () =>
+        [n.appSecrets, n.postgresCredentials].every((name) => op.cache.get('Secret', ns, name)),
+      );
+      await client.create(tenant('tenant-watched'), { fieldManager: FM });
+      // Watch events arrive in order: once this marker is cached, the tenant's Secret was processed.
+      // The marker is data a Storefront keeps without an owner (retain-on-delete), which the
+      // operator holds and never prunes. An owned marker is not in the render, so the operator
+      // rightly prunes it: a reconcile already under way deleted it within 76-124 ms, the 250 ms
+      // poll missed it and the wait ran out (full-suite runs ci2 and ci5, seen in their audit logs).
+      await client.create(tenant('retained-marker', { annotations: { [RETAIN_ANNOTATION]: 'true' } }), {
+        fieldManager: FM,
+      });
+      await eventually('the retained marker in the operator cache', () =>
+        op.cache.get('Secret', ns, 'retained-marker'),
+      );
+      expect(op.cache.get('Secret', ns, 'tenant-listed')).toBeUndefined();
+      expect(op.cache.get('Secret', ns, 'tenant-watched')).toBeUndefined();
+      const held = (op.cache.children('Secret', ns, 'shop') ?? []).map((o) => o.metadata.name);
+      expect(held).toContain(n.appSecrets);
+      expect(held).toContain('retained-marker');
+      expect(held).not.toContain('tenant-listed');
+      expect(held).not.toContain('tenant-watched');
+    } finally {
+      await op.stop();
+      await deleteNamespace(client, ns);
+    }
   });
 });
