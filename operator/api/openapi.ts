@@ -63,6 +63,7 @@ export function toOpenApi(schema: Schema): Json {
     out['x-kubernetes-validations'] = schema.rules.map((r) => {
       const rule: Json = { rule: r.cel, message: r.message };
       if (r.fieldPath) rule.fieldPath = r.fieldPath;
+      if (r.optionalOldSelf) rule.optionalOldSelf = true;
       return rule;
     });
   }

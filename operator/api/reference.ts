@@ -24,7 +24,7 @@ export function specReference(): string {
   const walk = (schema: Schema, path: string) => {
     for (const r of schema.rules ?? [])
       rules.push(
-        `- \`${path || 'spec'}${r.fieldPath ?? ''}\`: ${r.message}${r.transition ? ' (on update)' : ''}`,
+        `- \`${path || 'spec'}${r.fieldPath ?? ''}\`: ${r.message}${r.transition ? ' (on update)' : ''}${r.optionalOldSelf ? ' (an update that keeps the value the stored object already held at its former default is accepted)' : ''}`,
       );
     if (schema.type === 'array') walk(schema.items, `${path}[]`);
     if (schema.type !== 'object') return;

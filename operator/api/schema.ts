@@ -16,7 +16,13 @@ export interface Rule {
   fieldPath?: string;
   /** Transition rules compare with the stored object (`oldSelf`); they only run on update. */
   transition?: boolean;
-  /** The same rule in TypeScript. `old` is given for transition rules only. */
+  /**
+   * `optionalOldSelf: true`: the rule runs on create too, `oldSelf` being an optional (empty on
+   * create; `oldSelf.hasValue()`, `oldSelf.value()`), so one rule can say "refused, unless the
+   * stored object already held it". `old` is undefined on create.
+   */
+  optionalOldSelf?: boolean;
+  /** The same rule in TypeScript. `old` is given for transition and optionalOldSelf rules only. */
   check: (self: any, old?: any) => boolean;
 }
 

@@ -3,6 +3,7 @@
 // in the README are all generated from this file.
 
 import { isIPv4, isIPv6 } from 'node:net';
+import { isDeepStrictEqual } from 'node:util';
 import { backupSchemas } from './backup-schema.ts';
 import { isCanonicalCidr } from './cidr.ts';
 import { QUANTITY_PATTERN } from './openapi.ts';
@@ -36,6 +37,16 @@ export const POSTGRES_VERSIONS = ['15', '16', '17', '18'] as const;
 export const DEFAULT_POSTGRES_VERSION = '17';
 /** The nginx body-size limit when ingress.bodySizeLimit is unset. */
 export const DEFAULT_BODY_SIZE_LIMIT = '1m';
+/**
+ * What the API server stored in ingress.rateLimit of every Storefront until it stopped defaulting
+ * the field (2d1a0dd), gatewayAPI ones included; the rules below still accept it, unchanged, on
+ * those objects' edits.
+ */
+export const FORMER_RATE_LIMIT_DEFAULTS = {
+  requestsPerSecond: 20,
+  burstMultiplier: 5,
+  connections: 0,
+} as const;
 
 const DNS_SUBDOMAIN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$';
 const DNS_LABEL = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
@@ -453,18 +464,34 @@ const ingress = obj(
         check: (s) => s.provider !== 'gatewayAPI' || s.gateway !== undefined,
       },
       {
-        cel: "self.provider == 'nginx' || !has(self.rateLimit)",
+        // optionalOldSelf: a gatewayAPI Storefront stored while the API server still defaulted
+        // rateLimit carries those defaults without anyone having set them; they are kept (and,
+        // as ever, not enforced) on its later edits, while any other value is refused.
+        cel: `self.provider == 'nginx' || !has(self.rateLimit) || (oldSelf.hasValue() && oldSelf.value().provider == 'gatewayAPI' && has(oldSelf.value().rateLimit) && self.rateLimit == oldSelf.value().rateLimit && self.rateLimit.requestsPerSecond == ${FORMER_RATE_LIMIT_DEFAULTS.requestsPerSecond} && self.rateLimit.burstMultiplier == ${FORMER_RATE_LIMIT_DEFAULTS.burstMultiplier} && self.rateLimit.connections == ${FORMER_RATE_LIMIT_DEFAULTS.connections})`,
         message:
           "rateLimit needs provider 'nginx': an HTTPRoute cannot enforce a rate limit (remove it and set one on the Gateway's implementation)",
         fieldPath: '.rateLimit',
-        check: (s) => s.provider === 'nginx' || s.rateLimit === undefined,
+        optionalOldSelf: true,
+        check: (s, o) =>
+          s.provider === 'nginx' ||
+          s.rateLimit === undefined ||
+          (o?.provider === 'gatewayAPI' &&
+            o.rateLimit !== undefined &&
+            isDeepStrictEqual(s.rateLimit, o.rateLimit) &&
+            isDeepStrictEqual(s.rateLimit, FORMER_RATE_LIMIT_DEFAULTS)),
       },
       {
-        cel: "self.provider == 'nginx' || !has(self.bodySizeLimit)",
+        cel: `self.provider == 'nginx' || !has(self.bodySizeLimit) || (oldSelf.hasValue() && oldSelf.value().provider == 'gatewayAPI' && has(oldSelf.value().bodySizeLimit) && oldSelf.value().bodySizeLimit == '${DEFAULT_BODY_SIZE_LIMIT}' && self.bodySizeLimit == '${DEFAULT_BODY_SIZE_LIMIT}')`,
         message:
           "bodySizeLimit needs provider 'nginx': an HTTPRoute cannot enforce a body-size limit (remove it and set one on the Gateway's implementation)",
         fieldPath: '.bodySizeLimit',
-        check: (s) => s.provider === 'nginx' || s.bodySizeLimit === undefined,
+        optionalOldSelf: true,
+        check: (s, o) =>
+          s.provider === 'nginx' ||
+          s.bodySizeLimit === undefined ||
+          (o?.provider === 'gatewayAPI' &&
+            o.bodySizeLimit === DEFAULT_BODY_SIZE_LIMIT &&
+            s.bodySizeLimit === DEFAULT_BODY_SIZE_LIMIT),
       },
       {
         cel: "self.provider == 'nginx' || !self.waf.enabled",

@@ -26,6 +26,29 @@ describe('validateStorefront', () => {
     expect(validateStorefront(baseDoc({ database: { storage: { size: '20Gi' } } }), old)).toEqual([]);
   });
 
+  it('when a gatewayAPI Storefront stored with the former rateLimit/bodySizeLimit defaults edits its ingress, then they are accepted unchanged, not changed', () => {
+    const gateway = { provider: 'gatewayAPI', gateway: { parentRefs: [{ name: 'public' }] } };
+    const former = {
+      rateLimit: { requestsPerSecond: 20, burstMultiplier: 5, connections: 0 },
+      bodySizeLimit: '1m',
+    };
+    const old = baseDoc({ ingress: { ...gateway, ...former } });
+    const edited = baseDoc({ ingress: { ...gateway, ...former, annotations: { team: 'web' } } });
+    expect(validateStorefront(edited, old)).toEqual([]);
+    // The same spec on create, or with another value on update, is refused as before.
+    expect(validateStorefront(edited).map((e) => e.path)).toEqual([
+      'spec.ingress.rateLimit',
+      'spec.ingress.bodySizeLimit',
+    ]);
+    const changed = baseDoc({
+      ingress: { ...gateway, rateLimit: { ...former.rateLimit, requestsPerSecond: 21 }, bodySizeLimit: '2m' },
+    });
+    expect(validateStorefront(changed, old).map((e) => e.path)).toEqual([
+      'spec.ingress.rateLimit',
+      'spec.ingress.bodySizeLimit',
+    ]);
+  });
+
   it('when a minimal spec is parsed, then every default is filled in', () => {
     const sf = parseStorefront(baseDoc());
     expect(sf.spec.app.replicas).toBe(2);

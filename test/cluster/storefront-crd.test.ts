@@ -119,6 +119,76 @@ describe('Storefront CRD on the API server', () => {
     },
   );
 
+  it('when a gatewayAPI Storefront stored under the CRD that defaulted rateLimit/bodySizeLimit edits its ingress, then the former defaults are kept, another value is refused, and removing them is accepted', async () => {
+    // The CRD as it was before those fields stopped being defaulted: without the two rules that
+    // refuse them with provider gatewayAPI (the stored values are what its defaults wrote).
+    const crd = parseAllDocuments(readFileSync(crdFile, 'utf8'))[0]!.toJS() as any;
+    const ingress = crd.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.ingress;
+    const rules = ingress['x-kubernetes-validations'] as { rule: string }[];
+    ingress['x-kubernetes-validations'] = rules.filter(
+      (r) => !r.rule.includes('rateLimit') && !r.rule.includes('bodySizeLimit'),
+    );
+    expect(ingress['x-kubernetes-validations'].length).toBe(rules.length - 2);
+    const gateway = { provider: 'gatewayAPI', gateway: { parentRefs: [{ name: 'public' }] } };
+    const former = {
+      rateLimit: { requestsPerSecond: 20, burstMultiplier: 5, connections: 0 },
+      bodySizeLimit: '1m',
+    };
+    const doc = caseDoc(
+      { name: 'stored', path: '', spec: { ingress: { ...gateway, ...former } } },
+      'stored-gw',
+    );
+    k([...applyArgs, '--force-conflicts', '-f', '-'], { input: JSON.stringify(crd) });
+    try {
+      // The API server swaps a CRD's validators shortly after the update, not within it.
+      await waitFor('the stored-gw create accepted by the rule-less CRD', () =>
+        kTry(['create', '-n', ns, '-f', '-'], { input: JSON.stringify(doc) }).status === 0 ? true : undefined,
+      );
+    } finally {
+      installCrds(testCluster(), [crdFile]);
+    }
+    // The current CRD's rules are in place again: the same spec is refused on create.
+    const fresh = await waitFor('the current CRD refusing rateLimit on create', () => {
+      const r = kTry(['create', '-n', ns, '-f', '-'], {
+        input: JSON.stringify({ ...doc, metadata: { name: 'fresh-gw' } }),
+      });
+      if (r.status === 0) k(['delete', 'storefront', 'fresh-gw', '-n', ns]);
+      return r.status === 0 ? undefined : r;
+    });
+    expect(fresh.stderr).toContain('spec.ingress.rateLimit');
+    const patch = (p: unknown, type = 'merge') =>
+      kTry(['patch', 'storefront', 'stored-gw', '-n', ns, `--type=${type}`, '-p', JSON.stringify(p)]);
+    // An edit of ingress that keeps the stored former defaults is accepted.
+    const edit = patch({ spec: { ingress: { annotations: { team: 'web' } } } });
+    expect(edit.stderr).toBe('');
+    expect(edit.status).toBe(0);
+    // Changing them to a value an HTTPRoute cannot enforce is refused, naming the field.
+    const changed = patch({
+      spec: { ingress: { rateLimit: { requestsPerSecond: 21 }, bodySizeLimit: '2m' } },
+    });
+    expect(changed.status).not.toBe(0);
+    expect(changed.stderr).toContain('spec.ingress.rateLimit');
+    expect(changed.stderr).toContain('spec.ingress.bodySizeLimit');
+    // The migration: removing them is accepted, and they stay removed.
+    const removed = patch(
+      [
+        { op: 'remove', path: '/spec/ingress/rateLimit' },
+        { op: 'remove', path: '/spec/ingress/bodySizeLimit' },
+      ],
+      'json',
+    );
+    expect(removed.stderr).toBe('');
+    const stored = getJson<{ spec: { ingress: Record<string, unknown> } }>([
+      'storefront',
+      'stored-gw',
+      '-n',
+      ns,
+    ]);
+    expect(stored.spec.ingress['rateLimit']).toBeUndefined();
+    expect(stored.spec.ingress['bodySizeLimit']).toBeUndefined();
+    expect(stored.spec.ingress['annotations']).toEqual({ team: 'web' });
+  });
+
   it('when the name is too long for the child objects, then the API server rejects it', () => {
     const doc = caseDoc({ name: 'too long', path: 'metadata.name' }, tooLongName);
     const res = kTry(['create', '-n', ns, '-f', '-'], { input: JSON.stringify(doc) });

@@ -171,6 +171,49 @@ export const invalidSpecs: InvalidSpecCase[] = [
     path: 'spec.ingress.bodySizeLimit',
   },
   {
+    // The former defaults are accepted only when the stored gatewayAPI object already held them.
+    name: 'rateLimit at its former default added to a gatewayAPI Storefront that had none',
+    old: { ingress: { provider: 'gatewayAPI', gateway: { parentRefs: [{ name: 'public' }] } } },
+    spec: {
+      ingress: {
+        provider: 'gatewayAPI',
+        gateway: { parentRefs: [{ name: 'public' }] },
+        rateLimit: { requestsPerSecond: 20, burstMultiplier: 5, connections: 0 },
+      },
+    },
+    path: 'spec.ingress.rateLimit',
+  },
+  {
+    name: 'nginx Storefront switched to gatewayAPI keeping its rateLimit and bodySizeLimit at the former defaults',
+    old: {
+      ingress: {
+        rateLimit: { requestsPerSecond: 20, burstMultiplier: 5, connections: 0 },
+        bodySizeLimit: '1m',
+      },
+    },
+    spec: {
+      ingress: {
+        provider: 'gatewayAPI',
+        gateway: { parentRefs: [{ name: 'public' }] },
+        rateLimit: { requestsPerSecond: 20, burstMultiplier: 5, connections: 0 },
+        bodySizeLimit: '1m',
+      },
+    },
+    path: 'spec.ingress.rateLimit',
+  },
+  {
+    name: 'bodySizeLimit at its former default added to a gatewayAPI Storefront that had none',
+    old: { ingress: { provider: 'gatewayAPI', gateway: { parentRefs: [{ name: 'public' }] } } },
+    spec: {
+      ingress: {
+        provider: 'gatewayAPI',
+        gateway: { parentRefs: [{ name: 'public' }] },
+        bodySizeLimit: '1m',
+      },
+    },
+    path: 'spec.ingress.bodySizeLimit',
+  },
+  {
     name: 'body size limit with a space',
     spec: { ingress: { bodySizeLimit: '1 MB' } },
     path: 'spec.ingress.bodySizeLimit',
