@@ -79,6 +79,11 @@ export function cachedBody(json: string): CachedBody {
   return { json, body: Buffer.from(json), etag: etagOf(json) };
 }
 
+/** The in-process tier's key of a domain scope. */
+function localKey(scope: CatalogScope, namespace: string): string {
+  return `${namespace}:${scope.kind === 'product' ? `p${scope.id}` : `l${scope.limit}:${scope.cursor ?? '-'}`}`;
+}
+
 /** Local entries kept at most; past it the tier starts over (the catalog's pages are few). */
 const LOCAL_MAX_ENTRIES = 2_000;
 
@@ -128,15 +133,11 @@ export class CatalogCache implements CatalogReadCache {
    * concurrent write is never served after this replica learns of that write.
    */
   async readBody(scope: CatalogScope, namespace: string, load: () => Promise<string>): Promise<CachedBody> {
-    const key = `${namespace}:${scope.kind === 'product' ? `p${scope.id}` : `l${scope.limit}:${scope.cursor ?? '-'}`}`;
+    const key = localKey(scope, namespace);
     const version = this.#version?.current();
     if (version !== undefined) {
-      const entry = this.#local.get(key);
-      if (entry && entry.version === version) {
-        this.#count('hit');
-        this.#metrics?.countCatalogLocal('hit');
-        return entry.body;
-      }
+      const hit = this.#localHit(key, version);
+      if (hit) return hit;
       this.#metrics?.countCatalogLocal('miss');
     }
     const body = cachedBody(await this.read(redisScope(scope, namespace), load));
@@ -145,6 +146,24 @@ export class CatalogCache implements CatalogReadCache {
       this.#local.set(key, { version, body });
     }
     return body;
+  }
+
+  /**
+   * The in-process copy of a scope when this replica may serve it now (the same test as readBody),
+   * else undefined and nothing counted: the caller then takes the readBody way, which counts.
+   * Synchronous, so a cached answer can be sent without a trip through the promise queue.
+   */
+  peekBody(scope: CatalogScope, namespace: string): CachedBody | undefined {
+    const version = this.#version?.current();
+    return version === undefined ? undefined : this.#localHit(localKey(scope, namespace), version);
+  }
+
+  #localHit(key: string, version: string): CachedBody | undefined {
+    const entry = this.#local.get(key);
+    if (!entry || entry.version !== version) return undefined;
+    this.#count('hit');
+    this.#metrics?.countCatalogLocal('hit');
+    return entry.body;
   }
 
   /** Returns the serialized value for `scope`, loading it with `load` on a miss. */

@@ -34,6 +34,8 @@ export interface CachedBody {
 /** The catalog's read cache (data/catalog-cache.ts): in-process, then Redis, then `load`. */
 export interface CatalogReadCache {
   readBody(scope: CatalogScope, namespace: string, load: () => Promise<string>): Promise<CachedBody>;
+  /** The in-process copy when it may be served now, without waiting; undefined otherwise. */
+  peekBody(scope: CatalogScope, namespace: string): CachedBody | undefined;
   /** After a committed change: every replica stops serving the products' and lists' old bodies. */
   invalidateProducts(ids: readonly number[]): Promise<void>;
 }
@@ -73,6 +75,14 @@ export class Catalog {
       const nextCursor = rows.length > limit ? encodeCursor(page[page.length - 1]!.id) : null;
       return JSON.stringify({ items: page.map((r) => this.#present(r)), nextCursor } satisfies ProductPage);
     });
+  }
+
+  /**
+   * The first page at the default size when this process holds it and may serve it now; undefined
+   * when it must be read (then listBody). Lets the hottest read skip the promise machinery.
+   */
+  cachedFirstPage(): CachedBody | undefined {
+    return this.#cache.peekBody({ kind: 'list', limit: DEFAULT_PAGE_SIZE }, this.#namespace());
   }
 
   /** One product, serialised; its JSON is "null" when there is no such product. */

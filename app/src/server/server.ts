@@ -28,6 +28,7 @@ import { healthz, opsRouter } from '../routes/health.ts';
 import { pageRouter } from '../routes/pages.ts';
 import { seedDemoCatalogOnce } from '../seed.ts';
 import { errorPage } from '../views/pages.ts';
+import { cachedListFastPath } from './cached-list.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { AssetManifest } from './static-assets.ts';
@@ -147,7 +148,15 @@ export async function createServices(config: Config, options: ServerOptions = {}
  * Helmet's headers, recorded once and replayed: with no nonces they depend on nothing in the
  * request, and one loop of setHeader is cheaper than a dozen chained middlewares on every request.
  */
-function securityHeaders(config: Config): RequestHandler {
+function securityHeaders(headers: readonly (readonly [string, string])[]): RequestHandler {
+  return (_req, res, next) => {
+    for (const [name, value] of headers) res.setHeader(name, value);
+    next();
+  };
+}
+
+/** Helmet's headers for this configuration, in the order helmet sets them. */
+export function recordSecurityHeaders(config: Config): [string, string][] {
   const recorded = new Map<string, string>();
   const recorder = {
     setHeader: (name: string, value: unknown) => recorded.set(name, String(value)),
@@ -158,11 +167,7 @@ function securityHeaders(config: Config): RequestHandler {
     throw new Error(
       'helmet set no Content-Security-Policy synchronously; cannot precompute security headers',
     );
-  const headers = [...recorded];
-  return (_req, res, next) => {
-    for (const [name, value] of headers) res.setHeader(name, value);
-    next();
-  };
+  return [...recorded];
 }
 
 function helmetMiddleware(config: Config): RequestHandler {
@@ -298,11 +303,22 @@ export function createApp(
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('trust proxy', 'loopback, linklocal, uniquelocal');
+  const security = recordSecurityHeaders(config);
+  // First: it records its own request metric, and sends what the stack below would send.
+  app.use(
+    cachedListFastPath({
+      catalog: services.catalog,
+      securityHeaders: security,
+      metrics: services.metrics,
+      logger: services.logger,
+      isDraining,
+    }),
+  );
   app.use(observe(services.metrics, services.logger, isDraining));
   // A route of the app itself, not a nested router: every request passes this point.
   app.get('/healthz', healthz);
   app.use('/static', staticAssets(services.assets, config.staticMaxAgeSeconds));
-  app.use(securityHeaders(config));
+  app.use(securityHeaders(security));
   app.use('/api', express.json({ limit: bodyLimit, strict: true }));
   app.use(
     '/api',
