@@ -25,7 +25,14 @@ import {
   waitFor,
   waitReady,
 } from '../operator/support.ts';
-import { frontDoorPort, httpsRequest, localImages, localPostgresImage, syncFront } from './support.ts';
+import {
+  frontDoorPort,
+  frontDoorServes,
+  httpsRequest,
+  localImages,
+  localPostgresImage,
+  storefrontCa,
+} from './support.ts';
 
 const example = parse(readFileSync(join(ROOT, 'examples/minimal.yaml'), 'utf8'));
 // Not the example's host: storefront.test.ts's Storefront (deleted without waiting for its
@@ -133,14 +140,6 @@ function backupsIn(dir: string): string[] {
     .sort();
 }
 
-/** The CA that signed Storefront `name`'s certificate (self-signed mode). */
-function caOf(name: string): string {
-  const secret = kJson(['get', 'secret', '-n', ns, '-l', `app.kubernetes.io/instance=${name}`]).items.find(
-    (s: any) => s.type === 'kubernetes.io/tls',
-  );
-  return Buffer.from(secret.data['ca.crt'], 'base64').toString();
-}
-
 describe('backups and restore on the real node', () => {
   /** What the shop held when the backup was taken. */
   let before: { orders: string; items: string; stock: string };
@@ -173,32 +172,10 @@ describe('backups and restore on the real node', () => {
     if (ns) kTry(['delete', 'namespace', ns, '--wait=false']);
   });
 
-  /**
-   * Waits until `path` on the shop's host answers 200 on two connections in a row, syncing the
-   * stand-in only after a miss. Syncing on every poll reloads nginx each time, and a connection
-   * taken by a worker of the previous configuration right after a reload is refused with
-   * "unrecognized name" (seen here: the first order failed that way after a 200).
-   */
-  async function frontDoorServes(what: string, ca: string, path: string) {
-    const get = () => httpsRequest(port, host, ca, path).catch(() => undefined);
-    return waitFor(
-      what,
-      async () => {
-        if ((await get())?.status !== 200) {
-          syncFront();
-          return undefined;
-        }
-        const again = await get();
-        return again?.status === 200 ? again : undefined;
-      },
-      300_000,
-    );
-  }
-
   it('when shoppers order through the front door on Postgres 15, then the orders are in its database', async () => {
     expect(psql(OLD, 'SHOW server_version_num')).toMatch(/^15/);
-    const ca = caOf(OLD);
-    await frontDoorServes('the front door to serve the shop', ca, '/');
+    const ca = storefrontCa(ns, OLD);
+    await frontDoorServes(port, host, ca, '/', { what: 'the front door to serve the shop' });
     const json = { 'content-type': 'application/json' };
     const list = JSON.parse((await httpsRequest(port, host, ca, '/api/products')).body);
     const products: any[] = list.items ?? list.products ?? list;
@@ -312,12 +289,10 @@ describe('backups and restore on the real node', () => {
     expect(condition(ns, NEW, 'Restored')).toMatchObject({ status: 'True', reason: 'Restored' });
     expect(psql(NEW, 'SHOW server_version_num')).toMatch(/^17/);
     expect(shopData(NEW)).toEqual(before);
-    const ca = caOf(NEW);
-    const served = await frontDoorServes(
-      'the front door to serve the restored shop',
-      ca,
-      `/api/orders/${orderIds[0]}`,
-    );
+    const ca = storefrontCa(ns, NEW);
+    const served = await frontDoorServes(port, host, ca, `/api/orders/${orderIds[0]}`, {
+      what: 'the front door to serve the restored shop',
+    });
     expect(JSON.parse(served.body).email).toBe('buyer0@example.com');
     for (const [i, id] of orderIds.entries()) {
       const res = await httpsRequest(port, host, ca, `/api/orders/${id}`);

@@ -32,7 +32,14 @@ import {
   waitFor,
   waitReady,
 } from '../operator/support.ts';
-import { frontDoorPort, httpsRequest, localImages, shopVersion, syncFront } from './support.ts';
+import {
+  frontDoorPort,
+  frontDoorServes,
+  httpsRequest,
+  localImages,
+  shopVersion,
+  storefrontCa,
+} from './support.ts';
 
 const example = parse(readFileSync(join(ROOT, 'examples/minimal.yaml'), 'utf8'));
 const name: string = example.metadata.name;
@@ -103,21 +110,11 @@ beforeAll(async () => {
   const sf = { ...example, spec: { ...withLocalImages(example.spec, images), host } };
   k(['apply', '-n', shopNs, '-f', '-'], JSON.stringify(sf));
   await waitReady(shopNs, name, 900_000);
-  ca = Buffer.from(
-    kJson(['get', 'secret', '-n', shopNs, '-l', `app.kubernetes.io/instance=${name}`]).items.find(
-      (s: any) => s.type === 'kubernetes.io/tls',
-    ).data['ca.crt'],
-    'base64',
-  ).toString();
-  await waitFor(
-    'the front door to serve the shop',
-    async () => {
-      syncFront();
-      const res = await httpsRequest(port, host, ca, '/').catch(() => undefined);
-      return res?.status === 200 && /<li class="card">/.test(res.body) ? res : undefined;
-    },
-    300_000,
-  );
+  ca = storefrontCa(shopNs, name);
+  await frontDoorServes(port, host, ca, '/', {
+    what: 'the front door to serve the shop',
+    accept: (res) => /<li class="card">/.test(res.body),
+  });
 });
 
 afterAll(async () => {

@@ -18,8 +18,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ensureSelfSignedTls, renewalTime } from '../../operator/observe/self-signed-tls.ts';
 import { testCluster } from '../cluster/context.ts';
-import { kubectl } from '../cluster/harness.ts';
-import { syncFrontDoor } from '../cluster/node/front-door.ts';
 import { withLocalImages } from '../cluster/node/storefront-images.ts';
 import { gatewayApiCrdFiles, installCrds } from '../cluster/third-party-crds.ts';
 import {
@@ -35,7 +33,15 @@ import {
   waitReady,
 } from '../operator/support.ts';
 import { type RequestLoop, startRequestLoop } from './request-loop.ts';
-import { frontDoorPort, httpsRequest, INGRESS_NAMESPACE, localImages } from './support.ts';
+import {
+  frontDoorPort,
+  frontDoorServes,
+  httpsRequest,
+  INGRESS_NAMESPACE,
+  localImages,
+  storefrontCa,
+  syncFront,
+} from './support.ts';
 
 const example = parse(readFileSync(join(ROOT, 'examples/gateway-api.yaml'), 'utf8'));
 const host: string = example.spec.host;
@@ -47,17 +53,7 @@ let ns: string;
 let operator: OperatorProcess;
 let port: number;
 let ca: string;
-let lastSync: string | undefined;
 let loop: RequestLoop | undefined;
-
-/** One sync of the stand-in; reloads nginx only when what it serves changed. */
-function sync(): void {
-  lastSync = syncFrontDoor(
-    (args, input) => kubectl(testCluster(), args, input === undefined ? {} : { input }),
-    INGRESS_NAMESPACE,
-    lastSync,
-  );
-}
 
 function applyAll(items: unknown[]): void {
   k(
@@ -122,16 +118,10 @@ describe('examples/gateway-api.yaml on the real node', () => {
     spec['networkPolicy'] = { ...spec['networkPolicy'], ingressControllerNamespace: INGRESS_NAMESPACE };
     k(['apply', '-n', ns, '-f', '-'], JSON.stringify({ ...example, spec }));
     await waitReady(ns, name, 900_000);
-    ca = Buffer.from(tlsSecret().data['ca.crt'], 'base64').toString();
-    await waitFor(
-      'the front door to serve the shop from the HTTPRoute',
-      async () => {
-        sync();
-        const res = await httpsRequest(port, host, ca, '/').catch(() => undefined);
-        return res?.status === 200 ? res : undefined;
-      },
-      300_000,
-    );
+    ca = storefrontCa(ns, name);
+    await frontDoorServes(port, host, ca, '/', {
+      what: 'the front door to serve the shop from the HTTPRoute',
+    });
   });
 
   afterAll(async () => {
@@ -232,7 +222,7 @@ describe('examples/gateway-api.yaml on the real node', () => {
     await waitFor(
       'the front door to serve the certificate due for renewal (or its renewal)',
       () => {
-        sync();
+        syncFront();
         return seen(dueLeaf.serialNumber) || leafOf(tlsSecret()).serialNumber !== dueLeaf.serialNumber;
       },
       180_000,
@@ -240,7 +230,7 @@ describe('examples/gateway-api.yaml on the real node', () => {
     const renewed = await waitFor(
       'the operator to renew the certificate and the front door to serve it',
       () => {
-        sync();
+        syncFront();
         const leaf = leafOf(tlsSecret());
         return leaf.serialNumber !== dueLeaf.serialNumber && seen(leaf.serialNumber) ? leaf : undefined;
       },

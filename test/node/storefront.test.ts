@@ -20,7 +20,7 @@ import {
   waitFor,
   waitReady,
 } from '../operator/support.ts';
-import { frontDoorPort, httpsRequest, localImages, syncFront } from './support.ts';
+import { frontDoorPort, frontDoorServes, httpsRequest, localImages, storefrontCa } from './support.ts';
 
 const example = parse(readFileSync(join(ROOT, 'examples/minimal.yaml'), 'utf8'));
 const host: string = example.spec.host;
@@ -116,21 +116,8 @@ describe('examples/minimal.yaml on the real node', () => {
     const sf = { ...example, spec: withLocalImages(example.spec, images) };
     k(['apply', '-n', ns, '-f', '-'], JSON.stringify(sf));
     await waitReady(ns, name, 900_000);
-    ca = Buffer.from(
-      kJson(['get', 'secret', '-n', ns, '-l', `app.kubernetes.io/instance=${name}`]).items.find(
-        (s: any) => s.type === 'kubernetes.io/tls',
-      ).data['ca.crt'],
-      'base64',
-    ).toString();
-    await waitFor(
-      'the front door to serve the shop',
-      async () => {
-        syncFront();
-        const res = await httpsRequest(port, host, ca, '/').catch(() => undefined);
-        return res?.status === 200 ? res : undefined;
-      },
-      300_000,
-    );
+    ca = storefrontCa(ns, name);
+    await frontDoorServes(port, host, ca, '/', { what: 'the front door to serve the shop' });
   });
 
   afterAll(async () => {
@@ -313,15 +300,10 @@ describe('examples/minimal.yaml on the real node', () => {
     await waitReady(ns, name, 900_000);
     expect(kJson(['get', 'secret', secretName, '-n', ns]).data.password).toBe(password);
     expect(psql('SELECT count(*) FROM orders')).toBe(orders);
-    await waitFor(
-      'the front door to serve the re-created shop',
-      async () => {
-        syncFront();
-        const res = await httpsRequest(port, host, ca, '/').catch(() => undefined);
-        return res?.status === 200 && /<li class="card">/.test(res.body) ? res : undefined;
-      },
-      300_000,
-    );
+    await frontDoorServes(port, host, ca, '/', {
+      what: 'the front door to serve the re-created shop',
+      accept: (res) => /<li class="card">/.test(res.body),
+    });
   });
 });
 

@@ -145,7 +145,8 @@ function currentRoutes(kubectl: Kubectl): FrontDoorRoute[] {
 
 /**
  * Brings the stand-in's configuration and certificates in line with the cluster; reloads nginx
- * when anything changed. Returns the digest of what it serves (unchanged digest: nothing done).
+ * when anything changed. Returns the digest of what it serves and which pod serves it (unchanged
+ * digest: nothing done; a re-created pod starts with no configuration, so it counts as a change).
  */
 export function syncFrontDoor(kubectl: Kubectl, namespace: string, last?: string): string {
   const routes = currentRoutes(kubectl);
@@ -165,8 +166,6 @@ export function syncFrontDoor(kubectl: Kubectl, namespace: string, last?: string
   // A host whose certificate is missing would fail the whole configuration: leave it out for now.
   const servable = routes.filter((r) => !r.tlsSecret || files[`${certFile(r.tlsSecret)}.crt`]);
   files['nginx.conf'] = nginxConfig(servable, confDir, clusterDnsIp);
-  const digest = createHash('sha256').update(JSON.stringify(files)).digest('hex');
-  if (digest === last) return digest;
   const pod = kubectl([
     'get',
     'pods',
@@ -179,6 +178,8 @@ export function syncFrontDoor(kubectl: Kubectl, namespace: string, last?: string
     'jsonpath={.items[0].metadata.name}',
   ]).trim();
   if (!pod) throw new Error(`front door: no running ${frontDoorName} pod in ${namespace} yet`);
+  const digest = createHash('sha256').update(JSON.stringify({ pod, files })).digest('hex');
+  if (digest === last) return digest;
   // Files first (new names, then renamed into place), then a checked, graceful reload.
   const script = [
     'set -e',
