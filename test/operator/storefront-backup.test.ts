@@ -5,33 +5,24 @@
 // storefront-migration-fails: every Job pod running FAILING_MIGRATION_IMAGE exits 1) turns
 // BackupReady False naming the Job; a restore Job that fails keeps the migration and the app
 // from ever being created and says which backup; one that succeeds lets them start.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { FAILING_MIGRATION_IMAGE } from '../cluster/components.ts';
 import {
   condition,
-  installCrd,
+  expectNotFound,
   k,
   kJson,
   kTry,
-  type OperatorProcess,
-  restrictedNamespace,
-  startOperator,
+  operatorSuite,
   storefrontDoc,
+  waitCondition,
   waitFor,
 } from './support.ts';
 
-let op: OperatorProcess;
+const suite = operatorSuite(['sf-backup'], () => ['--resync', '5s', '--no-leader-elect']);
 let ns: string;
-
 beforeAll(() => {
-  installCrd();
-  ns = restrictedNamespace('sf-backup');
-  op = startOperator(['--resync', '5s', '--no-leader-elect']);
-});
-
-afterAll(async () => {
-  await op?.kill('SIGTERM');
-  if (ns) kTry(['delete', 'namespace', ns, '--wait=false']);
+  ns = suite.namespaces[0]!;
 });
 
 const apply = (name: string, spec: Record<string, unknown>) =>
@@ -39,19 +30,6 @@ const apply = (name: string, spec: Record<string, unknown>) =>
     ['apply', '--server-side', '--field-manager=backup-test', '-n', ns, '-f', '-'],
     storefrontDoc(name, spec),
   );
-
-const waitCondition = (name: string, type: string, status: string, reason: string) =>
-  waitFor(`${name} ${type}=${status} (${reason})`, () => {
-    const c = condition(ns, name, type);
-    return c?.status === status && c.reason === reason ? c : undefined;
-  });
-
-/** Absence proven by the API server's NotFound, not by kubectl failing for any reason. */
-function expectNotFound(kind: string, name: string): void {
-  const res = kTry(['get', kind, name, '-n', ns, '-o', 'name']);
-  expect(res.status, `${kind}/${name} exists`).not.toBe(0);
-  expect(res.stderr).toContain('(NotFound)');
-}
 
 // A schedule that does not fire during the test: the backups here are started by hand.
 const BACKUP = { schedule: '0 3 1 1 *', retention: { count: 2 }, destination: { pvc: { size: '1Gi' } } };
@@ -76,10 +54,10 @@ describe('backups reconciled by the operator', () => {
       'Ingress',
       'Egress',
     ]);
-    await waitCondition('bk', 'BackupReady', 'True', 'Scheduled');
+    await waitCondition(ns, 'bk', 'BackupReady', 'True', 'Scheduled');
 
     k(['create', 'job', 'bk-backup-manual', '--from=cronjob/bk-backup', '-n', ns]);
-    const ready = await waitCondition('bk', 'BackupReady', 'True', 'Succeeded');
+    const ready = await waitCondition(ns, 'bk', 'BackupReady', 'True', 'Succeeded');
     expect(ready.message).toContain('Job bk-backup-manual');
     // The pod was admitted under `restricted` (else the Job could not have succeeded).
     const job = kJson(['get', 'job', 'bk-backup-manual', '-n', ns]);
@@ -99,7 +77,7 @@ describe('backups reconciled by the operator', () => {
       () => kTry(['get', 'cronjob', 'bkfail-backup', '-n', ns]).status === 0,
     );
     k(['create', 'job', 'bkfail-backup-manual', '--from=cronjob/bkfail-backup', '-n', ns]);
-    const failed = await waitCondition('bkfail', 'BackupReady', 'False', 'BackupFailed');
+    const failed = await waitCondition(ns, 'bkfail', 'BackupReady', 'False', 'BackupFailed');
     expect(failed.message).toMatch(/^backup Job bkfail-backup-manual failed at .*BackoffLimitExceeded/);
     const sf = kJson(['get', 'storefront', 'bkfail', '-n', ns]);
     expect(sf.status.backups.lastFailedTime).toMatch(/^20\d\d-/);
@@ -116,7 +94,7 @@ describe('restore reconciled by the operator', () => {
         restore: { from: { backup: 'latest', claimName: 'bk-backups' } },
       },
     });
-    const restored = await waitCondition('rsfail', 'Restored', 'False', 'RestoreFailed');
+    const restored = await waitCondition(ns, 'rsfail', 'Restored', 'False', 'RestoreFailed');
     expect(restored.message).toContain(
       'restore of backup latest from PersistentVolumeClaim bk-backups failed',
     );
@@ -129,7 +107,7 @@ describe('restore reconciled by the operator', () => {
       claimName: 'bk-backups',
       readOnly: true,
     });
-    expectNotFound('deployment', 'rsfail-app');
+    expectNotFound(ns, 'deployment', 'rsfail-app');
     const jobs = kJson(['get', 'jobs', '-n', ns, '-l', 'storefront.dev/storefront=rsfail']).items;
     expect(jobs.map((j: any) => j.metadata.name)).toEqual(['rsfail-restore']);
   });
@@ -139,7 +117,7 @@ describe('restore reconciled by the operator', () => {
       cache: { mode: 'disabled' },
       database: { restore: { from: { backup: 'latest', claimName: 'bk-backups' } } },
     });
-    await waitCondition('rs', 'Restored', 'True', 'Restored');
+    await waitCondition(ns, 'rs', 'Restored', 'True', 'Restored');
     const app = await waitFor('Deployment rs-app', () => {
       const r = kTry(['get', 'deployment', 'rs-app', '-n', ns, '-o', 'json']);
       return r.status === 0 ? JSON.parse(r.stdout) : undefined;

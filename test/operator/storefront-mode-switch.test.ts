@@ -6,71 +6,42 @@
 // No cert-manager or Gateway controller can run here: their part (issuing into the Secret, the
 // Certificate's Ready condition, the HTTPRoute's Accepted condition) is written the way they write it.
 import { X509Certificate } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureSelfSignedTls } from '../../operator/observe/self-signed-tls.ts';
 import { gatewayApiCrdFiles, installCrds, installThirdPartyCrds } from '../cluster/third-party-crds.ts';
 import {
   cluster,
-  condition,
-  installCrd,
   k,
   kJson,
   kTry,
-  type OperatorProcess,
-  restrictedNamespace,
-  startOperator,
+  operatorSuite,
+  patchSpec,
+  setStatus,
   storefrontDoc,
+  waitCondition,
   waitFor,
+  waitGone,
   waitReady,
 } from './support.ts';
 
 const HTTPROUTE_CRD = 'httproutes.gateway.networking.k8s.io';
 
-let op: OperatorProcess;
-let ns: string;
-
-beforeAll(async () => {
-  installCrd();
-  installThirdPartyCrds(cluster());
-  // A cluster without the Gateway API (HTTPRoute is the kind the operator needs from it).
-  kTry(['delete', 'crd', HTTPROUTE_CRD, '--wait=true', '--timeout=120s']);
-  ns = restrictedNamespace('sf-switch');
-  op = startOperator(['--resync', '5s', '--no-leader-elect']);
-});
-
-afterAll(async () => {
-  await op?.kill('SIGTERM');
-  if (ns) kTry(['delete', 'namespace', ns, '--wait=false']);
+const suite = operatorSuite(['sf-switch'], () => ['--resync', '5s', '--no-leader-elect'], {
+  beforeOperator: () => {
+    installThirdPartyCrds(cluster());
+    // A cluster without the Gateway API (HTTPRoute is the kind the operator needs from it).
+    kTry(['delete', 'crd', HTTPROUTE_CRD, '--wait=true', '--timeout=120s']);
+  },
   // Leave the cluster as the other tests expect it.
-  installCrds(cluster(), gatewayApiCrdFiles());
+  afterOperator: () => installCrds(cluster(), gatewayApiCrdFiles()),
+});
+let ns: string;
+beforeAll(() => {
+  ns = suite.namespaces[0]!;
 });
 
 const get = (kind: string, name: string) => kJson(['get', kind, name, '-n', ns]);
 const exists = (kind: string, name: string) => kTry(['get', kind, name, '-n', ns, '-o', 'name']).status === 0;
-const patchSpec = (name: string, spec: Record<string, unknown>) =>
-  k(['patch', 'storefront', name, '-n', ns, '--type=merge', '-p', JSON.stringify({ spec })]);
-const setStatus = (resource: string, name: string, status: Record<string, unknown>) =>
-  k([
-    'patch',
-    resource,
-    name,
-    '-n',
-    ns,
-    '--subresource=status',
-    '--type=merge',
-    '-p',
-    JSON.stringify({ status }),
-  ]);
-const waitCondition = (name: string, type: string, status: string, reason: string) =>
-  waitFor(`${name} ${type}=${status} (${reason})`, () => {
-    const c = condition(ns, name, type);
-    return c?.status === status && c.reason === reason ? c : undefined;
-  });
-const waitGone = (kind: string, name: string) =>
-  waitFor(`${kind}/${name} pruned`, () => {
-    const res = kTry(['get', kind, name, '-n', ns, '-o', 'name']);
-    return res.status !== 0 && res.stderr.includes('(NotFound)');
-  });
 /** Reconciled at the current generation, and a few resyncs (5 s) later still so. */
 async function settled(name: string): Promise<void> {
   await waitFor(`${name} generation observed`, () => {
@@ -89,11 +60,11 @@ describe('mode switches keep the old object until the replacement is usable', ()
     const selfSigned = get('secret', `${name}-tls`);
     const caPem = Buffer.from(get('secret', `${name}-tls-ca`).data['ca.crt'], 'base64').toString();
 
-    patchSpec(name, {
+    patchSpec(ns, name, {
       ingress: { tls: { mode: 'certManager', issuerRef: { name: 'shop-issuer', kind: 'Issuer' } } },
     });
     await waitFor('the Certificate', () => exists('certificate', `${name}-tls`));
-    const waiting = await waitCondition(name, 'TLSReady', 'False', 'Issuing');
+    const waiting = await waitCondition(ns, name, 'TLSReady', 'False', 'Issuing');
     expect(waiting.message).toContain(
       `Secret ${name}-tls keeps serving the shop until cert-manager issues Certificate ${name}-tls`,
     );
@@ -124,7 +95,7 @@ describe('mode switches keep the old object until the replacement is usable', ()
         },
       }),
     ]);
-    setStatus('certificate', `${name}-tls`, {
+    setStatus(ns, 'certificate', `${name}-tls`, {
       conditions: [
         {
           type: 'Ready',
@@ -135,7 +106,7 @@ describe('mode switches keep the old object until the replacement is usable', ()
         },
       ],
     });
-    await waitCondition(name, 'TLSReady', 'True', 'Issued');
+    await waitCondition(ns, name, 'TLSReady', 'True', 'Issued');
     await settled(name);
     // cert-manager's certificate is neither pruned nor overwritten by the operator.
     expect(leaf(get('secret', `${name}-tls`)).serialNumber).toBe(
@@ -143,14 +114,14 @@ describe('mode switches keep the old object until the replacement is usable', ()
     );
     await waitReady(ns, name);
 
-    patchSpec(name, { ingress: { tls: { mode: 'selfSigned', issuerRef: null } } });
-    await waitGone('certificate', `${name}-tls`);
+    patchSpec(ns, name, { ingress: { tls: { mode: 'selfSigned', issuerRef: null } } });
+    await waitGone(ns, 'certificate', `${name}-tls`);
     const back = await waitFor('a self-signed leaf from the Storefront CA again', () => {
       const cert = leaf(get('secret', `${name}-tls`));
       return cert.verify(new X509Certificate(caPem).publicKey) ? cert : undefined;
     });
     expect(back.serialNumber).not.toBe(leaf(selfSigned).serialNumber);
-    await waitCondition(name, 'TLSReady', 'True', 'Issued');
+    await waitCondition(ns, name, 'TLSReady', 'True', 'Issued');
     await waitReady(ns, name);
   });
 
@@ -161,8 +132,8 @@ describe('mode switches keep the old object until the replacement is usable', ()
     const ingress = get('ingress', name);
 
     const gateway = { parentRefs: [{ name: 'edge', namespace: 'gateways', sectionName: 'https' }] };
-    patchSpec(name, { ingress: { provider: 'gatewayAPI', gateway } });
-    const missing = await waitCondition(name, 'IngressReady', 'False', 'MissingAPI');
+    patchSpec(ns, name, { ingress: { provider: 'gatewayAPI', gateway } });
+    const missing = await waitCondition(ns, name, 'IngressReady', 'False', 'MissingAPI');
     expect(missing.message).toContain(
       `Ingress ${name} keeps serving the shop until the cluster serves the Gateway API (gateway.networking.k8s.io/v1 HTTPRoute)`,
     );
@@ -176,14 +147,14 @@ describe('mode switches keep the old object until the replacement is usable', ()
       () => (exists('httproute', name) ? get('httproute', name) : undefined),
       240_000,
     );
-    const waiting = await waitCondition(name, 'IngressReady', 'True', 'WaitingForGateway');
+    const waiting = await waitCondition(ns, name, 'IngressReady', 'True', 'WaitingForGateway');
     expect(waiting.message).toContain(
       `Ingress ${name} keeps serving the shop until a Gateway accepts HTTPRoute ${name}`,
     );
     await settled(name);
     expect(get('ingress', name).metadata.uid).toBe(ingress.metadata.uid);
 
-    setStatus('httproute', name, {
+    setStatus(ns, 'httproute', name, {
       parents: [
         {
           parentRef: { name: 'edge', namespace: 'gateways', sectionName: 'https' },
@@ -201,13 +172,13 @@ describe('mode switches keep the old object until the replacement is usable', ()
         },
       ],
     });
-    await waitGone('ingress', name);
-    await waitCondition(name, 'IngressReady', 'True', 'Accepted');
+    await waitGone(ns, 'ingress', name);
+    await waitCondition(ns, name, 'IngressReady', 'True', 'Accepted');
     await waitReady(ns, name);
 
     // Back to nginx: the Ingress is written before the HTTPRoute is pruned.
-    patchSpec(name, { ingress: { provider: 'nginx', gateway: null } });
-    await waitGone('httproute', name);
+    patchSpec(ns, name, { ingress: { provider: 'nginx', gateway: null } });
+    await waitGone(ns, 'httproute', name);
     expect(get('ingress', name).spec.rules[0].host).toBe(`${name}.example.com`);
     await waitReady(ns, name);
   });

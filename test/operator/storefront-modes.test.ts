@@ -3,39 +3,34 @@
 // the Gateway API provider; an external database and cache; autoscaling (the operator never takes
 // replicas back from the HPA); WAF and CDN annotations; NetworkPolicies switched off and on again;
 // a cache and a TLS mode switched away and back; and the fields no other test sets.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { modeVariantDocs } from '../../operator/render/testdata/mode-variants.ts';
 import { FAILING_MIGRATION_IMAGE } from '../cluster/components.ts';
 import { installThirdPartyCrds } from '../cluster/third-party-crds.ts';
 import {
   cluster,
   condition,
-  installCrd,
+  expectNotFound,
   k,
   kJson,
   kTry,
-  type OperatorProcess,
-  restrictedNamespace,
-  startOperator,
+  operatorSuite,
+  patchSpec,
+  setStatus,
+  waitCondition,
   waitFor,
+  waitGone,
   waitReady,
 } from './support.ts';
 
-let op: OperatorProcess;
+const suite = operatorSuite(['sf-modes'], () => ['--resync', '5s', '--no-leader-elect'], {
+  beforeOperator: () => installThirdPartyCrds(cluster()),
+});
 let ns: string;
+beforeAll(() => {
+  ns = suite.namespaces[0]!;
+});
 const NGINX = 'nginx.ingress.kubernetes.io';
-
-beforeAll(async () => {
-  installCrd();
-  installThirdPartyCrds(cluster());
-  ns = restrictedNamespace('sf-modes');
-  op = startOperator(['--resync', '5s', '--no-leader-elect']);
-});
-
-afterAll(async () => {
-  await op?.kill('SIGTERM');
-  if (ns) kTry(['delete', 'namespace', ns, '--wait=false']);
-});
 
 function applyDoc(doc: Record<string, any>): void {
   k(['apply', '--server-side', '--field-manager=modes-test', '-n', ns, '-f', '-'], JSON.stringify(doc));
@@ -59,47 +54,12 @@ function userSecret(name: string, data: Record<string, string>, type = 'Opaque')
   );
 }
 
-/** Absence proven by the API server's NotFound, not by kubectl failing for any reason. */
-function expectNotFound(kind: string, name: string): void {
-  const res = kTry(['get', kind, name, '-n', ns, '-o', 'name']);
-  expect(res.status, `${kind}/${name} still exists`).not.toBe(0);
-  expect(res.stderr).toContain('(NotFound)');
-}
-
-const waitGone = (kind: string, name: string) =>
-  waitFor(`${kind}/${name} pruned`, () => {
-    const res = kTry(['get', kind, name, '-n', ns, '-o', 'name']);
-    return res.status !== 0 && res.stderr.includes('(NotFound)');
-  });
-
-const waitCondition = (name: string, type: string, status: string, reason?: string) =>
-  waitFor(`${name} ${type}=${status}${reason ? ` (${reason})` : ''}`, () => {
-    const c = condition(ns, name, type);
-    return c?.status === status && (reason === undefined || c.reason === reason) ? c : undefined;
-  });
-
 /** Waits until the operator has reconciled the current generation (status says so). */
 const waitObserved = (name: string) =>
   waitFor(`${name} generation observed`, () => {
     const sf = kJson(['get', 'storefront', name, '-n', ns]);
     return sf.status?.observedGeneration === sf.metadata.generation ? sf : undefined;
   });
-
-const patchSpec = (name: string, spec: Record<string, unknown>) =>
-  k(['patch', 'storefront', name, '-n', ns, '--type=merge', '-p', JSON.stringify({ spec })]);
-
-const setStatus = (resource: string, name: string, status: Record<string, unknown>) =>
-  k([
-    'patch',
-    resource,
-    name,
-    '-n',
-    ns,
-    '--subresource=status',
-    '--type=merge',
-    '-p',
-    JSON.stringify({ status }),
-  ]);
 
 const appContainer = (name: string) =>
   kJson(['get', 'deployment', `${name}-app`, '-n', ns]).spec.template.spec.containers.find(
@@ -114,16 +74,16 @@ describe('the operator in every mode', () => {
     );
     expect(cert.spec.issuerRef).toEqual({ group: 'cert-manager.io', kind: 'Issuer', name: 'shop-issuer' });
     expect(cert.spec.dnsNames).toEqual([`${name}.example.com`]);
-    await waitCondition(name, 'TLSReady', 'False', 'Issuing');
+    await waitCondition(ns, name, 'TLSReady', 'False', 'Issuing');
     const now = new Date().toISOString();
-    setStatus('certificate', `${name}-tls`, {
+    setStatus(ns, 'certificate', `${name}-tls`, {
       conditions: [
         { type: 'Ready', status: 'True', reason: 'Ready', message: 'issued', lastTransitionTime: now },
       ],
     });
-    await waitCondition(name, 'TLSReady', 'True', 'Issued');
+    await waitCondition(ns, name, 'TLSReady', 'True', 'Issued');
     await waitReady(ns, name);
-    setStatus('certificate', `${name}-tls`, {
+    setStatus(ns, 'certificate', `${name}-tls`, {
       conditions: [
         {
           type: 'Ready',
@@ -134,16 +94,16 @@ describe('the operator in every mode', () => {
         },
       ],
     });
-    const c = await waitCondition(name, 'TLSReady', 'False', 'Issuing');
+    const c = await waitCondition(ns, name, 'TLSReady', 'False', 'Issuing');
     expect(c.message).toContain('the issuer refused the order');
     expect(condition(ns, name, 'Ready')?.status).toBe('False');
   });
 
   it('when tls is secret, then TLSReady waits for the user Secret and the Ingress serves it', async () => {
     const name = applyVariant('tls-secret');
-    await waitCondition(name, 'TLSReady', 'False', 'SecretMissing');
+    await waitCondition(ns, name, 'TLSReady', 'False', 'SecretMissing');
     userSecret('shop-cert', { 'tls.crt': 'CERT', 'tls.key': 'KEY' }, 'kubernetes.io/tls');
-    await waitCondition(name, 'TLSReady', 'True', 'UserProvided');
+    await waitCondition(ns, name, 'TLSReady', 'True', 'UserProvided');
     const ing = kJson(['get', 'ingress', name, '-n', ns]);
     expect(ing.spec.tls).toEqual([{ hosts: [`${name}.example.com`], secretName: 'shop-cert' }]);
     // The operator neither renders nor owns the user's Secret.
@@ -161,8 +121,8 @@ describe('the operator in every mode', () => {
     const annotations = Object.keys(ing.metadata.annotations ?? {});
     expect(annotations).not.toContain(`${NGINX}/ssl-redirect`);
     expect(annotations).not.toContain(`${NGINX}/custom-headers`);
-    expectNotFound('secret', `${name}-tls`);
-    expectNotFound('configmap', `${name}-response-headers`);
+    expectNotFound(ns, 'secret', `${name}-tls`);
+    expectNotFound(ns, 'configmap', `${name}-response-headers`);
   });
 
   it('when the provider is gatewayAPI, then an HTTPRoute (no Ingress) is created and IngressReady follows its Gateway', async () => {
@@ -184,8 +144,8 @@ describe('the operator in every mode', () => {
     expect(route.spec.rules[0].backendRefs).toEqual([
       { group: '', kind: 'Service', name: `${name}-app`, port: 80, weight: 1 },
     ]);
-    await waitCondition(name, 'IngressReady', 'True', 'Configured');
-    expectNotFound('ingress', name);
+    await waitCondition(ns, name, 'IngressReady', 'True', 'Configured');
+    expectNotFound(ns, 'ingress', name);
     // TLS is on (selfSigned): the Gateway API CRDs admit the redirect route on the plain-HTTP
     // listener (by port: no redirectSectionName) and the grant for the Gateway's namespace.
     const redirect = kJson(['get', 'httproute', `${name}-https-redirect`, '-n', ns]);
@@ -200,7 +160,7 @@ describe('the operator in every mode', () => {
       from: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: 'gateways' }],
       to: [{ group: '', kind: 'Secret', name: `${name}-tls` }],
     });
-    setStatus('httproute', name, {
+    setStatus(ns, 'httproute', name, {
       parents: [
         {
           parentRef: { name: 'edge', namespace: 'gateways' },
@@ -218,19 +178,19 @@ describe('the operator in every mode', () => {
         },
       ],
     });
-    await waitCondition(name, 'IngressReady', 'True', 'Accepted');
+    await waitCondition(ns, name, 'IngressReady', 'True', 'Accepted');
     expect(appContainer(name).env).toContainEqual({ name: 'STATIC_MAX_AGE_SECONDS', value: '600' });
     await waitReady(ns, name);
   });
 
   it('when the database and cache are external, then nothing is rendered for them and status waits for their Secrets', async () => {
     const name = applyVariant('external-db-and-cache');
-    await waitCondition(name, 'DatabaseReady', 'False', 'SecretMissing');
-    await waitCondition(name, 'CacheReady', 'False', 'SecretMissing');
+    await waitCondition(ns, name, 'DatabaseReady', 'False', 'SecretMissing');
+    await waitCondition(ns, name, 'CacheReady', 'False', 'SecretMissing');
     userSecret('shop-db', { url: 'postgres://shop:pw@db.example.internal:5432/shop' });
     userSecret('shop-cache', { 'redis-url': 'redis://cache.example.internal:6379/0' });
-    await waitCondition(name, 'DatabaseReady', 'True', 'External');
-    await waitCondition(name, 'CacheReady', 'True', 'External');
+    await waitCondition(ns, name, 'DatabaseReady', 'True', 'External');
+    await waitCondition(ns, name, 'CacheReady', 'True', 'External');
     await waitReady(ns, name);
     expect(appContainer(name).env).toEqual(
       expect.arrayContaining([
@@ -245,7 +205,7 @@ describe('the operator in every mode', () => {
       ['secret', `${name}-redis-credentials`],
       ['networkpolicy', `${name}-postgres`],
     ] as const)
-      expectNotFound(kind, obj);
+      expectNotFound(ns, kind, obj);
     const egress = kJson(['get', 'networkpolicy', `${name}-app`, '-n', ns]).spec.egress;
     // Egress only to the user's CIDRs, on the database's and the cache's ports.
     expect(egress).toEqual([
@@ -273,7 +233,7 @@ describe('the operator in every mode', () => {
     // What the HPA controller does: write the scale subresource.
     k(['scale', 'deployment', `${name}-app`, '-n', ns, '--replicas=5']);
     // A spec change forces a reconcile whose apply we can wait for (no sleeping through resyncs).
-    patchSpec(name, { app: { autoscaling: { maxReplicas: 7 } } });
+    patchSpec(ns, name, { app: { autoscaling: { maxReplicas: 7 } } });
     await waitObserved(name);
     await waitFor(
       'HPA maxReplicas 7',
@@ -329,11 +289,11 @@ describe('the operator in every mode', () => {
       `${name}-postgres`,
       `${name}-redis`,
     ]);
-    patchSpec(name, { networkPolicy: { enabled: false } });
+    patchSpec(ns, name, { networkPolicy: { enabled: false } });
     await waitObserved(name);
-    for (const p of before) await waitGone('networkpolicy', p);
+    for (const p of before) await waitGone(ns, 'networkpolicy', p);
     await waitReady(ns, name);
-    patchSpec(name, { networkPolicy: { enabled: true } });
+    patchSpec(ns, name, { networkPolicy: { enabled: true } });
     await waitFor('policies back', () => JSON.stringify(policies()) === JSON.stringify(before));
     await waitReady(ns, name);
   });
@@ -346,16 +306,16 @@ describe('the operator in every mode', () => {
     const password = kJson(['get', 'secret', `${name}-redis-credentials`, '-n', ns]).data.password;
     const ca = kJson(['get', 'secret', `${name}-tls-ca`, '-n', ns]).data['ca.crt'];
 
-    patchSpec(name, { cache: { mode: 'disabled' }, ingress: { tls: { mode: 'none' } } });
+    patchSpec(ns, name, { cache: { mode: 'disabled' }, ingress: { tls: { mode: 'none' } } });
     await waitObserved(name);
-    await waitGone('deployment', `${name}-redis`);
-    await waitGone('service', `${name}-redis`);
-    await waitGone('secret', `${name}-tls`);
+    await waitGone(ns, 'deployment', `${name}-redis`);
+    await waitGone(ns, 'service', `${name}-redis`);
+    await waitGone(ns, 'secret', `${name}-tls`);
     const off = await waitReady(ns, name);
     expect(off.status.url).toBe(`http://${name}.example.com/`);
     expect(appContainer(name).env.map((e: any) => e.name)).not.toContain('REDIS_URL');
 
-    patchSpec(name, { cache: { mode: 'managed' }, ingress: { tls: { mode: 'selfSigned' } } });
+    patchSpec(ns, name, { cache: { mode: 'managed' }, ingress: { tls: { mode: 'selfSigned' } } });
     const on = await waitReady(ns, name);
     expect(on.status.url).toBe(`https://${name}.example.com/`);
     expect(kJson(['get', 'deployment', `${name}-redis`, '-n', ns]).status.availableReplicas).toBe(1);
@@ -375,13 +335,13 @@ describe('the operator in every mode', () => {
         cache: { mode: 'disabled' },
       },
     });
-    const failed = await waitCondition(name, 'AppReady', 'False', 'MigrationFailed');
+    const failed = await waitCondition(ns, name, 'AppReady', 'False', 'MigrationFailed');
     expect(failed.message).toMatch(
       new RegExp(`migration Job ${name}-migrate-[0-9a-f]+ failed: BackoffLimitExceeded`),
     );
     // Once the database is up, the app's failed migration is what keeps the shop from Ready.
-    await waitCondition(name, 'Ready', 'False', 'AppNotReady');
-    patchSpec(name, { app: { image: 'ghcr.io/storefront-dev/storefront-shop:0.1.1' } });
+    await waitCondition(ns, name, 'Ready', 'False', 'AppNotReady');
+    patchSpec(ns, name, { app: { image: 'ghcr.io/storefront-dev/storefront-shop:0.1.1' } });
     await waitReady(ns, name);
   });
 
@@ -391,7 +351,7 @@ describe('the operator in every mode', () => {
       d.spec.host = 'late-secret.example.com';
       d.spec.app.env = [{ name: 'PAYMENT_KEY', secretKeyRef: { name: 'late-payments', key: 'api-key' } }];
     });
-    const missing = await waitCondition(name, 'AppReady', 'False', 'SecretMissing');
+    const missing = await waitCondition(ns, name, 'AppReady', 'False', 'SecretMissing');
     expect(missing.message).toContain('Secret late-payments (spec.app.env[0].secretKeyRef) does not exist');
     expect(condition(ns, name, 'Ready')?.status).toBe('False');
     // The fake node does what a kubelet does (test/cluster/kwok/reference-checker.ts): the app's
@@ -434,7 +394,7 @@ describe('the operator in every mode', () => {
         { name: 'STATIC_MAX_AGE_SECONDS', value: '86400' },
       ]),
     );
-    expectNotFound('secret', `${name}-app-secrets`);
+    expectNotFound(ns, 'secret', `${name}-app-secrets`);
     const job = kJson(['get', 'jobs', '-n', ns, '-l', `storefront.dev/storefront=${name}`]).items[0];
     expect(job.spec.template.spec.containers[0].imagePullPolicy).toBe('Always');
     const sts = kJson(['get', 'statefulset', `${name}-postgres`, '-n', ns]);

@@ -1,31 +1,13 @@
 // Platform-team operations on the real control plane with the operator running: `kubectl scale`
 // through the CRD's scale subresource, the printer columns, `kubectl delete all --all` leaving
 // shops alone, and `spec.suspend` stopping every correction until it is lifted.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  installCrd,
-  k,
-  kJson,
-  kTry,
-  type OperatorProcess,
-  restrictedNamespace,
-  startOperator,
-  storefrontDoc,
-  waitFor,
-} from './support.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { k, kJson, kTry, operatorSuite, storefrontDoc, waitFor } from './support.ts';
 
-let op: OperatorProcess;
+const suite = operatorSuite(['sf-plat'], () => ['--resync', '3s', '--no-leader-elect']);
 let ns: string;
-
 beforeAll(() => {
-  installCrd();
-  ns = restrictedNamespace('sf-plat');
-  op = startOperator(['--resync', '3s', '--no-leader-elect']);
-});
-
-afterAll(async () => {
-  await op?.kill('SIGTERM');
-  if (ns) kTry(['delete', 'namespace', ns, '--wait=false']);
+  ns = suite.namespaces[0]!;
 });
 
 const deploymentReplicas = (name: string) =>

@@ -5,7 +5,7 @@ import { mkdtempSync, openSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { type TestCluster, testCluster } from '../cluster/context.ts';
 import { kubectl, runKubectl, writeUserKubeconfig } from '../cluster/harness.ts';
 import { installCrds } from '../cluster/third-party-crds.ts';
@@ -62,6 +62,54 @@ export function waitFor<T>(
   timeoutMs = 180_000,
 ): Promise<Exclude<T, undefined | null | false | ''>> {
   return eventually(what, probe, { timeoutMs, intervalMs: 500 });
+}
+
+/** Merges `spec` into Storefront `name`'s spec. */
+export function patchSpec(ns: string, name: string, spec: Record<string, unknown>): string {
+  return k(['patch', 'storefront', name, '-n', ns, '--type=merge', '-p', JSON.stringify({ spec })]);
+}
+
+/** Writes `status` the way the object's own controller would (cert-manager, a Gateway, …). */
+export function setStatus(
+  ns: string,
+  resource: string,
+  name: string,
+  status: Record<string, unknown>,
+): string {
+  return k([
+    'patch',
+    resource,
+    name,
+    '-n',
+    ns,
+    '--subresource=status',
+    '--type=merge',
+    '-p',
+    JSON.stringify({ status }),
+  ]);
+}
+
+/** Waits for Storefront `name`'s condition `type` to have `status` (and `reason`, when given). */
+export function waitCondition(ns: string, name: string, type: string, status: string, reason?: string) {
+  return waitFor(`${name} ${type}=${status}${reason ? ` (${reason})` : ''}`, () => {
+    const c = condition(ns, name, type);
+    return c?.status === status && (reason === undefined || c.reason === reason) ? c : undefined;
+  });
+}
+
+/** Waits until `kind/name` is gone, proven by the API server's NotFound. */
+export function waitGone(ns: string, kind: string, name: string): Promise<true> {
+  return waitFor(`${kind}/${name} pruned`, () => {
+    const res = kTry(['get', kind, name, '-n', ns, '-o', 'name']);
+    return res.status !== 0 && res.stderr.includes('(NotFound)');
+  });
+}
+
+/** Absence proven by the API server's NotFound, not by kubectl failing for any reason. */
+export function expectNotFound(ns: string, kind: string, name: string): void {
+  const res = kTry(['get', kind, name, '-n', ns, '-o', 'name']);
+  expect(res.status, `${kind}/${name} still exists`).not.toBe(0);
+  expect(res.stderr).toContain('(NotFound)');
 }
 
 export function condition(
@@ -149,13 +197,13 @@ export interface OperatorSuite {
 /**
  * The set-up operator test files share, registered as hooks: the CRD, one restricted namespace per
  * prefix, `beforeOperator` (e.g. removing a CRD the file wants absent), the operator with the
- * arguments `args` gives for those namespaces; after the file, the operator is stopped and the
- * namespaces deleted.
+ * arguments `args` gives for those namespaces; after the file, the operator is stopped, the
+ * namespaces deleted and `afterOperator` run (e.g. putting that CRD back for the other files).
  */
 export function operatorSuite(
   prefixes: string[],
   args: (namespaces: string[]) => string[],
-  options: { env?: Record<string, string>; beforeOperator?: () => void } = {},
+  options: { env?: Record<string, string>; beforeOperator?: () => void; afterOperator?: () => void } = {},
 ): OperatorSuite {
   const suite = { namespaces: [] } as unknown as OperatorSuite;
   beforeAll(() => {
@@ -167,6 +215,7 @@ export function operatorSuite(
   afterAll(async () => {
     await suite.op?.kill('SIGTERM');
     for (const ns of suite.namespaces) kTry(['delete', 'namespace', ns, '--wait=false']);
+    options.afterOperator?.();
   });
   return suite;
 }
