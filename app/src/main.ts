@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from './config/config.ts';
+import { loadConfigOrExitStatus } from './config/config.ts';
 import { migrateDatabase } from './data/migrate.ts';
 import { createLogger } from './server/logger.ts';
 import { startWebServer } from './server/server.ts';
@@ -21,17 +21,8 @@ async function main(argv: string[]): Promise<void> {
     process.exitCode = 64;
     return;
   }
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exitCode = 78;
-      return;
-    }
-    throw err;
-  }
+  const config = loadConfigOrExitStatus();
+  if (!config) return;
   const logger = createLogger(config.logLevel);
 
   if (command === 'migrate') {

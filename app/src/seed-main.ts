@@ -1,20 +1,12 @@
-import { ConfigError, loadConfig } from './config/config.ts';
+import { loadConfigOrExitStatus } from './config/config.ts';
 import { migrateDatabase } from './data/migrate.ts';
 import { seedCatalog } from './seed.ts';
 import { createServices } from './server/server.ts';
 
 /** `npm run app:seed`: apply migrations, load the demo catalog, invalidate the catalog cache. */
 async function main() {
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(78);
-    }
-    throw err;
-  }
+  const config = loadConfigOrExitStatus();
+  if (!config) return;
   const services = await createServices(config);
   try {
     await migrateDatabase(config.database, services.logger);

@@ -217,3 +217,20 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     taxRateBasisPoints: e.TAX_RATE_PERCENT,
   };
 }
+
+/**
+ * `loadConfig` for an entry point: on a ConfigError it prints the message (every bad variable) and
+ * sets exit status 78 (EX_CONFIG), returning undefined so the caller just returns.
+ */
+export function loadConfigOrExitStatus(
+  env: Record<string, string | undefined> = process.env,
+): Config | undefined {
+  try {
+    return loadConfig(env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(err.message);
+    process.exitCode = 78;
+    return undefined;
+  }
+}
