@@ -68,6 +68,39 @@ interface Row {
   result: Awaited<ReturnType<typeof autocannon>>;
 }
 
+/**
+ * autocannon options for checkouts against `url`: each request has its own idempotency key
+ * (`keyPrefix-N`, so none is a replay) and orders one unit of `productOf(N)`.
+ */
+function checkouts(
+  url: string,
+  keyPrefix: string,
+  productOf: (n: number) => unknown,
+): Parameters<typeof autocannon>[0] {
+  let n = 0;
+  return {
+    url,
+    requests: [
+      {
+        method: 'POST',
+        path: '/api/orders',
+        headers: { 'content-type': 'application/json' },
+        setupRequest: (req) => {
+          const i = n++;
+          return {
+            ...req,
+            headers: { ...req.headers, 'idempotency-key': `${keyPrefix}-${i}` },
+            body: JSON.stringify({
+              items: [{ productId: productOf(i), quantity: 1 }],
+              email: 'bench@example.com',
+            }),
+          };
+        },
+      },
+    ],
+  };
+}
+
 async function measure(name: string, options: Parameters<typeof autocannon>[0]): Promise<Row> {
   await autocannon({ ...options, connections: CONNECTIONS, duration: WARMUP });
   const result = await autocannon({ ...options, connections: CONNECTIONS, duration: DURATION });
@@ -205,45 +238,18 @@ async function main() {
     results.push(
       await measure('GET /api/products (no cache, Postgres)', { url: `${uncached}/api/products` }),
     );
-    let n = 0;
     const runId = Date.now().toString(36);
     results.push(
-      await measure('POST /api/orders (checkout, 1 item)', {
-        url: cached,
-        requests: [
-          {
-            method: 'POST',
-            path: '/api/orders',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ items: [{ productId, quantity: 1 }], email: 'bench@example.com' }),
-            setupRequest: (req) => ({
-              ...req,
-              headers: { ...req.headers, 'idempotency-key': `bench-${runId}-${n++}` },
-            }),
-          },
-        ],
-      }),
+      await measure(
+        'POST /api/orders (checkout, 1 item)',
+        checkouts(cached, `bench-${runId}`, () => productId),
+      ),
     );
-    let m = 0;
     results.push(
-      await measure('POST /api/orders (checkout, 12 products)', {
-        url: cached,
-        requests: [
-          {
-            method: 'POST',
-            path: '/api/orders',
-            headers: { 'content-type': 'application/json' },
-            setupRequest: (req) => ({
-              ...req,
-              headers: { ...req.headers, 'idempotency-key': `bench-spread-${runId}-${m}` },
-              body: JSON.stringify({
-                items: [{ productId: spread[m++ % spread.length], quantity: 1 }],
-                email: 'bench@example.com',
-              }),
-            }),
-          },
-        ],
-      }),
+      await measure(
+        'POST /api/orders (checkout, 12 products)',
+        checkouts(cached, `bench-spread-${runId}`, (i) => spread[i % spread.length]!),
+      ),
     );
     const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
     console.error(`  paired rounds: ${ROUNDS} × (Express hello, cached list), 3 s each`);
