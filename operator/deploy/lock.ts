@@ -281,6 +281,23 @@ async function retrying<T>(attempt: () => Promise<T>): Promise<T> {
 }
 
 /**
+ * The prologue both ways of locking share: the lock options on the API server's clock, then
+ * `attempt` with the release's history (any stale lock cleared first), retried when a concurrent
+ * takeover changed the newest revision under us.
+ */
+async function onFreshHistory<T>(
+  store: ReleaseStore,
+  namespace: string,
+  name: string,
+  localOptions: LockOptions,
+  attempt: (history: StoredRelease[], options: LockOptions, now: () => Date) => Promise<T>,
+): Promise<T> {
+  const options = await onServerTime(store, localOptions);
+  const now = () => dateOf(options.clock);
+  return retrying(async () => attempt(await clearStale(store, namespace, name, options), options, now));
+}
+
+/**
  * Locks a release by creating its next revision in a pending status. `build` gets the history
  * (after any stale lock was cleared) and returns the pending record; its revision is set here.
  */
@@ -291,10 +308,7 @@ export async function lockNewRevision(
   build: (history: StoredRelease[]) => Omit<Release, 'revision'>,
   localOptions: LockOptions,
 ): Promise<{ lock: HeldLock; history: StoredRelease[] }> {
-  const options = await onServerTime(store, localOptions);
-  const now = () => dateOf(options.clock);
-  return retrying(async () => {
-    const history = await clearStale(store, namespace, name, options);
+  return onFreshHistory(store, namespace, name, localOptions, async (history, options, now) => {
     const revision = (history.at(-1)?.release.revision ?? 0) + 1;
     const release = { ...build(history), revision } as Release;
     let stored: StoredRelease;
@@ -323,10 +337,7 @@ export async function lockLatest(
   status: ReleaseStatus,
   localOptions: LockOptions,
 ): Promise<{ lock: HeldLock; history: StoredRelease[] }> {
-  const options = await onServerTime(store, localOptions);
-  const now = () => dateOf(options.clock);
-  return retrying(async () => {
-    const history = await clearStale(store, namespace, name, options);
+  return onFreshHistory(store, namespace, name, localOptions, async (history, options, now) => {
     const latest = history.at(-1);
     if (!latest)
       throw new DeployError(
