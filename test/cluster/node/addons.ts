@@ -3,6 +3,7 @@
 // CoreDNS as Deployment + Service `kube-dns` (pods labelled `k8s-app: kube-dns`), and the RBAC
 // of kube-router's NetworkPolicy firewall.
 import { apiServerNodePort, clusterDnsIp, corefile } from './configs.ts';
+import { oneReplicaDeployment } from './manifests.ts';
 
 export const kubeRouterUser = 'system:kube-router';
 
@@ -70,51 +71,39 @@ function coreDns(image: string) {
       subjects: [{ kind: 'ServiceAccount', name: 'coredns', namespace: 'kube-system' }],
     },
     { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta('coredns'), data: { Corefile: corefile } },
-    {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: meta('coredns'),
-      spec: {
-        replicas: 1,
-        selector: { matchLabels: labels },
-        template: {
-          metadata: { labels },
-          spec: {
-            serviceAccountName: 'coredns',
-            // Port 53 without any capability (a capability added for a non-root process is not
-            // effective unless the binary carries it): the pod's own, namespaced sysctl.
-            securityContext: { sysctls: [{ name: 'net.ipv4.ip_unprivileged_port_start', value: '53' }] },
-            priorityClassName: 'system-cluster-critical',
-            containers: [
-              {
-                name: 'coredns',
-                image,
-                imagePullPolicy: 'Never',
-                args: ['-conf', '/etc/coredns/Corefile'],
-                ports: [
-                  { name: 'dns', containerPort: 53, protocol: 'UDP' },
-                  { name: 'dns-tcp', containerPort: 53, protocol: 'TCP' },
-                ],
-                readinessProbe: { httpGet: { path: '/ready', port: 8181 }, periodSeconds: 2 },
-                livenessProbe: { httpGet: { path: '/health', port: 8080 }, periodSeconds: 10 },
-                resources: { limits: { memory: '170Mi' }, requests: { cpu: '10m', memory: '70Mi' } },
-                securityContext: {
-                  runAsUser: 65532,
-                  runAsGroup: 65532,
-                  runAsNonRoot: true,
-                  allowPrivilegeEscalation: false,
-                  readOnlyRootFilesystem: true,
-                  capabilities: { drop: ['ALL'] },
-                  seccompProfile: { type: 'RuntimeDefault' },
-                },
-                volumeMounts: [{ name: 'config', mountPath: '/etc/coredns', readOnly: true }],
-              },
-            ],
-            volumes: [{ name: 'config', configMap: { name: 'coredns' } }],
+    oneReplicaDeployment(meta('coredns'), labels, {
+      serviceAccountName: 'coredns',
+      // Port 53 without any capability (a capability added for a non-root process is not
+      // effective unless the binary carries it): the pod's own, namespaced sysctl.
+      securityContext: { sysctls: [{ name: 'net.ipv4.ip_unprivileged_port_start', value: '53' }] },
+      priorityClassName: 'system-cluster-critical',
+      containers: [
+        {
+          name: 'coredns',
+          image,
+          imagePullPolicy: 'Never',
+          args: ['-conf', '/etc/coredns/Corefile'],
+          ports: [
+            { name: 'dns', containerPort: 53, protocol: 'UDP' },
+            { name: 'dns-tcp', containerPort: 53, protocol: 'TCP' },
+          ],
+          readinessProbe: { httpGet: { path: '/ready', port: 8181 }, periodSeconds: 2 },
+          livenessProbe: { httpGet: { path: '/health', port: 8080 }, periodSeconds: 10 },
+          resources: { limits: { memory: '170Mi' }, requests: { cpu: '10m', memory: '70Mi' } },
+          securityContext: {
+            runAsUser: 65532,
+            runAsGroup: 65532,
+            runAsNonRoot: true,
+            allowPrivilegeEscalation: false,
+            readOnlyRootFilesystem: true,
+            capabilities: { drop: ['ALL'] },
+            seccompProfile: { type: 'RuntimeDefault' },
           },
+          volumeMounts: [{ name: 'config', mountPath: '/etc/coredns', readOnly: true }],
         },
-      },
-    },
+      ],
+      volumes: [{ name: 'config', configMap: { name: 'coredns' } }],
+    }),
     {
       apiVersion: 'v1',
       kind: 'Service',

@@ -16,6 +16,7 @@ import {
   routesFromHttpRoutes,
   routesFromIngresses,
 } from './front-door-config.ts';
+import { oneReplicaDeployment } from './manifests.ts';
 
 export const frontDoorName = 'storefront-front-door';
 const confDir = '/run/front-door';
@@ -26,58 +27,46 @@ export function frontDoorManifests(namespace: string, image: string) {
   const labels = { 'app.kubernetes.io/name': frontDoorName };
   return [
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } },
-    {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: frontDoorName, namespace, labels },
-      spec: {
-        replicas: 1,
-        selector: { matchLabels: labels },
-        template: {
-          metadata: { labels },
-          spec: {
-            automountServiceAccountToken: false,
-            securityContext: {
-              runAsNonRoot: true,
-              runAsUser: 33,
-              runAsGroup: 33,
-              seccompProfile: { type: 'RuntimeDefault' },
-            },
-            containers: [
-              {
-                name: 'nginx',
-                image,
-                imagePullPolicy: 'Never',
-                // Waits for the first configuration the sync writes, then serves.
-                command: [
-                  'sh',
-                  '-c',
-                  `until [ -s ${confDir}/nginx.conf ]; do sleep 1; done; exec nginx -c ${confDir}/nginx.conf -g 'daemon off;'`,
-                ],
-                ports: [
-                  { name: 'https', containerPort: 8443 },
-                  { name: 'http', containerPort: 8080 },
-                ],
-                readinessProbe: { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 2 },
-                securityContext: {
-                  allowPrivilegeEscalation: false,
-                  readOnlyRootFilesystem: true,
-                  capabilities: { drop: ['ALL'] },
-                },
-                volumeMounts: [
-                  { name: 'conf', mountPath: confDir },
-                  { name: 'tmp', mountPath: '/tmp' },
-                ],
-              },
-            ],
-            volumes: [
-              { name: 'conf', emptyDir: { medium: 'Memory' } },
-              { name: 'tmp', emptyDir: {} },
-            ],
-          },
-        },
+    oneReplicaDeployment({ name: frontDoorName, namespace, labels }, labels, {
+      automountServiceAccountToken: false,
+      securityContext: {
+        runAsNonRoot: true,
+        runAsUser: 33,
+        runAsGroup: 33,
+        seccompProfile: { type: 'RuntimeDefault' },
       },
-    },
+      containers: [
+        {
+          name: 'nginx',
+          image,
+          imagePullPolicy: 'Never',
+          // Waits for the first configuration the sync writes, then serves.
+          command: [
+            'sh',
+            '-c',
+            `until [ -s ${confDir}/nginx.conf ]; do sleep 1; done; exec nginx -c ${confDir}/nginx.conf -g 'daemon off;'`,
+          ],
+          ports: [
+            { name: 'https', containerPort: 8443 },
+            { name: 'http', containerPort: 8080 },
+          ],
+          readinessProbe: { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 2 },
+          securityContext: {
+            allowPrivilegeEscalation: false,
+            readOnlyRootFilesystem: true,
+            capabilities: { drop: ['ALL'] },
+          },
+          volumeMounts: [
+            { name: 'conf', mountPath: confDir },
+            { name: 'tmp', mountPath: '/tmp' },
+          ],
+        },
+      ],
+      volumes: [
+        { name: 'conf', emptyDir: { medium: 'Memory' } },
+        { name: 'tmp', emptyDir: {} },
+      ],
+    }),
     {
       apiVersion: 'v1',
       kind: 'Service',
