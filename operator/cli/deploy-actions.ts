@@ -174,10 +174,13 @@ export async function listAction(
 
 export async function doctorAction(
   name: string | undefined,
-  flags: ClusterFlags & { output: 'table' | 'json' },
+  flags: ClusterFlags & { output: 'table' | 'json'; file?: string },
 ): Promise<number> {
+  const file = flags.file === undefined ? undefined : storefrontsOf({ file: [flags.file] });
+  if (file && file.length !== 1)
+    throw new DeployError(`${flags.file} holds ${file.length} Storefronts; doctor -f judges one`);
   const ctx = connect(connectOptions(flags));
-  const findings = await doctor(ctx, name);
+  const findings = await doctor(ctx, name, file?.[0]);
   if (flags.output === 'json')
     process.stdout.write(formatValue({ namespace: ctx.namespace, findings }, 'json'));
   else ctx.out(formatFindings(findings).trimEnd());

@@ -204,7 +204,11 @@ export function buildProgram(): Command {
       program
         .command('doctor [name]')
         .description(
-          'preflight: API server, CRD, operator and its lease, your RBAC, optional APIs, default StorageClass, Pod Security; with NAME its conditions, failing pods and events (exit 1 on FAIL)',
+          'preflight: API server, CRD, operator and its lease, your RBAC, optional APIs, IngressClass and ingress-nginx headers, default StorageClass, Pod Security; judged against NAME (its release, else its object: also its conditions, failing pods and events) or -f FILE; what it needs and the cluster lacks fails (exit 1 on FAIL)',
+        )
+        .option(
+          '-f, --file <file>',
+          'judge the cluster against this Storefront spec before installing it (- for stdin)',
         ),
       "namespace to check (default: the kubeconfig context's, else default)",
     ),

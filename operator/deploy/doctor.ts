@@ -10,17 +10,22 @@ import { isForbidden, isNotFound } from '../kube/errors.ts';
 import { apiName, type OptionalKind, optionalKindsFor, STOREFRONT_KIND } from '../observe/owned-kinds.ts';
 import { STOREFRONT_LABEL } from '../render/names.ts';
 import type { DeployContext } from './context.ts';
+import {
+  type Check,
+  type Deployment,
+  type Facts,
+  type Finding,
+  fail,
+  type Level,
+  ok,
+  type Target,
+  warn,
+} from './doctor-finding.ts';
+import { ingressClass } from './doctor-ingress.ts';
 import { CLI_VERSION } from './identity.ts';
 import { statusReport } from './status-report.ts';
 
-export type Level = 'OK' | 'WARN' | 'FAIL';
-export interface Finding {
-  check: string;
-  level: Level;
-  message: string;
-  /** What to do about a WARN or FAIL. */
-  fix?: string;
-}
+export type { Finding, Level, Target };
 
 /** Oldest Kubernetes minor the CRD's CEL rules run on (the CIDR library, isCIDR/cidr, is 1.31+). */
 export const MIN_KUBERNETES_MINOR = 31;
@@ -49,22 +54,6 @@ const NEEDED: { verb: string; group: string; resource: string }[] = [
   { verb: 'list', group: '', resource: 'pods' },
   { verb: 'create', group: 'coordination.k8s.io', resource: 'leases' },
 ];
-
-const ok = (check: string, message: string): Finding => ({ check, level: 'OK', message });
-const warn = (check: string, message: string, fix: string): Finding => ({
-  check,
-  level: 'WARN',
-  message,
-  fix,
-});
-const fail = (check: string, message: string, fix: string): Finding => ({
-  check,
-  level: 'FAIL',
-  message,
-  fix,
-});
-
-type Check = (ctx: DeployContext, sf: Storefront | undefined) => Promise<Finding[]>;
 
 async function apiServer(ctx: DeployContext): Promise<Finding[]> {
   let v: { gitVersion?: string; major?: string; minor?: string };
@@ -98,7 +87,21 @@ async function apiServer(ctx: DeployContext): Promise<Finding[]> {
   ];
 }
 
-async function crd(ctx: DeployContext): Promise<Finding[]> {
+/** -1, 0 or 1 as semantic version `a` is older than, equal to or newer than `b`; undefined: not x.y.z. */
+export function compareVersions(a: string, b: string): number | undefined {
+  const parse = (v: string) => /^v?(\d+)\.(\d+)\.(\d+)/.exec(v)?.slice(1).map(Number);
+  const [x, y] = [parse(a), parse(b)];
+  if (!x || !y) return undefined;
+  for (let i = 0; i < 3; i++) if (x[i] !== y[i]) return x[i]! < y[i]! ? -1 : 1;
+  return 0;
+}
+
+/**
+ * Needed when an operator runs (it watches Storefronts) or the Storefront was applied with
+ * kubectl; a CLI-only cluster does without it. One older than the CLI is a FAIL whoever uses it:
+ * it prunes or refuses the fields this CLI documents.
+ */
+async function crd(ctx: DeployContext, _target: Target | undefined, facts: Facts): Promise<Finding[]> {
   const ref = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: CRD_NAME };
   let found: KubeObject | undefined;
   try {
@@ -114,35 +117,56 @@ async function crd(ctx: DeployContext): Promise<Finding[]> {
       ];
     throw e;
   }
-  if (!found)
+  const install = 'storefront crd install (or helm install the operator chart)';
+  if (!found) {
+    const operators = facts.operators ?? [];
+    if (operators.length)
+      return [
+        fail(
+          'crd',
+          `CRD ${CRD_NAME} is not installed, and the operator runs (${operators.map((d) => `${d.metadata.namespace}/${d.metadata.name}`).join(', ')}): it has no Storefronts to watch`,
+          install,
+        ),
+      ];
     return [
       warn(
         'crd',
         `CRD ${CRD_NAME} is not installed: releases of storefront install work without it, Storefronts applied with kubectl need it`,
-        'storefront crd install (or helm install the operator chart)',
+        install,
       ),
     ];
+  }
   const version = found.metadata.labels?.['app.kubernetes.io/version'];
-  if (version !== CLI_VERSION)
+  const order = version === undefined ? undefined : compareVersions(version, CLI_VERSION);
+  if (order === 0) return [ok('crd', `CRD ${CRD_NAME} installed, version ${version} (matches the CLI)`)];
+  const upgrade = 'storefront crd upgrade (or upgrade the operator chart)';
+  if (order === -1)
     return [
-      warn(
+      fail(
         'crd',
-        `CRD ${CRD_NAME} is version ${version ?? 'unknown'}, this CLI is ${CLI_VERSION}: fields may differ`,
-        'storefront crd upgrade (or upgrade the operator chart)',
+        `CRD ${CRD_NAME} is version ${version}, older than this CLI (${CLI_VERSION}): the API server prunes or refuses the fields it does not know`,
+        upgrade,
       ),
     ];
-  return [ok('crd', `CRD ${CRD_NAME} installed, version ${version} (matches the CLI)`)];
+  return [
+    warn(
+      'crd',
+      order === 1
+        ? `CRD ${CRD_NAME} is version ${version}, newer than this CLI (${CLI_VERSION}): this CLI does not know its newest fields`
+        : `CRD ${CRD_NAME} carries no version label ${version === undefined ? '' : `it can read (${version}) `}(installed by hand?): it may not match this CLI (${CLI_VERSION})`,
+      order === 1 ? 'upgrade the storefront CLI' : upgrade,
+    ),
+  ];
 }
 
-type Deployment = KubeObject & { spec?: { replicas?: number }; status?: { readyReplicas?: number } };
 type Lease = KubeObject & {
   spec?: { holderIdentity?: string; renewTime?: string; leaseDurationSeconds?: number };
 };
 
-async function operator(ctx: DeployContext): Promise<Finding[]> {
-  let deployments: Deployment[];
+/** The operator Deployments in every namespace; undefined when the user may not list them. */
+async function operatorDeployments(ctx: DeployContext): Promise<Deployment[] | undefined> {
   try {
-    deployments = (
+    return (
       await ctx.client.list<Deployment>({
         apiVersion: 'apps/v1',
         kind: 'Deployment',
@@ -150,24 +174,38 @@ async function operator(ctx: DeployContext): Promise<Finding[]> {
       })
     ).items;
   } catch (e) {
-    if (isForbidden(e))
-      return [
-        warn(
-          'operator',
-          'cannot list Deployments in every namespace (forbidden), so the operator was not looked for',
-          'ask a cluster admin to run storefront doctor',
-        ),
-      ];
+    if (isForbidden(e)) return undefined;
     throw e;
   }
-  if (deployments.length === 0)
+}
+
+/** Needed when the Storefront doctor judges was applied with kubectl: nothing else reconciles it. */
+async function operator(ctx: DeployContext, target: Target | undefined, facts: Facts): Promise<Finding[]> {
+  const deployments = facts.operators;
+  if (deployments === undefined)
     return [
       warn(
         'operator',
-        'no storefront-operator Deployment found: releases of storefront install work without it, Storefronts applied with kubectl are not reconciled',
-        'helm install the chart in charts/storefront-operator if you kubectl apply Storefronts',
+        'cannot list Deployments in every namespace (forbidden), so the operator was not looked for',
+        'ask a cluster admin to run storefront doctor',
       ),
     ];
+  if (deployments.length === 0) {
+    const fix = 'helm install the chart in charts/storefront-operator if you kubectl apply Storefronts';
+    return [
+      target?.via === 'kubectl'
+        ? fail(
+            'operator',
+            `no storefront-operator Deployment found, and ${target.sf.metadata.name} was applied with kubectl (it is no release of storefront install): nothing reconciles it`,
+            `${fix} (or deploy it with storefront install)`,
+          )
+        : warn(
+            'operator',
+            'no storefront-operator Deployment found: releases of storefront install work without it, Storefronts applied with kubectl are not reconciled',
+            fix,
+          ),
+    ];
+  }
   const out: Finding[] = [];
   for (const d of deployments) {
     const where = `${d.metadata.namespace}/${d.metadata.name}`;
@@ -253,7 +291,8 @@ async function rbac(ctx: DeployContext): Promise<Finding[]> {
   ];
 }
 
-async function optionalApis(ctx: DeployContext, sf: Storefront | undefined): Promise<Finding[]> {
+async function optionalApis(ctx: DeployContext, target: Target | undefined): Promise<Finding[]> {
+  const sf = target?.sf;
   const needed = sf ? optionalKindsFor(sf) : new Set<OptionalKind>();
   const out: Finding[] = [];
   for (const kind of Object.keys(OPTIONAL_FOR) as OptionalKind[]) {
@@ -281,28 +320,8 @@ async function optionalApis(ctx: DeployContext, sf: Storefront | undefined): Pro
   return out;
 }
 
-async function ingressClass(ctx: DeployContext, sf: Storefront | undefined): Promise<Finding[]> {
-  if (sf?.spec.ingress.provider === 'gatewayAPI') return [];
-  const className = sf?.spec.ingress.className ?? 'nginx';
-  const found = await ctx.client
-    .tryGet({ apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', name: className })
-    .catch((e) => (isForbidden(e) ? null : Promise.reject(e)));
-  if (found === null)
-    return [
-      warn('ingress-class', `cannot read IngressClass ${className} (forbidden)`, 'ask a cluster admin'),
-    ];
-  return found
-    ? [ok('ingress-class', `IngressClass ${className} exists`)]
-    : [
-        warn(
-          'ingress-class',
-          `no IngressClass ${className}: nothing will serve the Ingress (IngressReady stays NoAddress)`,
-          `install ingress-nginx (with global-allowed-response-headers including Strict-Transport-Security), or set ingress.className`,
-        ),
-      ];
-}
-
-async function storageClass(ctx: DeployContext, sf: Storefront | undefined): Promise<Finding[]> {
+async function storageClass(ctx: DeployContext, target: Target | undefined): Promise<Finding[]> {
+  const sf = target?.sf;
   const { items } = await ctx.client
     .list({ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass' })
     .catch((e) => (isForbidden(e) ? { items: undefined } : Promise.reject(e)));
@@ -434,31 +453,36 @@ async function storefrontFindings(ctx: DeployContext, name: string): Promise<Fin
 }
 
 /** The spec `doctor NAME` judges the cluster against: the release's, else the Storefront object's. */
-async function specOf(ctx: DeployContext, name: string): Promise<Storefront | undefined> {
+async function specOf(ctx: DeployContext, name: string): Promise<Target | undefined> {
   const latest = (await ctx.store.history(ctx.namespace, name)).at(-1)?.release;
-  if (latest) return latest.spec;
+  if (latest) return { sf: latest.spec, via: 'release' };
   if (!(await ctx.client.resourceFor(STOREFRONT_KIND.apiVersion, STOREFRONT_KIND.kind))) return undefined;
   const o = await ctx.client.tryGet<Storefront & KubeObject>({
     ...STOREFRONT_KIND,
     namespace: ctx.namespace,
     name,
   });
-  return o ? withDefaults(o) : undefined;
+  return o ? { sf: withDefaults(o), via: 'kubectl' } : undefined;
 }
 
 /**
- * Runs every check. The API server comes first: when it cannot be reached, nothing else can be
- * asked and that one FAIL is the answer.
+ * Runs every check, judging the cluster against the Storefront `name` (its release, else the
+ * object applied with kubectl) or the spec `file` (-f, not deployed yet); what a spec needs and
+ * the cluster lacks is a FAIL. The API server comes first: when it cannot be reached, nothing
+ * else can be asked and that one FAIL is the answer.
  */
-export async function doctor(ctx: DeployContext, name?: string): Promise<Finding[]> {
+export async function doctor(ctx: DeployContext, name?: string, file?: Storefront): Promise<Finding[]> {
   const first = await apiServer(ctx);
   if (first[0]!.level === 'FAIL') return first;
-  const sf = name
-    ? await specOf(ctx, name).catch((e) => (isNotFound(e) ? undefined : Promise.reject(e)))
-    : undefined;
+  const target: Target | undefined = file
+    ? { sf: file, via: 'file' }
+    : name
+      ? await specOf(ctx, name).catch((e) => (isNotFound(e) ? undefined : Promise.reject(e)))
+      : undefined;
+  const facts: Facts = { operators: await operatorDeployments(ctx) };
   const checks: Check[] = [crd, operator, rbac, optionalApis, ingressClass, storageClass, podSecurity];
   const out = [...first];
-  for (const check of checks) out.push(...(await check(ctx, sf)));
+  for (const check of checks) out.push(...(await check(ctx, target, facts)));
   if (name) out.push(...(await storefrontFindings(ctx, name)));
   return out;
 }

@@ -655,6 +655,13 @@ describe('storefront CLI reference, against the local cluster', () => {
     const report = JSON.parse(json.stdout) as { namespace: string; findings: { level: string }[] };
     expect(report.namespace).toBe(nsA);
     expect(json.code).toBe(report.findings.some((f) => f.level === 'FAIL') ? 1 : 0);
+    // -f: judged against a spec not installed yet (its class is absent: a FAIL naming it).
+    const spec = write('doctor-spec.json', shop('cliref-doc', { ingress: { className: 'cliref-absent' } }));
+    const judged = await run(['doctor', ...target, '-f', spec]);
+    expect(judged.code, explain(judged)).toBe(1);
+    expect(judged.stdout).toMatch(
+      /^FAIL\s+ingress-class\s+no IngressClass cliref-absent, and cliref-doc sets/m,
+    );
     const down = await run(['doctor', '--kubeconfig', kc.second]);
     expect(down.code).toBe(1);
     expect(down.stdout).toMatch(/^FAIL\s+api-server\s+cannot reach the API server/m);
