@@ -9,7 +9,8 @@
 import { readFileSync } from 'node:fs';
 import http, { type IncomingHttpHeaders } from 'node:http';
 import https from 'node:https';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
+import { createSecureContext } from 'node:tls';
 import type { KubeConnection } from './config.ts';
 import type { DelegatedAuth } from './delegated-auth.ts';
 import { KubeApiError, type KubeApiErrorContext, type KubeStatus, type Verb } from './errors.ts';
@@ -56,7 +57,7 @@ export interface HttpRequest {
 interface HttpResponse {
   httpStatusCode: number;
   headers: IncomingHttpHeaders;
-  body: { text(): Promise<string>; stream(): ReadableStream<Uint8Array> };
+  body: { text(): Promise<string>; stream(): Readable };
 }
 
 /** Service-account tokens rotate; client-go reads the file again every minute. */
@@ -121,8 +122,12 @@ export class Transport {
     return date;
   }
 
-  /** Opens a streaming GET (a watch); the connect timeout ends once headers arrive. */
-  async stream(req: HttpRequest): Promise<ReadableStream<Uint8Array>> {
+  /**
+   * Opens a streaming GET (a watch); the connect timeout ends once headers arrive. A Node stream,
+   * not a web one: every child status update arrives through a watch, and web-stream plumbing
+   * (toWeb, TextDecoderStream, a promise per read) cost more CPU than parsing the events.
+   */
+  async stream(req: HttpRequest): Promise<Readable> {
     const { response, finish } = await this.send(req, true);
     finish();
     const body = response.body.stream();
@@ -243,7 +248,7 @@ export class Transport {
                   if (!res.complete) failed(new Error('the connection closed before the response ended'));
                 });
               }),
-            stream: () => Readable.toWeb(res) as unknown as ReadableStream<Uint8Array>,
+            stream: () => res,
           },
         });
       });
@@ -259,9 +264,15 @@ export class Transport {
     else if (c.server.startsWith('https:')) {
       this.agent = new https.Agent({
         keepAlive: true,
-        ...(c.ca ? { ca: c.ca } : {}),
-        ...(c.cert ? { cert: c.cert } : {}),
-        ...(c.key ? { key: c.key } : {}),
+        // One TLS context for every connection. Given ca/cert/key instead, tls.connect builds a
+        // new context per connection (parsing the CA bundle and the key each time): at scale the
+        // agent opens connections for every burst of parallel applies, and the profile of a
+        // 100-Storefront run showed those contexts at 4% of the operator's CPU.
+        secureContext: createSecureContext({
+          ...(c.ca ? { ca: c.ca } : {}),
+          ...(c.cert ? { cert: c.cert } : {}),
+          ...(c.key ? { key: c.key } : {}),
+        }),
         ...(c.tlsServerName ? { servername: c.tlsServerName } : {}),
         rejectUnauthorized: !c.insecureSkipTlsVerify,
       });
