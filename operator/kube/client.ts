@@ -1,6 +1,7 @@
 // The one client the operator and the deployer CLI use to talk to Kubernetes: server-side apply,
 // reads, deletes, status patches, events, discovery and raw watches, all on plain JSON objects.
 
+import type { Readable } from 'node:stream';
 import { type Clock, realClock } from '../core/clock.ts';
 import { type KindRef, type KubeObject, type ObjectRef, refOf } from '../core/object.ts';
 import { type KubeConnectOptions, loadKubeConnection } from './config.ts';
@@ -379,9 +380,9 @@ export class KubeClient {
   async watch(options: WatchOptions, onEvent: (event: WatchEvent) => void): Promise<void> {
     const path = await this.path(options, 'watch', false);
     const context = ctx('watch', options);
-    let stream: ReadableStream<Uint8Array>;
+    let body: Readable;
     try {
-      stream = await this.transport.stream({
+      body = await this.transport.stream({
         verb: 'watch',
         method: 'GET',
         path,
@@ -400,25 +401,36 @@ export class KubeClient {
       if (options.signal.aborted) return;
       throw err;
     }
-    const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+    body.setEncoding('utf8');
     let buffered = '';
+    let failed = false;
     try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        buffered += value;
-        let nl = buffered.indexOf('\n');
-        while (nl >= 0) {
-          const line = buffered.slice(0, nl).trim();
-          buffered = buffered.slice(nl + 1);
-          if (line) onEvent(parseWatchLine(line, options));
-          nl = buffered.indexOf('\n');
-        }
-      }
+      await new Promise<void>((resolve, reject) => {
+        body.on('data', (chunk: string) => {
+          if (failed) return;
+          buffered += chunk;
+          let nl = buffered.indexOf('\n');
+          try {
+            while (nl >= 0) {
+              const line = buffered.slice(0, nl).trim();
+              buffered = buffered.slice(nl + 1);
+              if (line) onEvent(parseWatchLine(line, options));
+              nl = buffered.indexOf('\n');
+            }
+          } catch (err) {
+            // A bad line or a throwing callback: stop reading and report it.
+            failed = true;
+            reject(err);
+          }
+        });
+        body.once('end', resolve);
+        body.once('error', reject);
+        body.once('close', () => {
+          if (!body.readableEnded) reject(new Error('the connection closed before the watch ended'));
+        });
+      });
     } catch (err) {
       if (options.signal.aborted) return;
-      // A bad line or a throwing callback: close the connection before reporting.
-      await reader.cancel().catch(() => undefined);
       throw err instanceof KubeApiError
         ? err
         : new KubeApiError(
@@ -428,7 +440,9 @@ export class KubeClient {
             err,
           );
     } finally {
-      reader.releaseLock();
+      // Closes the connection unless the server already ended the response.
+      if (!body.readableEnded) body.destroy();
+      body.removeAllListeners('data');
     }
   }
 
