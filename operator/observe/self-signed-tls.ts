@@ -1,6 +1,6 @@
 // TLS mode `selfSigned`: a CA per Storefront (kept, so clients that trust it keep trusting it) and
 // a 90-day leaf certificate for the shop's hosts, renewed at two thirds of its lifetime.
-import { webcrypto, X509Certificate } from 'node:crypto';
+import { createHash, webcrypto, X509Certificate } from 'node:crypto';
 // @peculiar/x509 resolves its ASN.1 services through tsyringe, which needs the Reflect metadata API.
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
@@ -102,27 +102,66 @@ async function newLeaf(
   return { cert: cert.toString('pem'), key: toPem(key, 'PRIVATE KEY') };
 }
 
-function leafStillGood(m: TlsMaterial, hosts: string[], now: Date): boolean {
+/**
+ * What the reuse decision needs from a CA and leaf, read once per distinct pair: every reconcile
+ * of a selfSigned Storefront asks, and parsing both certificates and checking the signature each
+ * time showed in the operator's profile. Keyed by a digest of the PEMs and hosts, so an edited
+ * Secret or spec is a new entry; bounded, so Storefronts that come and go do not grow it.
+ */
+interface CertFacts {
+  caIsCa: boolean;
+  caValidTo: number;
+  /** The leaf parses, is signed by this CA and names every host. */
+  leafFits: boolean;
+  leafValidFrom: number;
+  leafValidTo: number;
+}
+const FACTS_LIMIT = 4096;
+const facts = new Map<string, CertFacts>();
+
+function certFacts(ca: string, leaf: string, hosts: string[]): CertFacts {
+  const key = createHash('sha256')
+    .update(`${ca}\0${leaf}\0${hosts.join(',')}`)
+    .digest('base64');
+  const known = facts.get(key);
+  if (known) return known;
+  const f: CertFacts = { caIsCa: false, caValidTo: 0, leafFits: false, leafValidFrom: 0, leafValidTo: 0 };
+  let caCert: X509Certificate | undefined;
   try {
-    const leaf = new X509Certificate(m.certificate);
-    const ca = new X509Certificate(m.caCertificate);
-    return (
-      leaf.verify(ca.publicKey) && hosts.every((h) => leaf.checkHost(h) === h) && now < renewalTime(leaf)
-    );
+    caCert = new X509Certificate(ca);
+    f.caIsCa = caCert.ca;
+    f.caValidTo = new Date(caCert.validTo).getTime();
   } catch {
-    return false;
+    // Not a certificate: caIsCa stays false and a new CA is issued.
   }
+  try {
+    const leafCert = new X509Certificate(leaf);
+    f.leafValidFrom = new Date(leafCert.validFrom).getTime();
+    f.leafValidTo = new Date(leafCert.validTo).getTime();
+    f.leafFits =
+      caCert !== undefined &&
+      leafCert.verify(caCert.publicKey) &&
+      hosts.every((h) => leafCert.checkHost(h) === h);
+  } catch {
+    // Not a certificate: leafFits stays false and a new leaf is issued.
+  }
+  if (facts.size >= FACTS_LIMIT) facts.clear();
+  facts.set(key, f);
+  return f;
 }
 
-function caStillGood(m: Partial<TlsMaterial>, now: Date): boolean {
+const renewalOf = (f: CertFacts) => new Date(f.leafValidFrom + ((f.leafValidTo - f.leafValidFrom) * 2) / 3);
+
+function leafStillGood(m: TlsMaterial, hosts: string[], now: Date): boolean {
+  const f = certFacts(m.caCertificate, m.certificate, hosts);
+  return f.leafFits && now < renewalOf(f);
+}
+
+function caStillGood(m: Partial<TlsMaterial>, hosts: string[], now: Date): boolean {
   if (!m.caCertificate || !m.caPrivateKey) return false;
-  try {
-    const ca = new X509Certificate(m.caCertificate);
-    // Keep at least a leaf lifetime of validity so no leaf outlives its CA.
-    return ca.ca && new Date(ca.validTo).getTime() - now.getTime() > LEAF_LIFETIME_DAYS * DAY;
-  } catch {
-    return false;
-  }
+  const f = certFacts(m.caCertificate, m.certificate ?? '', hosts);
+  // Keep at least a leaf lifetime of validity so no leaf outlives its CA.
+  return f.caIsCa && f.caValidTo - now.getTime() > LEAF_LIFETIME_DAYS * DAY;
 }
 
 /** Reuses what is still good, issues what is missing, expiring or for other hosts. */
@@ -135,7 +174,7 @@ export async function ensureSelfSignedTls(
   const current = existing ?? {};
   let issued: TlsDecision['issued'] = 'none';
   let ca = { cert: current.caCertificate ?? '', key: current.caPrivateKey ?? '' };
-  if (!caStillGood(current, now)) {
+  if (!caStillGood(current, hosts, now)) {
     ca = await newCa(name, now);
     issued = 'ca-and-leaf';
   }
@@ -155,6 +194,6 @@ export async function ensureSelfSignedTls(
     material = { ...material, certificate: leaf.cert, privateKey: leaf.key };
     if (issued === 'none') issued = 'leaf';
   }
-  const leaf = new X509Certificate(material.certificate);
-  return { material, issued, notAfter: new Date(leaf.validTo), renewAt: renewalTime(leaf) };
+  const f = certFacts(material.caCertificate, material.certificate, hosts);
+  return { material, issued, notAfter: new Date(f.leafValidTo), renewAt: renewalOf(f) };
 }
