@@ -1,6 +1,10 @@
 import { X509Certificate } from 'node:crypto';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { connect, createServer, type TLSSocket } from 'node:tls';
 import { describe, expect, it } from 'vitest';
-import { ensureSelfSignedTls, LEAF_LIFETIME_DAYS } from './self-signed-tls.ts';
+import { ensureSelfSignedTls, LEAF_LIFETIME_DAYS, type TlsMaterial } from './self-signed-tls.ts';
 
 const DAY = 86_400_000;
 const hosts = ['shop.example.com', 'origin.shop.example.com'];
@@ -53,4 +57,49 @@ describe('self-signed TLS', () => {
       'new.example.com',
     );
   });
+
+  it('when a CA issued by the earlier implementation is kept, then a new leaf chains to it (signature, issuer name, key identifiers)', async () => {
+    const legacy = JSON.parse(
+      readFileSync(new URL('./testdata/legacy-ca.json', import.meta.url), 'utf8'),
+    ) as {
+      caCertificate: string;
+      caPrivateKey: string;
+    };
+    const now = new Date('2026-06-01T00:00:00Z');
+    const d = await ensureSelfSignedTls('legacy', hosts, legacy, now);
+    expect(d.issued).toBe('leaf');
+    expect(d.material.caCertificate).toBe(legacy.caCertificate);
+    const leaf = new X509Certificate(d.material.certificate);
+    const ca = new X509Certificate(legacy.caCertificate);
+    expect(leaf.verify(ca.publicKey)).toBe(true);
+    // OpenSSL's issuer check: the leaf's issuer is the CA's subject and its authorityKeyIdentifier
+    // is the CA's subjectKeyIdentifier.
+    expect(leaf.checkIssued(ca)).toBe(true);
+    expect(leaf.issuer).toBe(ca.subject);
+  });
+
+  it('when a TLS client trusting only the CA connects to a server with the leaf, then the chain and the host verify', async () => {
+    const d = await ensureSelfSignedTls('shop', hosts, undefined, new Date());
+    await expect(handshake(d.material, 'origin.shop.example.com')).resolves.toBe(true);
+    await expect(handshake(d.material, 'evil.example.com')).rejects.toThrow(/altnames/i);
+  });
 });
+
+/** A real TLS handshake on loopback: the server presents the leaf, the client trusts only the CA. */
+async function handshake(m: TlsMaterial, servername: string): Promise<boolean> {
+  const server = createServer({ key: m.privateKey, cert: m.certificate }, (s) => s.end());
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  try {
+    const socket: TLSSocket = connect({ host: '127.0.0.1', port, servername, ca: m.caCertificate });
+    try {
+      await once(socket, 'secureConnect');
+      return socket.authorized;
+    } finally {
+      socket.destroy();
+    }
+  } finally {
+    server.close();
+  }
+}

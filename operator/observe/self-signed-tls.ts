@@ -1,14 +1,8 @@
 // TLS mode `selfSigned`: a CA per Storefront (kept, so clients that trust it keep trusting it) and
 // a 90-day leaf certificate for the shop's hosts, renewed at two thirds of its lifetime.
-import { createHash, webcrypto, X509Certificate } from 'node:crypto';
-// @peculiar/x509 resolves its ASN.1 services through tsyringe, which needs the Reflect metadata API.
-import 'reflect-metadata';
-import * as x509 from '@peculiar/x509';
+import { createHash, createPrivateKey, generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
+import { certificate, distinguishedName, extensions, keyIdentifier, subjectOf } from './x509-der.ts';
 
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
-type KeyPair = webcrypto.CryptoKeyPair;
-
-const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 const DAY = 24 * 60 * 60 * 1000;
 export const LEAF_LIFETIME_DAYS = 90;
 export const CA_LIFETIME_DAYS = 3650;
@@ -35,39 +29,45 @@ export function renewalTime(cert: X509Certificate): Date {
   return new Date(from + ((to - from) * 2) / 3);
 }
 
-function toPem(der: ArrayBuffer, label: string): string {
-  const b64 = Buffer.from(der).toString('base64').replace(/.{64}/g, '$&\n');
+function toPem(der: Buffer, label: string): string {
+  const b64 = der.toString('base64').replace(/.{64}/g, '$&\n');
   return `-----BEGIN ${label}-----\n${b64}${b64.endsWith('\n') ? '' : '\n'}-----END ${label}-----\n`;
 }
 
-function fromPem(pem: string): ArrayBuffer {
-  const b64 = pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, '');
-  const buf = Buffer.from(b64, 'base64');
-  return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
-}
-
+/** 16 random bytes, positive: the top bit cleared by starting with a digit 1-7. */
 const serial = () =>
-  Buffer.from(webcrypto.getRandomValues(new Uint8Array(16)))
+  randomBytes(16)
     .toString('hex')
     .replace(/^[89a-f]/, '1');
 
+const newKeys = () => generateKeyPairSync('ec', { namedCurve: 'P-256' });
+const spkiOf = (key: { export(o: { type: 'spki'; format: 'der' }): Buffer }) =>
+  key.export({ type: 'spki', format: 'der' });
+const pkcs8Pem = (key: ReturnType<typeof newKeys>['privateKey']) =>
+  key.export({ type: 'pkcs8', format: 'pem' }) as string;
+
 async function newCa(name: string, now: Date): Promise<{ cert: string; key: string }> {
-  const keys = await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']);
-  const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: serial(),
-    name: `CN=${name} Storefront CA, O=storefront.dev`,
+  const keys = newKeys();
+  const spki = spkiOf(keys.publicKey);
+  const subject = distinguishedName([
+    ['CN', `${name} Storefront CA`],
+    ['O', 'storefront.dev'],
+  ]);
+  const der = certificate({
+    serialHex: serial(),
+    issuer: subject,
+    subject,
     notBefore: new Date(now.getTime() - 5 * 60 * 1000),
     notAfter: new Date(now.getTime() + CA_LIFETIME_DAYS * DAY),
-    keys: keys as KeyPair,
-    signingAlgorithm: ALG,
+    publicKeySpki: spki,
     extensions: [
-      new x509.BasicConstraintsExtension(true, 0, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
-      await x509.SubjectKeyIdentifierExtension.create((keys as KeyPair).publicKey),
+      extensions.basicConstraints(true),
+      extensions.keyUsage(true),
+      extensions.subjectKeyId(keyIdentifier(spki)),
     ],
+    signingKey: keys.privateKey,
   });
-  const key = await webcrypto.subtle.exportKey('pkcs8', (keys as KeyPair).privateKey);
-  return { cert: cert.toString('pem'), key: toPem(key, 'PRIVATE KEY') };
+  return { cert: toPem(der, 'CERTIFICATE'), key: pkcs8Pem(keys.privateKey) };
 }
 
 async function newLeaf(
@@ -75,31 +75,25 @@ async function newLeaf(
   ca: { cert: string; key: string },
   now: Date,
 ): Promise<{ cert: string; key: string }> {
-  const caCert = new x509.X509Certificate(ca.cert);
-  const caKey = await webcrypto.subtle.importKey('pkcs8', fromPem(ca.key), ALG, false, ['sign']);
-  const keys = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as KeyPair;
-  const cert = await x509.X509CertificateGenerator.create({
-    serialNumber: serial(),
-    subject: `CN=${hosts[0]}`,
-    issuer: caCert.subject,
+  const caCert = new X509Certificate(ca.cert);
+  const keys = newKeys();
+  const der = certificate({
+    serialHex: serial(),
+    issuer: subjectOf(caCert.raw),
+    subject: distinguishedName([['CN', hosts[0]!]]),
     notBefore: new Date(now.getTime() - 5 * 60 * 1000),
     notAfter: new Date(now.getTime() + LEAF_LIFETIME_DAYS * DAY),
-    signingKey: caKey,
-    publicKey: keys.publicKey,
-    signingAlgorithm: ALG,
+    publicKeySpki: spkiOf(keys.publicKey),
     extensions: [
-      new x509.SubjectAlternativeNameExtension(hosts.map((value) => ({ type: 'dns' as const, value }))),
-      new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(
-        x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment,
-        true,
-      ),
-      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-      await x509.AuthorityKeyIdentifierExtension.create(caCert),
+      extensions.dnsNames(hosts),
+      extensions.basicConstraints(false),
+      extensions.keyUsage(false),
+      extensions.serverAuth(),
+      extensions.authorityKeyId(keyIdentifier(spkiOf(caCert.publicKey))),
     ],
+    signingKey: createPrivateKey(ca.key),
   });
-  const key = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey);
-  return { cert: cert.toString('pem'), key: toPem(key, 'PRIVATE KEY') };
+  return { cert: toPem(der, 'CERTIFICATE'), key: pkcs8Pem(keys.privateKey) };
 }
 
 /**
