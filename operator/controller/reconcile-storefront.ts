@@ -17,23 +17,16 @@ import {
   type OptionalKind,
   OWNED_KINDS,
   optionalKindsFor,
-  ownedKind,
   STOREFRONT_KIND,
 } from '../observe/owned-kinds.ts';
 import { cacheReader, type ObjectReader } from '../observe/reader.ts';
+import { observeReplacements } from '../observe/replacements.ts';
 import { RETAIN_ANNOTATION } from '../render/credentials.ts';
 import { type RenderInputs, requiredCredentials } from '../render/inputs.ts';
 import { names, storefrontSelector } from '../render/names.ts';
 import { render } from '../render/render.ts';
-import {
-  childKey,
-  computeStatus,
-  type Observed,
-  type ObservedChild,
-  statusChanged,
-} from '../status/conditions.ts';
+import { computeStatus, type Observed, statusChanged } from '../status/conditions.ts';
 import { ForeignObjectsError, foreignObjects } from './ownership.ts';
-import { type KeptObject, keptUntilReplaced } from './replacements.ts';
 
 export const FIELD_MANAGER = 'storefront-operator';
 export const FINALIZER = 'storefront.dev/finalizer';
@@ -105,7 +98,6 @@ export class StorefrontReconciler {
     }
     let reconcileError: string | undefined;
     let requeueAfterMs: number | undefined;
-    let kept: KeptObject[] = [];
     try {
       // Before anything is written (generated credentials included): nothing of someone else's.
       await this.refuseForeign(sf, namespace, missingApis);
@@ -117,8 +109,8 @@ export class StorefrontReconciler {
         keepWithoutOwner,
         live: this.deps.cache.live,
       });
-      // A mode switch keeps the old object until its replacement is usable (replacements.ts).
-      kept = await this.keptUntilReplaced(sf, namespace, missingApis);
+      // A mode switch keeps the old object until its replacement is usable (observe/replacements.ts).
+      const kept = await observeReplacements(this.reader, sf, namespace, missingApis);
       await this.prune(sf, namespace, [...objects, ...kept.map((k) => k.ref)]);
       if (result.applied.length) this.reportApplied(sf, result);
       if (renewAt) requeueAfterMs = Math.max(1000, renewAt.getTime() - this.deps.clock.now());
@@ -128,12 +120,8 @@ export class StorefrontReconciler {
       await this.writeStatus(sf, namespace, { missingApis, reconcileError });
       throw e;
     }
-    const ready = await this.writeStatus(sf, namespace, {
-      missingApis,
-      keptUntilReplaced: kept.flatMap((k) =>
-        k.waitingFor ? [{ kind: k.ref.kind, name: k.ref.name, waitingFor: k.waitingFor }] : [],
-      ),
-    });
+    // The conditions say what is kept and why: observe() asks the same decision (replacements.ts).
+    const ready = await this.writeStatus(sf, namespace, { missingApis });
     // An API the spec needs but the cluster does not serve is looked for again at the not-ready
     // pace even when Ready does not wait for it (monitoring): installing a CRD wakes no Storefront.
     const settled = ready && missingApis.size === 0;
@@ -206,31 +194,6 @@ export class StorefrontReconciler {
     return { inputs, renewAt: tls.renewAt };
   }
 
-  /** What of an earlier mode to keep, read from the caches (pure decision in replacements.ts). */
-  private async keptUntilReplaced(
-    sf: Storefront,
-    namespace: string,
-    missingApis: ReadonlySet<OptionalKind>,
-  ): Promise<KeptObject[]> {
-    const n = names(sf);
-    const live = new Map<string, ObservedChild>();
-    for (const [kind, name] of [
-      ['Ingress', n.frontDoor],
-      ['HTTPRoute', n.frontDoor],
-      ['Secret', n.tlsSecret],
-      ['Certificate', n.certificate],
-    ] as const) {
-      const obj = await this.reader.observed({
-        apiVersion: ownedKind(kind).apiVersion,
-        kind,
-        namespace,
-        name,
-      });
-      if (obj) live.set(childKey(kind, name), obj as unknown as ObservedChild);
-    }
-    return keptUntilReplaced(sf, live, missingApis, namespace);
-  }
-
   private async prune(sf: Storefront, namespace: string, keep: (KubeObject | ObjectRef)[]): Promise<void> {
     const kinds = OWNED_KINDS.filter((k) => !k.optional || this.deps.cache.has(k.kind));
     const result = await pruneOwned(this.deps.client, {
@@ -270,11 +233,10 @@ export class StorefrontReconciler {
   private async writeStatus(
     sf: Storefront,
     namespace: string,
-    o: Pick<Observed, 'missingApis' | 'reconcileError' | 'keptUntilReplaced'>,
+    o: Pick<Observed, 'missingApis' | 'reconcileError'>,
   ): Promise<boolean> {
     const observed = await observe(this.reader, sf, namespace, o.missingApis);
     if (o.reconcileError) observed.reconcileError = o.reconcileError;
-    if (o.keptUntilReplaced?.length) observed.keptUntilReplaced = o.keptUntilReplaced;
     const status = computeStatus(sf, observed, new Date(this.deps.clock.now()));
     if (statusChanged(sf.status, status)) {
       try {

@@ -1,6 +1,7 @@
 // One revision's writes: gather inputs -> render (the operator's renderer) -> add release
 // metadata -> refuse to adopt what is not ours -> server-side apply in dependency order under the
-// one CLI field manager -> prune what earlier revisions applied and this one does not.
+// one CLI field manager -> prune what earlier revisions applied and this one does not, except what
+// a mode switch keeps until its replacement is usable (the operator's decision, shared).
 import type { Storefront } from '../api/types.ts';
 import { dateOf } from '../core/clock.ts';
 import { identity, type KubeObject, type ObjectRef, refOf } from '../core/object.ts';
@@ -10,6 +11,7 @@ import { isConflict, isNotFound } from '../kube/errors.ts';
 import { gatherInputs, offlineInputs } from '../observe/inputs.ts';
 import { missingOptionalKinds, type OptionalKind } from '../observe/owned-kinds.ts';
 import { getReader } from '../observe/reader.ts';
+import { observeReplacements } from '../observe/replacements.ts';
 import { RETAIN_ANNOTATION } from '../render/credentials.ts';
 import { render } from '../render/render.ts';
 import { DeployError } from './errors.ts';
@@ -98,6 +100,32 @@ export function pruneCandidates(
     if (o.kind === 'PersistentVolumeClaim' && !options.prunePersistentVolumeClaims) return false;
     return o.metadata.annotations?.[RETAIN_ANNOTATION] !== 'true';
   });
+}
+
+/**
+ * The prune candidates a mode switch keeps until their replacement is usable (nginx -> gatewayAPI:
+ * the Ingress; selfSigned -> certManager: the TLS Secret cert-manager issues into), decided as the
+ * operator decides before its prune (observe/replacements.ts), with one line each saying why.
+ */
+export async function keptThroughSwitch(
+  client: KubeClient,
+  sf: Storefront,
+  namespace: string,
+  skipped: ReadonlySet<OptionalKind>,
+  candidates: readonly ManifestObject[],
+): Promise<{ kept: ManifestObject[]; notes: string[] }> {
+  const kept: ManifestObject[] = [];
+  const notes: string[] = [];
+  if (!candidates.length) return { kept, notes };
+  for (const k of await observeReplacements(getReader(client), sf, namespace, skipped)) {
+    const o = candidates.find((c) => identity(c) === identity(k.ref));
+    if (!o) continue;
+    kept.push(o);
+    notes.push(
+      `kept ${k.ref.kind}/${k.ref.name}: ${k.waitingFor ? `it keeps serving the shop until ${k.waitingFor}` : 'cert-manager issues into it'}`,
+    );
+  }
+  return { kept, notes };
 }
 
 export async function pruneRevision(client: KubeClient, options: PruneRevisionOptions): Promise<ObjectRef[]> {

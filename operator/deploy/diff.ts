@@ -9,9 +9,9 @@ import type { Storefront } from '../api/types.ts';
 import { comparable } from '../core/compare.ts';
 import { describeRef, type KubeObject, type ObjectRef, refOf } from '../core/object.ts';
 import { dryRunDiff } from '../kube/diff.ts';
-import { prepareRevision, pruneCandidates } from './apply.ts';
+import { keptThroughSwitch, prepareRevision, pruneCandidates } from './apply.ts';
 import type { DeployContext } from './context.ts';
-import { pruneSources } from './history.ts';
+import { leftLive, pruneSources } from './history.ts';
 import { CLI_FIELD_MANAGER, RELEASE_ANNOTATION, releaseKey } from './release.ts';
 import { diffLines, hunks } from './text-diff.ts';
 
@@ -64,8 +64,11 @@ export async function computeDiff(ctx: DeployContext, sf: Storefront): Promise<O
     if (c) changes.push(c);
   }
   const history = await ctx.store.history(namespace, name);
-  const previous = pruneSources(history, -1).flatMap((r) => r.objects);
-  for (const o of pruneCandidates({ previous, keep: prepared.objects })) {
+  const previous = pruneSources(history, -1).flatMap(leftLive);
+  const candidates = pruneCandidates({ previous, keep: prepared.objects });
+  // What a mode switch keeps until its replacement is usable is not deleted by the upgrade either.
+  const { kept } = await keptThroughSwitch(client, sf, namespace, prepared.skipped, candidates);
+  for (const o of candidates.filter((c) => !kept.includes(c))) {
     const live = await client.tryGet(refOf(o));
     if (live && live.metadata.annotations?.[RELEASE_ANNOTATION] === key) {
       const c = objectChange(live, undefined, refOf(o));

@@ -2,7 +2,7 @@
 // live now). A failed change goes back to it; `rollback` with no revision goes to the good one
 // before it; prune looks at what it and every later revision applied.
 import { DeployError } from './errors.ts';
-import type { Release } from './release.ts';
+import type { ManifestObject, Release } from './release.ts';
 import type { StoredRelease } from './release-store.ts';
 
 /** The revision live now: the newest deployed one, other than `except` (the one being made). */
@@ -18,6 +18,11 @@ export function pruneSources(history: readonly StoredRelease[], ownRevision: num
   const prior = history.map((h) => h.release).filter((r) => r.revision !== ownRevision);
   const deployed = deployedRevision(history, ownRevision);
   return deployed ? prior.filter((r) => r.revision >= deployed.revision) : prior;
+}
+
+/** What a revision leaves live: what it applied, and what of an earlier mode it kept. */
+export function leftLive(release: Release): ManifestObject[] {
+  return [...release.objects, ...(release.kept ?? [])];
 }
 
 /** The revision a rollback restores: the one named, else the newest good one before the deployed one. */

@@ -61,6 +61,11 @@ export interface Release {
   spec: Storefront;
   /** What this revision applied (Secret values stripped). Empty until the apply finished. */
   objects: ManifestObject[];
+  /**
+   * Objects of an earlier mode this revision left live instead of pruning, until their replacement
+   * is usable (observe/replacements.ts): a later revision prunes them then, uninstall deletes them.
+   */
+  kept?: ManifestObject[];
   firstDeployed: string;
   lastDeployed: string;
   appliedBy: AppliedBy;

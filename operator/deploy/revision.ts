@@ -6,11 +6,19 @@ import type { Storefront } from '../api/types.ts';
 import { dateOf } from '../core/clock.ts';
 import { describeRef } from '../core/object.ts';
 import { apiName } from '../observe/owned-kinds.ts';
-import { applyObjects, checkOwnership, objectsOf, prepareRevision, pruneRevision } from './apply.ts';
+import {
+  applyObjects,
+  checkOwnership,
+  keptThroughSwitch,
+  objectsOf,
+  prepareRevision,
+  pruneCandidates,
+  pruneRevision,
+} from './apply.ts';
 import { type DeployContext, lockOptions } from './context.ts';
 import { doctor, formatFindings } from './doctor.ts';
 import { DeployError, exitCodeOf } from './errors.ts';
-import { deployedRevision, pruneSources } from './history.ts';
+import { deployedRevision, leftLive, pruneSources } from './history.ts';
 import { type HeldLock, lockNewRevision } from './lock.ts';
 import { manifestOf, type Release, releaseKey } from './release.ts';
 import type { StoredRelease } from './release-store.ts';
@@ -166,12 +174,20 @@ async function applyRevision(run: RevisionRun): Promise<void> {
   // Recorded before applying, so a revision that dies half-way is still pruned later.
   await lock.update({ ...lock.release, objects: manifestOf(prepared.objects) });
   const applied = await applyObjects(client, prepared.objects, false, lock.signal);
+  const previous = pruneSources(run.history, revision).flatMap(leftLive);
+  // A mode switch keeps the old object until its replacement is usable, as the operator does;
+  // recorded, so a later revision prunes it once it is no longer needed.
+  const { kept, notes } = await keptThroughSwitch(
+    client,
+    sf,
+    namespace,
+    prepared.skipped,
+    pruneCandidates({ previous, keep: prepared.objects }),
+  );
+  for (const note of notes) ctx.err(note);
+  if (kept.length) await lock.update({ ...lock.release, kept });
   lock.assertHeld(); // never prune on a lock another command holds now
-  const pruned = await pruneRevision(client, {
-    previous: pruneSources(run.history, revision).flatMap((r) => r.objects),
-    keep: prepared.objects,
-    key,
-  });
+  const pruned = await pruneRevision(client, { previous, keep: [...prepared.objects, ...kept], key });
   ctx.err(
     `revision ${revision}: applied ${applied.applied.length} objects${pruned.length ? `, pruned ${pruned.map(describeRef).join(', ')}` : ''}`,
   );

@@ -7,7 +7,7 @@ import { identity, type KubeObject, refOf } from '../core/object.ts';
 import { RETAIN_ANNOTATION } from '../render/credentials.ts';
 import { storefrontSelector } from '../render/names.ts';
 import { type DeployContext, lockOptions } from './context.ts';
-import { pruneSources } from './history.ts';
+import { leftLive, pruneSources } from './history.ts';
 import { lockLatest } from './lock.ts';
 import { RELEASE_ANNOTATION, releaseKey } from './release.ts';
 
@@ -29,7 +29,7 @@ export async function runUninstall(
     const deleteData = spec.spec.deletionPolicy === 'Delete' && !options.keepData;
     const seen = new Set<string>();
     const objects = pruneSources(history, -1)
-      .flatMap((r) => r.objects)
+      .flatMap(leftLive)
       .filter((o) => !seen.has(identity(o)) && seen.add(identity(o)));
     const kept: string[] = [];
     const deleted: string[] = [];

@@ -6,6 +6,7 @@ import { names, workloadSelector } from '../render/names.ts';
 import { appSecretRefs, childKey, type Observed, type ObservedChild } from '../status/conditions.ts';
 import { missingOptionalKinds, type OptionalKind, ownedKind } from './owned-kinds.ts';
 import type { ObjectReader } from './reader.ts';
+import { keptUntilReplaced } from './replacements.ts';
 
 /** The children whose state the conditions read, as `[kind, name]`. */
 export function readinessChildren(sf: Storefront): [string, string][] {
@@ -60,10 +61,16 @@ export async function observe(
     if (!(await reader.confirmed({ apiVersion: 'v1', kind: 'Secret', namespace, name })))
       missingSecrets.push(name);
   }
+  const missing = missingApis ?? (await missingOptionalKinds(reader.client, sf));
+  // What of an earlier mode still serves (the same decision prune asked), for the conditions to say.
+  const kept = keptUntilReplaced(sf, children, missing, namespace).flatMap((k) =>
+    k.waitingFor ? [{ kind: k.ref.kind, name: k.ref.name, waitingFor: k.waitingFor }] : [],
+  );
   return {
     children,
-    missingApis: missingApis ?? (await missingOptionalKinds(reader.client, sf)),
+    missingApis: missing,
     missingSecrets,
+    ...(kept.length ? { keptUntilReplaced: kept } : {}),
     ...(sf.spec.database.backup ? { backupJobs: await backupJobs(reader, sf, namespace) } : {}),
   };
 }

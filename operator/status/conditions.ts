@@ -33,7 +33,7 @@ export interface Observed {
   reconcileError?: string;
   /**
    * Objects of an earlier mode the operator keeps serving until their replacement is usable
-   * (controller/replacements.ts), with what the replacement waits for. Absent for the deployer.
+   * (observe/replacements.ts), with what the replacement waits for.
    */
   keptUntilReplaced?: { kind: string; name: string; waitingFor: string }[];
   /** Jobs of the backup CronJob (and `storefront backup create`), when spec.database.backup is set. */

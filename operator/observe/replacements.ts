@@ -1,6 +1,7 @@
-// Mode switches keep the old object until its replacement is usable (pure; the controller asks it
-// before pruning). The render only ever describes the target mode, so without this a switch would
-// prune what serves the shop before what replaces it works:
+// Mode switches keep the old object until its replacement is usable: one pure decision, asked
+// before pruning by both the operator (reading its caches) and the deployer (reading with GETs),
+// through observeReplacements below. The render only ever describes the target mode, so without
+// this a switch would prune what serves the shop before what replaces it works:
 // - provider nginx -> gatewayAPI: the Ingress stays while the cluster does not serve the Gateway
 //   API or no Gateway has accepted the HTTPRoute yet;
 // - tls selfSigned -> certManager: the TLS Secret stays. cert-manager issues into that same Secret
@@ -11,9 +12,10 @@
 // and the self-signed Secret are written in the same reconcile, before anything is pruned.
 import type { Storefront } from '../api/types.ts';
 import type { ObjectRef } from '../core/object.ts';
-import { apiName, type OptionalKind, ownedKind } from '../observe/owned-kinds.ts';
 import { names } from '../render/names.ts';
 import { childKey, type ObservedChild } from '../status/conditions.ts';
+import { apiName, type OptionalKind, ownedKind } from './owned-kinds.ts';
+import type { ObjectReader } from './reader.ts';
 
 export interface KeptObject {
   ref: ObjectRef;
@@ -63,4 +65,33 @@ export function keptUntilReplaced(
     kept.push({ ref: ref('Secret', n.tlsSecret), ...(waitingFor ? { waitingFor } : {}) });
   }
   return kept;
+}
+
+/**
+ * Reads what the decision looks at (the front door of both providers, the TLS Secret and its
+ * Certificate) through either reader and decides. `missingApis`: the optional kinds this spec
+ * needs that the cluster does not serve (missingOptionalKinds).
+ */
+export async function observeReplacements(
+  reader: ObjectReader,
+  sf: Storefront,
+  namespace: string,
+  missingApis: ReadonlySet<OptionalKind>,
+): Promise<KeptObject[]> {
+  const n = names(sf);
+  const live = new Map<string, ObservedChild>();
+  await Promise.all(
+    (
+      [
+        ['Ingress', n.frontDoor],
+        ['HTTPRoute', n.frontDoor],
+        ['Secret', n.tlsSecret],
+        ['Certificate', n.certificate],
+      ] as const
+    ).map(async ([kind, name]) => {
+      const obj = await reader.observed({ apiVersion: ownedKind(kind).apiVersion, kind, namespace, name });
+      if (obj) live.set(childKey(kind, name), obj as unknown as ObservedChild);
+    }),
+  );
+  return keptUntilReplaced(sf, live, missingApis, namespace);
 }
