@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadStorefronts } from './load-spec.ts';
+import { loadStorefronts, MAX_SCANNED_BYTES } from './load-spec.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'sf-load-spec-'));
@@ -68,17 +68,48 @@ describe('loading spec files', () => {
     expect(r.status).toBe(1);
   });
 
-  it('when the file holds a 50 MB field, then the CLI exits 1 before parsing it, in bounded memory, without a stack trace', () => {
-    for (const [name, extra] of [
-      ['huge-plain.yaml', `  cdn:\n    originHost: ${'a'.repeat(50 * 1024 * 1024)}\n`],
-      ['huge-quoted.yaml', `  app:\n    replicas: "${'9'.repeat(50 * 1024 * 1024)}"\n`],
+  it('when the file holds a 50 MB field, then the CLI exits 1 naming the field before parsing it, in bounded memory, without a stack trace', () => {
+    const big = (c: string) => c.repeat(50 * 1024 * 1024);
+    for (const [name, text, path] of [
+      [
+        'huge-plain.yaml',
+        doc('shop', 'shop.example.com', `  cdn:\n    originHost: ${big('a')}\n`),
+        'spec.cdn.originHost',
+      ],
+      [
+        'huge-quoted.yaml',
+        doc('shop', 'shop.example.com', `  app:\n    replicas: "${big('9')}"\n`),
+        'spec.app.replicas',
+      ],
+      [
+        'huge.json',
+        JSON.stringify({
+          apiVersion: 'storefront.dev/v1alpha1',
+          kind: 'Storefront',
+          metadata: { name: 'shop' },
+          spec: { host: 'shop.example.com', app: { env: [{ name: 'A', value: big('b') }] } },
+        }),
+        'spec.app.env[0].value',
+      ],
     ] as const) {
-      const r = cli(file(name, doc('shop', 'shop.example.com', extra)));
+      // 256 MB of heap: composing such a scalar took 2.2 GB (the scan below it stays under 200 MB of RSS).
+      const r = cli(file(name, text));
+      expect(r.stderr).toContain(`document 1: ${path}: Too long: 524288`);
+      expect(r.stderr).toMatch(/\(starts "(a|9|b){64}"\.\.\.\)/);
       expect(r.stderr).toMatch(/the file is 50\.0 MiB; a Storefront spec is a few kB/);
       expect(r.stderr.length).toBeLessThan(2000);
       expect(r.stderr).not.toContain('    at ');
       expect(r.status).toBe(1);
       expect(r.stdout).toBe('');
     }
+  });
+
+  it('when the file is above what is read at all, then the CLI exits 1 naming its size without reading it', () => {
+    const f = file('huger.yaml', '');
+    truncateSync(f, MAX_SCANNED_BYTES + 16 * 1024 * 1024);
+    const r = cli(f);
+    expect(r.stderr).toContain('the file is 80.0 MiB; a Storefront spec is a few kB');
+    expect(r.stderr.length).toBeLessThan(2000);
+    expect(r.status).toBe(1);
   });
 });
