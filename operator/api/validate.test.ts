@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { baseDoc, caseDoc, invalidSpecs, tooLongName } from './testdata/invalid-specs.ts';
+import {
+  baseDoc,
+  caseDoc,
+  DIGEST,
+  invalidSpecs,
+  pinnedImages,
+  tooLongName,
+} from './testdata/invalid-specs.ts';
 import { parseStorefront, validateStorefront } from './validate.ts';
 
 describe('validateStorefront', () => {
@@ -19,6 +26,14 @@ describe('validateStorefront', () => {
   it('when the name is too long for child object names, then metadata.name is named', () => {
     const errors = validateStorefront(baseDoc({}, tooLongName));
     expect(errors.map((e) => e.path)).toEqual(['metadata.name']);
+  });
+
+  it('when every image field is pinned by digest, then it is accepted and the images are used as written', () => {
+    expect(validateStorefront(baseDoc(pinnedImages))).toEqual([]);
+    const sf = parseStorefront(baseDoc(pinnedImages));
+    expect(sf.spec.app.image).toBe(`ghcr.io/storefront-dev/storefront-shop@${DIGEST}`);
+    expect(sf.spec.database.image).toBe(`docker.io/library/postgres:17-bookworm@${DIGEST}`);
+    expect(sf.spec.cache.image).toBe(`registry.local:5000/cache/redis@${DIGEST}`);
   });
 
   it('when a valid spec is updated with a growing volume, then it is accepted', () => {

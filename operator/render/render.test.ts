@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { baseDoc, DIGEST, pinnedImages } from '../api/testdata/invalid-specs.ts';
 import { parseStorefront } from '../api/validate.ts';
 import { formatObjects } from '../cli/template.ts';
 import { RETAIN_ANNOTATION } from './credentials.ts';
@@ -133,6 +134,25 @@ describe('render', () => {
       ),
     );
     expect(job(reordered)).toBe(job(sf));
+  });
+
+  it('when every image is pinned by digest, then each container runs it as written and the version label is the digest prefix', () => {
+    const sf = parseStorefront(baseDoc(pinnedImages));
+    const objects = render(sf, fixedInputs(sf)) as any[];
+    const images = new Map<string, string>();
+    for (const o of objects) {
+      const pod = o.spec?.jobTemplate?.spec?.template?.spec ?? o.spec?.template?.spec;
+      for (const c of [...(pod?.initContainers ?? []), ...(pod?.containers ?? [])])
+        images.set(`${o.kind}/${o.metadata.name}/${c.name}`, c.image);
+    }
+    const used = new Set(images.values());
+    expect(used).toEqual(
+      new Set([pinnedImages.app.image, pinnedImages.database.image, pinnedImages.cache.image]),
+    );
+    const app = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === names(sf).app);
+    expect(app.metadata.labels['app.kubernetes.io/version']).toBe(
+      DIGEST.slice('sha256:'.length, 'sha256:'.length + 12),
+    );
   });
 
   it('when autoscaling is on, then the Deployment leaves replicas to the HPA', () => {

@@ -6,7 +6,14 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { caseDoc, invalidSpecs, tooLongName } from '../../operator/api/testdata/invalid-specs.ts';
+import {
+  baseDoc,
+  caseDoc,
+  invalidSpecs,
+  pinnedImages,
+  tooLongName,
+} from '../../operator/api/testdata/invalid-specs.ts';
+import { validateStorefront } from '../../operator/api/validate.ts';
 import { testCluster } from './context.ts';
 import { repoRoot } from './paths.ts';
 import { createNamespace, deleteNamespace, getJson, k, kTry, waitFor } from './test-helpers.ts';
@@ -187,6 +194,15 @@ describe('Storefront CRD on the API server', () => {
     expect(stored.spec.ingress['rateLimit']).toBeUndefined();
     expect(stored.spec.ingress['bodySizeLimit']).toBeUndefined();
     expect(stored.spec.ingress['annotations']).toEqual({ team: 'web' });
+  });
+
+  it('when every image field is pinned by digest, then the API server accepts it, as the CLI does', () => {
+    const doc = baseDoc(pinnedImages, 'pinned');
+    expect(validateStorefront(doc)).toEqual([]);
+    const res = kTry(['create', '-n', ns, '-f', '-', '-o', 'json'], { input: JSON.stringify(doc) });
+    expect(res.stderr).toBe('');
+    expect(res.status).toBe(0);
+    expect(JSON.parse(res.stdout).spec).toMatchObject(pinnedImages);
   });
 
   it('when the name is too long for the child objects, then the API server rejects it', () => {

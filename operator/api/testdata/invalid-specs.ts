@@ -19,6 +19,14 @@ export interface InvalidSpecCase {
 
 export const BASE_NAME = 'bad-shop';
 
+/** Every image field pinned by digest (with and without a tag): valid, for the CLI and the API server. */
+export const DIGEST = `sha256:${'0123456789abcdef'.repeat(4)}`;
+export const pinnedImages = {
+  app: { image: `ghcr.io/storefront-dev/storefront-shop@${DIGEST}` },
+  database: { image: `docker.io/library/postgres:17-bookworm@${DIGEST}` },
+  cache: { image: `registry.local:5000/cache/redis@${DIGEST}` },
+};
+
 export function baseDoc(spec: Record<string, unknown> = {}, name = BASE_NAME): Record<string, unknown> {
   return {
     apiVersion: 'storefront.dev/v1alpha1',
@@ -53,6 +61,21 @@ export const invalidSpecs: InvalidSpecCase[] = [
     path: 'spec.app.image',
   },
   { name: 'image with a space', spec: { app: { image: 'shop app:1.0' } }, path: 'spec.app.image' },
+  {
+    name: 'image digest too short',
+    spec: { app: { image: 'ghcr.io/shop/app@sha256:0123456789abcdef' } },
+    path: 'spec.app.image',
+  },
+  {
+    name: 'image digest in capitals',
+    spec: { cache: { image: `docker.io/library/redis@sha256:${'AB'.repeat(32)}` } },
+    path: 'spec.cache.image',
+  },
+  {
+    name: 'image digest of another algorithm',
+    spec: { database: { image: `docker.io/library/postgres:17@sha512:${'ab'.repeat(64)}` } },
+    path: 'spec.database.image',
+  },
   {
     name: 'autoscaling min above max',
     spec: { app: { autoscaling: { enabled: true, minReplicas: 8, maxReplicas: 4 } } },
