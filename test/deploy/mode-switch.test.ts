@@ -7,7 +7,7 @@
 // No Gateway controller can run here: the HTTPRoute's Accepted condition is written the way one writes it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gatewayApiCrdFiles, installCrds, installThirdPartyCrds } from '../cluster/third-party-crds.ts';
-import { cluster, k, kJson, kTry, restrictedNamespace, waitFor } from '../operator/support.ts';
+import { cluster, kJson, kTry, restrictedNamespace, setStatus, waitGone } from '../operator/support.ts';
 import { explain, sf, specFile } from './support.ts';
 
 const HTTPROUTE_CRD = 'httproutes.gateway.networking.k8s.io';
@@ -28,10 +28,6 @@ afterAll(() => {
 });
 
 const get = (kind: string, name: string) => kJson(['get', kind, name, '-n', ns]);
-const absent = (kind: string, name: string) => {
-  const r = kTry(['get', kind, name, '-n', ns, '-o', 'name']);
-  return r.status !== 0 && r.stderr.includes('(NotFound)');
-};
 /** What an upgrade's summary line says it pruned (`revision N: applied M objects, pruned …`). */
 const pruned = (stderr: string) => /, pruned (.*)$/m.exec(stderr)?.[1] ?? '';
 async function deploy(verb: 'install' | 'upgrade', name: string, spec: Record<string, unknown> = {}) {
@@ -77,40 +73,28 @@ describe('storefront upgrade keeps the old object of a mode switch until its rep
     const route = get('httproute', name);
     expect(get('ingress', name).metadata.uid).toBe(ingress.metadata.uid);
 
-    k([
-      'patch',
-      'httproute',
-      name,
-      '-n',
-      ns,
-      '--subresource=status',
-      '--type=merge',
-      '-p',
-      JSON.stringify({
-        status: {
-          parents: [
+    setStatus(ns, 'httproute', name, {
+      parents: [
+        {
+          parentRef: { name: 'edge', namespace: 'gateways', sectionName: 'https' },
+          controllerName: 'example.net/gateway',
+          conditions: [
             {
-              parentRef: { name: 'edge', namespace: 'gateways', sectionName: 'https' },
-              controllerName: 'example.net/gateway',
-              conditions: [
-                {
-                  type: 'Accepted',
-                  status: 'True',
-                  reason: 'Accepted',
-                  message: 'ok',
-                  lastTransitionTime: new Date().toISOString(),
-                  observedGeneration: route.metadata.generation,
-                },
-              ],
+              type: 'Accepted',
+              status: 'True',
+              reason: 'Accepted',
+              message: 'ok',
+              lastTransitionTime: new Date().toISOString(),
+              observedGeneration: route.metadata.generation,
             },
           ],
         },
-      }),
-    ]);
+      ],
+    });
     const accepted = await deploy('upgrade', name, gateway);
     expect(accepted.stderr).not.toContain('kept Ingress');
     expect(pruned(accepted.stderr)).toContain(`Ingress ${ns}/${name}`);
-    await waitFor(`Ingress/${name} pruned`, () => absent('ingress', name));
+    await waitGone(ns, 'ingress', name);
   });
 
   it('when tls switches selfSigned -> certManager, then the TLS Secret cert-manager issues into is kept, and uninstall still removes it', async () => {
@@ -143,6 +127,6 @@ describe('storefront upgrade keeps the old object of a mode switch until its rep
     // ... and uninstall, which deletes what the release left live, removes it with the rest.
     const un = await sf(['uninstall', name, '-n', ns]);
     expect(un.code, explain(un)).toBe(0);
-    await waitFor(`Secret/${name}-tls removed`, () => absent('secret', `${name}-tls`));
+    await waitGone(ns, 'secret', `${name}-tls`);
   });
 });
