@@ -772,34 +772,42 @@ const networkPolicy = obj(
   { description: "Network isolation of the Storefront's pods." },
 );
 
+/** monitoring.podMonitor / monitoring.serviceMonitor: the same three settings, one Prometheus Operator kind each. */
+const monitor = (kind: 'PodMonitor' | 'ServiceMonitor', what: string, selector: string) =>
+  defaulted(
+    obj(
+      {
+        enabled: defaulted(
+          bool({
+            description: `Render a Prometheus Operator ${kind} for ${what}. Needs the monitoring.coreos.com/v1 ${kind} API (condition MonitoringReady reason MissingAPI otherwise) and, with networkPolicy enabled, networkPolicy.monitoringNamespace.`,
+          }),
+          false,
+        ),
+        interval: defaulted(
+          str({
+            description: 'How often Prometheus scrapes the shop (s, m or h).',
+            pattern: '^[1-9][0-9]*(s|m|h)$',
+            maxLength: 16,
+          }),
+          '30s',
+        ),
+        labels: optional(
+          labelMap(
+            `Extra labels on the ${kind}, for a Prometheus whose ${selector} needs them (e.g. release: kube-prometheus-stack).`,
+          ),
+        ),
+      },
+      { description: `A ${kind} for the shop's metrics (Prometheus Operator).` },
+    ),
+  );
+
 const monitoring = obj(
   {
-    podMonitor: defaulted(
-      obj(
-        {
-          enabled: defaulted(
-            bool({
-              description:
-                "Render a Prometheus Operator PodMonitor for the app's metrics port (9090, /metrics). Needs the monitoring.coreos.com/v1 API (condition MonitoringReady reason MissingAPI otherwise) and, with networkPolicy enabled, networkPolicy.monitoringNamespace.",
-            }),
-            false,
-          ),
-          interval: defaulted(
-            str({
-              description: 'How often Prometheus scrapes the shop (s, m or h).',
-              pattern: '^[1-9][0-9]*(s|m|h)$',
-              maxLength: 16,
-            }),
-            '30s',
-          ),
-          labels: optional(
-            labelMap(
-              'Extra labels on the PodMonitor, for a Prometheus whose podMonitorSelector needs them (e.g. release: kube-prometheus-stack).',
-            ),
-          ),
-        },
-        { description: "A PodMonitor for the shop's metrics (Prometheus Operator)." },
-      ),
+    podMonitor: monitor('PodMonitor', "the app pods' metrics port (9090, /metrics)", 'podMonitorSelector'),
+    serviceMonitor: monitor(
+      'ServiceMonitor',
+      "the metrics port of the Service <name>-app-metrics (rendered with it: the app pods' port 9090, /metrics; the app Service never exposes it)",
+      'serviceMonitorSelector',
     ),
   },
   { description: 'Metrics collection for the shop.' },
@@ -869,12 +877,12 @@ export const specSchema = obj(
     description: 'The desired e-commerce stack.',
     rules: [
       {
-        cel: '!self.monitoring.podMonitor.enabled || !self.networkPolicy.enabled || has(self.networkPolicy.monitoringNamespace)',
+        cel: '(!self.monitoring.podMonitor.enabled && !self.monitoring.serviceMonitor.enabled) || !self.networkPolicy.enabled || has(self.networkPolicy.monitoringNamespace)',
         message:
-          'monitoring.podMonitor needs networkPolicy.monitoringNamespace (the namespace Prometheus runs in): the default-deny NetworkPolicy would drop its scrapes',
+          'monitoring.podMonitor and monitoring.serviceMonitor need networkPolicy.monitoringNamespace (the namespace Prometheus runs in): the default-deny NetworkPolicy would drop their scrapes',
         fieldPath: '.networkPolicy.monitoringNamespace',
         check: (s) =>
-          !s.monitoring.podMonitor.enabled ||
+          (!s.monitoring.podMonitor.enabled && !s.monitoring.serviceMonitor.enabled) ||
           !s.networkPolicy.enabled ||
           s.networkPolicy.monitoringNamespace !== undefined,
       },

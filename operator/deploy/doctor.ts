@@ -37,6 +37,7 @@ const OPTIONAL_FOR: Record<OptionalKind, string> = {
   ReferenceGrant: 'ingress.provider gatewayAPI with a Gateway in another namespace',
   Cluster: 'database.mode cloudnativepg',
   PodMonitor: 'monitoring.podMonitor.enabled',
+  ServiceMonitor: 'monitoring.serviceMonitor.enabled',
 };
 
 /** Verbs the deployer needs in the release namespace (release Secrets, the objects it applies, --wait). */

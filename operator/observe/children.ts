@@ -24,6 +24,7 @@ export function readinessChildren(sf: Storefront): [string, string][] {
     ['Certificate', n.certificate],
     ['Cluster', n.cnpgCluster],
     ['PodMonitor', n.podMonitor],
+    ['ServiceMonitor', n.serviceMonitor],
     ['Secret', n.tlsSecret],
   ];
 }

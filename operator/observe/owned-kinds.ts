@@ -6,7 +6,13 @@ import type { KindRef } from '../core/object.ts';
 import type { KubeClient } from '../kube/client.ts';
 
 /** Kinds of APIs a cluster may not serve. */
-export type OptionalKind = 'Certificate' | 'HTTPRoute' | 'ReferenceGrant' | 'Cluster' | 'PodMonitor';
+export type OptionalKind =
+  | 'Certificate'
+  | 'HTTPRoute'
+  | 'ReferenceGrant'
+  | 'Cluster'
+  | 'PodMonitor'
+  | 'ServiceMonitor';
 
 export interface OwnedKind extends KindRef {
   /** Set for kinds of optional APIs. */
@@ -33,6 +39,7 @@ export const OWNED_KINDS: readonly OwnedKind[] = [
   { apiVersion: 'gateway.networking.k8s.io/v1beta1', kind: 'ReferenceGrant', optional: true },
   { apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster', optional: true },
   { apiVersion: 'monitoring.coreos.com/v1', kind: 'PodMonitor', optional: true },
+  { apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', optional: true },
 ];
 
 export const STOREFRONT_KIND: KindRef = { apiVersion: 'storefront.dev/v1alpha1', kind: 'Storefront' };
@@ -56,6 +63,7 @@ export function optionalKindsFor(sf: Storefront): Set<OptionalKind> {
   }
   if (sf.spec.database.mode === 'cloudnativepg') kinds.add('Cluster');
   if (sf.spec.monitoring.podMonitor.enabled) kinds.add('PodMonitor');
+  if (sf.spec.monitoring.serviceMonitor.enabled) kinds.add('ServiceMonitor');
   return kinds;
 }
 

@@ -52,6 +52,45 @@ describe('render: monitoring.podMonitor', () => {
   });
 });
 
+describe('render: monitoring.serviceMonitor', () => {
+  const withServiceMonitor = (extra: Record<string, unknown> = {}) =>
+    sf({ monitoring: { serviceMonitor: { enabled: true, ...extra } } });
+
+  it('when off (the default), then neither a ServiceMonitor nor the metrics Service is rendered', () => {
+    const objects = render(sf(), fixedInputs(sf()));
+    expect(objects.some((o) => o.kind === 'ServiceMonitor')).toBe(false);
+    expect(objects.some((o) => o.metadata.name === 'shop-app-metrics')).toBe(false);
+  });
+
+  it("when on, then a ServiceMonitor selects exactly the metrics Service, whose only port is the app pods' metrics port; the app Service still does not expose it", () => {
+    const s = withServiceMonitor({
+      interval: '1m',
+      labels: { release: 'kps', 'storefront.dev/storefront': 'x' },
+    });
+    const objects = render(s, fixedInputs(s));
+    const sm = objects.find((o) => o.kind === 'ServiceMonitor') as any;
+    expect(sm.apiVersion).toBe('monitoring.coreos.com/v1');
+    expect(sm.metadata.name).toBe('shop-app');
+    expect(sm.metadata.labels).toMatchObject({ release: 'kps', 'storefront.dev/storefront': 'shop' });
+    expect(sm.spec.endpoints).toEqual([{ port: 'metrics', path: '/metrics', interval: '1m' }]);
+    const services = objects.filter((o) => o.kind === 'Service') as any[];
+    const selected = services.filter((svc) =>
+      Object.entries(sm.spec.selector.matchLabels).every(([k, v]) => svc.metadata.labels?.[k] === v),
+    );
+    expect(selected.map((svc) => svc.metadata.name)).toEqual(['shop-app-metrics']);
+    const metrics = selected[0];
+    expect(metrics.spec.ports).toEqual([
+      { name: 'metrics', port: METRICS_PORT, targetPort: 'metrics', protocol: 'TCP' },
+    ]);
+    const app = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'shop-app') as any;
+    expect(metrics.spec.selector).toEqual(app.spec.selector.matchLabels);
+    const appService = services.find((svc) => svc.metadata.name === 'shop-app');
+    expect(appService.spec.ports.map((p: any) => p.name)).toEqual(['http']);
+    // The PodMonitor is independent of it.
+    expect(objects.some((o) => o.kind === 'PodMonitor')).toBe(false);
+  });
+});
+
 describe('computeStatus: MonitoringReady', () => {
   const observed = (missing: boolean, present: boolean) => ({
     children: new Map(present ? [['PodMonitor/shop-app', { metadata: { name: 'shop-app' } }]] : []),
@@ -67,6 +106,33 @@ describe('computeStatus: MonitoringReady', () => {
     const c = cond(monitored(), true, false);
     expect(c).toMatchObject({ status: 'False', reason: 'MissingAPI' });
     expect(c?.message).toContain('monitoring.coreos.com/v1 PodMonitor');
+  });
+
+  it('when the ServiceMonitor API is not served, then MonitoringReady is MissingAPI naming it; once the ServiceMonitor exists, Configured', () => {
+    const s = sf({ monitoring: { serviceMonitor: { enabled: true } } });
+    const status = (missing: boolean, present: boolean) =>
+      computeStatus(
+        s,
+        {
+          children: new Map(present ? [['ServiceMonitor/shop-app', { metadata: { name: 'shop-app' } }]] : []),
+          missingApis: new Set(missing ? (['ServiceMonitor'] as const) : []),
+          missingSecrets: [],
+        },
+        new Date(0),
+      ).conditions?.find((c) => c.type === 'MonitoringReady');
+    expect(status(true, false)).toMatchObject({
+      status: 'False',
+      reason: 'MissingAPI',
+      message: expect.stringContaining(
+        'monitoring.serviceMonitor needs the Prometheus Operator (monitoring.coreos.com/v1 ServiceMonitor)',
+      ),
+    });
+    expect(status(false, false)).toMatchObject({ status: 'False', reason: 'Creating' });
+    expect(status(false, true)).toMatchObject({
+      status: 'True',
+      reason: 'Configured',
+      message: 'ServiceMonitor shop-app selects the metrics port of Service shop-app-metrics',
+    });
   });
 
   it('when the PodMonitor exists, then MonitoringReady is True; when monitoring is off, there is no such condition', () => {

@@ -53,6 +53,9 @@ export function names(sf: Storefront) {
     frontDoor: n,
     httpsRedirect: `${n}-https-redirect`,
     podMonitor: `${n}-app`,
+    serviceMonitor: `${n}-app`,
+    /** The Service the ServiceMonitor selects: the app pods' metrics port only. */
+    metricsService: `${n}-app-metrics`,
     gatewayTlsGrant: `${n}-gateway-tls`,
     responseHeaders: `${n}-response-headers`,
     certificate: `${n}-tls`,

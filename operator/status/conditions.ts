@@ -59,7 +59,7 @@ export type ComponentCondition = (typeof COMPONENT_CONDITIONS)[number];
 export const NO_ADDRESS = 'NoAddress';
 
 /**
- * Condition present only while spec.monitoring.podMonitor.enabled. Not part of Ready (Ready means
+ * Condition present only while spec.monitoring.podMonitor or serviceMonitor is enabled. Not part of Ready (Ready means
  * the shop is served; a missing monitoring API does not stop that), and said so in its message.
  */
 export const MONITORING_READY = 'MonitoringReady';
@@ -238,16 +238,53 @@ function frontDoor(sf: Storefront, o: Observed): Verdict {
       );
 }
 
-function monitoring(sf: Storefront, o: Observed): Verdict {
+/** The monitoring kinds the spec enables, with their names and the field that enables each. */
+function monitors(
+  sf: Storefront,
+): { kind: 'PodMonitor' | 'ServiceMonitor'; name: string; field: string; what: string }[] {
   const n = names(sf);
-  if (o.missingApis.has('PodMonitor'))
+  const { podMonitor, serviceMonitor } = sf.spec.monitoring;
+  return [
+    ...(podMonitor.enabled
+      ? [
+          {
+            kind: 'PodMonitor' as const,
+            name: n.podMonitor,
+            field: 'podMonitor',
+            what: "the app pods' metrics port",
+          },
+        ]
+      : []),
+    ...(serviceMonitor.enabled
+      ? [
+          {
+            kind: 'ServiceMonitor' as const,
+            name: n.serviceMonitor,
+            field: 'serviceMonitor',
+            what: `the metrics port of Service ${n.metricsService}`,
+          },
+        ]
+      : []),
+  ];
+}
+
+function monitoring(sf: Storefront, o: Observed): Verdict {
+  const wanted = monitors(sf);
+  const missing = wanted.filter((m) => o.missingApis.has(m.kind));
+  if (missing.length)
     return no(
       'MissingAPI',
-      'monitoring.podMonitor needs the Prometheus Operator (monitoring.coreos.com/v1 PodMonitor), which this cluster does not serve: install it, or set monitoring.podMonitor.enabled false (Ready does not wait for monitoring)',
+      missing
+        .map(
+          (m) =>
+            `monitoring.${m.field} needs the Prometheus Operator (monitoring.coreos.com/v1 ${m.kind}), which this cluster does not serve: install it, or set monitoring.${m.field}.enabled false`,
+        )
+        .join('; ') + ' (Ready does not wait for monitoring)',
     );
-  return o.children.has(childKey('PodMonitor', n.podMonitor))
-    ? yes('Configured', `PodMonitor ${n.podMonitor} selects the app pods' metrics port`)
-    : no('Creating', `PodMonitor ${n.podMonitor} does not exist yet`);
+  const absent = wanted.find((m) => !o.children.has(childKey(m.kind, m.name)));
+  return absent
+    ? no('Creating', `${absent.kind} ${absent.name} does not exist yet`)
+    : yes('Configured', wanted.map((m) => `${m.kind} ${m.name} selects ${m.what}`).join('; '));
 }
 
 function tls(sf: Storefront, o: Observed, now: Date): Verdict {
@@ -354,7 +391,7 @@ export function computeStatus(sf: Storefront, observed: Observed, now: Date): St
   const restore = restoreVerdict(sf, observed);
   if (restore) conditions.push(condition(RESTORED, restore));
   // Only while suspended: the components above are what is observed, nothing is being corrected.
-  if (sf.spec.monitoring.podMonitor.enabled)
+  if (sf.spec.monitoring.podMonitor.enabled || sf.spec.monitoring.serviceMonitor.enabled)
     conditions.push(condition(MONITORING_READY, monitoring(sf, observed)));
   if (sf.spec.suspend) conditions.push(condition(SUSPENDED, SUSPENDED_VERDICT));
   const backups = backupTimes(sf, observed);

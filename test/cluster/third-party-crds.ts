@@ -59,13 +59,13 @@ export function certManagerCrdFiles(): string[] {
 
 export const PROMETHEUS_OPERATOR_VERSION = 'v0.85.0';
 
-/** The Prometheus Operator's PodMonitor CRD (monitoring.coreos.com/v1), from its module's example/. */
+/** The Prometheus Operator's PodMonitor and ServiceMonitor CRDs (monitoring.coreos.com/v1), from its module's example/. */
 export function prometheusOperatorCrdFiles(): string[] {
   return moduleCrdFiles(
     'github.com/prometheus-operator/prometheus-operator',
     PROMETHEUS_OPERATOR_VERSION,
     'example/prometheus-operator-crd',
-    ['monitoring.coreos.com_podmonitors.yaml'],
+    ['monitoring.coreos.com_podmonitors.yaml', 'monitoring.coreos.com_servicemonitors.yaml'],
     `prometheus-operator-${PROMETHEUS_OPERATOR_VERSION}`,
   );
 }

@@ -238,6 +238,15 @@ describe('storefront doctor', () => {
       'api PodMonitor',
       'monitoring.coreos.com/v1 PodMonitor is not served, and doc-podmonitor sets monitoring.podMonitor.enabled',
     ],
+    [
+      "the Prometheus Operator's ServiceMonitor",
+      {
+        monitoring: { serviceMonitor: { enabled: true } },
+        networkPolicy: { monitoringNamespace: 'monitoring' },
+      },
+      'api ServiceMonitor',
+      'monitoring.coreos.com/v1 ServiceMonitor is not served, and doc-servicemonitor sets monitoring.serviceMonitor.enabled',
+    ],
   ])(
     'when a spec (-f) needs %s and the cluster does not serve it, then that is the one FAIL, exit 1',
     async (_api, spec, check, message) => {

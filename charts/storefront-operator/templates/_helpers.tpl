@@ -166,7 +166,7 @@ Leases are in their own Role, in the release namespace only.
   resources: ["clusters"]
   verbs: ["list", "watch", "create", "patch", "delete"]
 - apiGroups: ["monitoring.coreos.com"]
-  resources: ["podmonitors"]
+  resources: ["podmonitors", "servicemonitors"]
   verbs: ["list", "watch", "create", "patch", "delete"]
 - apiGroups: ["events.k8s.io"]
   resources: ["events"]

@@ -153,6 +153,19 @@ export const invalidSpecs: InvalidSpecCase[] = [
     path: 'spec.networkPolicy.monitoringNamespace',
   },
   {
+    name: 'serviceMonitor with default-deny NetworkPolicies and no monitoringNamespace',
+    spec: { monitoring: { serviceMonitor: { enabled: true } } },
+    path: 'spec.networkPolicy.monitoringNamespace',
+  },
+  {
+    name: 'serviceMonitor interval that is not a duration in s, m or h',
+    spec: {
+      monitoring: { serviceMonitor: { enabled: true, interval: '5x' } },
+      networkPolicy: { monitoringNamespace: 'monitoring' },
+    },
+    path: 'spec.monitoring.serviceMonitor.interval',
+  },
+  {
     name: 'podMonitor interval that is not a duration in s, m or h',
     spec: {
       monitoring: { podMonitor: { enabled: true, interval: '30' } },
