@@ -89,6 +89,7 @@ function intendedTargets(sf: Storefront): Map<string, string[]> {
     [`Service/${n.postgres}`, [`StatefulSet/${n.postgres}`]],
     [`Service/${n.postgresHeadless}`, [`StatefulSet/${n.postgres}`]],
     [`Service/${n.redis}`, [`Deployment/${n.redis}`]],
+    [`Service/${n.metricsService}`, [`Deployment/${n.app}`]],
     [`PodDisruptionBudget/${n.app}`, [`Deployment/${n.app}`]],
     [`PodDisruptionBudget/${n.postgres}`, [`StatefulSet/${n.postgres}`]],
   ]);
