@@ -3,6 +3,7 @@ import type { CachedBody, Catalog } from '../domain/catalog.ts';
 import { matchesEtag } from '../routes/api.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
+import type { HistogramSeries } from './request-histogram.ts';
 
 /** The route label the list has on the general path (routes/api.ts mounted at /api). */
 const ROUTE = '/api/products';
@@ -30,6 +31,8 @@ export function cachedListFastPath(options: {
   let last: CachedBody | undefined;
   let ok: string[] = [];
   let notModified: string[] = [];
+  // Bound at the first answer of each status, so /metrics shows the series only once it has counts.
+  const durations = new Map<number, HistogramSeries>();
   return (req, res, next) => {
     if (req.method !== 'GET' || req.url !== ROUTE || isDraining()) return next();
     const start = performance.now();
@@ -54,7 +57,13 @@ export function cachedListFastPath(options: {
     // Measured to the hand-over to the socket (the general path waits for 'finish', a few µs later);
     // a listener per request is what this path exists to avoid.
     const seconds = (performance.now() - start) / 1e3;
-    metrics.httpDuration.observe({ method: 'GET', route: ROUTE, status_code: res.statusCode }, seconds);
+    const status = res.statusCode;
+    let series = durations.get(status);
+    if (!series) {
+      series = metrics.httpDuration.series({ method: 'GET', route: ROUTE, status_code: status });
+      durations.set(status, series);
+    }
+    series.observe(seconds);
     if (logger.isLevelEnabled('info')) {
       logger.info(
         { method: 'GET', route: ROUTE, status: res.statusCode, ms: Math.round(seconds * 1e4) / 10 },
