@@ -10,6 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureSelfSignedTls } from '../../operator/observe/self-signed-tls.ts';
 import { gatewayApiCrdFiles, installCrds, installThirdPartyCrds } from '../cluster/third-party-crds.ts';
 import {
+  acceptRoute,
   cluster,
   k,
   kJson,
@@ -154,24 +155,7 @@ describe('mode switches keep the old object until the replacement is usable', ()
     await settled(name);
     expect(get('ingress', name).metadata.uid).toBe(ingress.metadata.uid);
 
-    setStatus(ns, 'httproute', name, {
-      parents: [
-        {
-          parentRef: { name: 'edge', namespace: 'gateways', sectionName: 'https' },
-          controllerName: 'example.net/gateway',
-          conditions: [
-            {
-              type: 'Accepted',
-              status: 'True',
-              reason: 'Accepted',
-              message: 'ok',
-              lastTransitionTime: new Date().toISOString(),
-              observedGeneration: route.metadata.generation,
-            },
-          ],
-        },
-      ],
-    });
+    acceptRoute(ns, route, { name: 'edge', namespace: 'gateways', sectionName: 'https' });
     await waitGone(ns, 'ingress', name);
     await waitCondition(ns, name, 'IngressReady', 'True', 'Accepted');
     await waitReady(ns, name);

@@ -8,6 +8,7 @@ import { modeVariantDocs } from '../../operator/render/testdata/mode-variants.ts
 import { FAILING_MIGRATION_IMAGE } from '../cluster/components.ts';
 import { installThirdPartyCrds } from '../cluster/third-party-crds.ts';
 import {
+  acceptRoute,
   cluster,
   condition,
   expectNotFound,
@@ -160,24 +161,7 @@ describe('the operator in every mode', () => {
       from: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: 'gateways' }],
       to: [{ group: '', kind: 'Secret', name: `${name}-tls` }],
     });
-    setStatus(ns, 'httproute', name, {
-      parents: [
-        {
-          parentRef: { name: 'edge', namespace: 'gateways' },
-          controllerName: 'example.net/gateway',
-          conditions: [
-            {
-              type: 'Accepted',
-              status: 'True',
-              reason: 'Accepted',
-              message: 'ok',
-              lastTransitionTime: new Date().toISOString(),
-              observedGeneration: route.metadata.generation,
-            },
-          ],
-        },
-      ],
-    });
+    acceptRoute(ns, route, { name: 'edge', namespace: 'gateways' });
     await waitCondition(ns, name, 'IngressReady', 'True', 'Accepted');
     expect(appContainer(name).env).toContainEqual({ name: 'STATIC_MAX_AGE_SECONDS', value: '600' });
     await waitReady(ns, name);

@@ -89,6 +89,32 @@ export function setStatus(
   ]);
 }
 
+/** Marks HTTPRoute `route` Accepted by the Gateway `parentRef` names, as a Gateway controller does. */
+export function acceptRoute(
+  ns: string,
+  route: { metadata: { name: string; generation?: number } },
+  parentRef: Record<string, string>,
+): string {
+  return setStatus(ns, 'httproute', route.metadata.name, {
+    parents: [
+      {
+        parentRef,
+        controllerName: 'example.net/gateway',
+        conditions: [
+          {
+            type: 'Accepted',
+            status: 'True',
+            reason: 'Accepted',
+            message: 'ok',
+            lastTransitionTime: new Date().toISOString(),
+            observedGeneration: route.metadata.generation,
+          },
+        ],
+      },
+    ],
+  });
+}
+
 /** Waits for Storefront `name`'s condition `type` to have `status` (and `reason`, when given). */
 export function waitCondition(ns: string, name: string, type: string, status: string, reason?: string) {
   return waitFor(`${name} ${type}=${status}${reason ? ` (${reason})` : ''}`, () => {
