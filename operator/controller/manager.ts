@@ -1,6 +1,7 @@
 // Runs the generic machinery in the right order, like controller-runtime's Manager: health and
-// metrics endpoints first, caches next (every replica keeps warm caches, so a new leader starts
-// at once), controllers only while this replica leads and only once the caches have synced.
+// metrics endpoints first, caches and runnables next (every replica keeps warm caches, so a new
+// leader starts at once), controllers only while this replica leads and only once the caches
+// have synced.
 // Losing leadership is fatal (`onFatal`, default exit 1): a replica that might be reconciling
 // next to a new leader must not continue.
 
@@ -48,9 +49,21 @@ export interface ManagerOptions {
   shutdownTimeoutMs?: number;
 }
 
+/**
+ * A piece the manager runs on every replica (controller-runtime's runnables that need no leader
+ * election): started with the caches, stopped once the controllers have drained and before the
+ * caches stop, so nothing it starts outlives them.
+ */
+export interface Runnable {
+  readonly name: string;
+  start(): void;
+  stop(): Promise<void>;
+}
+
 export class Manager {
   private readonly options: ManagerOptions;
   private readonly informers: Informer<KubeObject>[] = [];
+  private readonly runnables: Runnable[] = [];
   private readonly controllers: Controller[] = [];
   private elector: LeaderElector | undefined;
   private server: HealthServer | undefined;
@@ -85,6 +98,13 @@ export class Manager {
     return this;
   }
 
+  /** Adds a runnable (see Runnable); one added while the manager runs starts at once. */
+  run(runnable: Runnable): this {
+    this.runnables.push(runnable);
+    if (this.started && !this.stopping) runnable.start();
+    return this;
+  }
+
   /** URL of the health server once started. */
   healthUrl(): string | undefined {
     return this.server?.url;
@@ -107,6 +127,7 @@ export class Manager {
     logger.info({ url: this.server.url }, 'health and metrics endpoints listening');
     this.started = true;
     for (const i of this.informers) i.start();
+    for (const r of this.runnables) r.start();
 
     const le = this.options.leaderElection;
     if (le === false) {
@@ -159,6 +180,7 @@ export class Manager {
     const drained = await Promise.all(this.controllers.map((c) => c.stop({ drain: true, timeoutMs })));
     if (drained.some((d) => !d))
       this.options.logger.warn({ timeoutMs }, 'reconciles still running at shutdown');
+    await Promise.all(this.runnables.map((r) => r.stop()));
     await Promise.all(this.informers.map((i) => i.stop()));
     await this.elector?.stop();
     this.options.metrics.setLeader(false);

@@ -116,17 +116,21 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     cache.set(kind.kind, childInformer(kind));
   }
 
+  // Its own runnable: watches of APIs installed after start-up begin and end with the manager.
+  const lateWatches = new LateWatches({
+    cache,
+    informer: childInformer,
+    watch: (informer) => controller.watch(informer, storefrontOf, { coalesceMs: CHILD_EVENT_COALESCE_MS }),
+    logger,
+  });
+  manager.run(lateWatches);
+
   const reconciler = new StorefrontReconciler({
     client,
     cache,
     clock,
     resyncMs: options.resyncMs,
-    watchOptionalKinds: new LateWatches({
-      cache,
-      informer: childInformer,
-      watch: (informer) => controller.watch(informer, storefrontOf, { coalesceMs: CHILD_EVENT_COALESCE_MS }),
-      logger,
-    }).ensure,
+    watchOptionalKinds: lateWatches.ensure,
     storefront: (namespace, name) => storefronts.get(namespace, name),
     event: async (sf, type, reason, note) => {
       try {
