@@ -279,6 +279,19 @@ describe('storefront CLI reference, against the local cluster', () => {
     expect(server.stdout).toContain(`Deployment/${name}-app validated by the API server (dry run)`);
     expect(kTry(['get', 'deployment', `${name}-app`, '-n', nsA]).status).not.toBe(0);
 
+    // The flags `install` and `upgrade --install` document alike, all given at once.
+    const INSTALL_FLAGS = [
+      '--create-namespace',
+      '--wait',
+      '--timeout',
+      '4m',
+      '--rollback-on-failure',
+      '--take-ownership',
+      '--history-max',
+      '3',
+      '-o',
+      'json',
+    ];
     // A namespace that does not exist yet: --create-namespace (was a 500 from the API server).
     const install = await ok([
       'install',
@@ -294,16 +307,7 @@ describe('storefront CLI reference, against the local cluster', () => {
       ...target,
       '-n',
       nsCreated,
-      '--create-namespace',
-      '--wait',
-      '--timeout',
-      '4m',
-      '--rollback-on-failure',
-      '--take-ownership',
-      '--history-max',
-      '3',
-      '-o',
-      'json',
+      ...INSTALL_FLAGS,
     ]);
     expect(JSON.parse(install.stdout)).toMatchObject({
       name,
@@ -343,25 +347,7 @@ describe('storefront CLI reference, against the local cluster', () => {
       '5m0s',
     ]);
     expect(parse(up.stdout)).toMatchObject({ revision: 2, status: 'deployed' });
-    const again = await ok([
-      'upgrade',
-      name,
-      '--install',
-      '-f',
-      base,
-      '-n',
-      nsCreated,
-      '--create-namespace',
-      '--wait',
-      '--timeout',
-      '4m',
-      '--rollback-on-failure',
-      '--take-ownership',
-      '--history-max',
-      '3',
-      '-o',
-      'json',
-    ]);
+    const again = await ok(['upgrade', name, '--install', '-f', base, '-n', nsCreated, ...INSTALL_FLAGS]);
     expect(JSON.parse(again.stdout)).toMatchObject({ revision: 3, status: 'deployed' });
     const upTable = await ok([
       'upgrade',
