@@ -26,6 +26,7 @@ import {
   kJson,
   kTry,
   type OperatorProcess,
+  patchSecretData,
   ROOT,
   restrictedNamespace,
   startOperator,
@@ -205,19 +206,10 @@ describe('examples/gateway-api.yaml on the real node', () => {
     const running = loop;
     const seen = (serial: string) => running.results().some((r) => r.serial === serial);
     await waitFor('the loop to get answers with the original certificate', () => seen(original.serialNumber));
-    const b64 = (s: string) => Buffer.from(s).toString('base64');
-    k([
-      'patch',
-      'secret',
-      `${name}-tls`,
-      '-n',
-      ns,
-      '--type=merge',
-      '-p',
-      JSON.stringify({
-        data: { 'tls.crt': b64(due.material.certificate), 'tls.key': b64(due.material.privateKey) },
-      }),
-    ]);
+    patchSecretData(ns, `${name}-tls`, {
+      'tls.crt': due.material.certificate,
+      'tls.key': due.material.privateKey,
+    });
     // Usually served before its renewal time comes; on a slow machine the renewal may come first.
     await waitFor(
       'the front door to serve the certificate due for renewal (or its renewal)',

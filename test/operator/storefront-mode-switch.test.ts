@@ -16,6 +16,7 @@ import {
   kJson,
   kTry,
   operatorSuite,
+  patchSecretData,
   patchSpec,
   setStatus,
   storefrontDoc,
@@ -78,24 +79,16 @@ describe('mode switches keep the old object until the replacement is usable', ()
 
     // cert-manager issues into the Certificate's secretName and then marks it Ready.
     const issued = await ensureSelfSignedTls('issuer', [`${name}.example.com`], undefined, new Date());
-    const b64 = (s: string) => Buffer.from(s).toString('base64');
-    k([
-      'patch',
-      'secret',
-      `${name}-tls`,
-      '-n',
+    patchSecretData(
       ns,
-      '--field-manager=cert-manager-certificates-issuing',
-      '--type=merge',
-      '-p',
-      JSON.stringify({
-        data: {
-          'tls.crt': b64(issued.material.certificate),
-          'tls.key': b64(issued.material.privateKey),
-          'ca.crt': b64(issued.material.caCertificate),
-        },
-      }),
-    ]);
+      `${name}-tls`,
+      {
+        'tls.crt': issued.material.certificate,
+        'tls.key': issued.material.privateKey,
+        'ca.crt': issued.material.caCertificate,
+      },
+      'cert-manager-certificates-issuing',
+    );
     setStatus(ns, 'certificate', `${name}-tls`, {
       conditions: [
         {

@@ -64,6 +64,29 @@ export function waitFor<T>(
   return eventually(what, probe, { timeoutMs, intervalMs: 500 });
 }
 
+/** Merges `data` (plain text, encoded here) into Secret `name`, as `fieldManager` when given. */
+export function patchSecretData(
+  ns: string,
+  name: string,
+  data: Record<string, string>,
+  fieldManager?: string,
+) {
+  const encoded = Object.fromEntries(
+    Object.entries(data).map(([key, v]) => [key, Buffer.from(v).toString('base64')]),
+  );
+  return k([
+    'patch',
+    'secret',
+    name,
+    '-n',
+    ns,
+    ...(fieldManager ? [`--field-manager=${fieldManager}`] : []),
+    '--type=merge',
+    '-p',
+    JSON.stringify({ data: encoded }),
+  ]);
+}
+
 /** Merges `spec` into Storefront `name`'s spec. */
 export function patchSpec(ns: string, name: string, spec: Record<string, unknown>): string {
   return k(['patch', 'storefront', name, '-n', ns, '--type=merge', '-p', JSON.stringify({ spec })]);
