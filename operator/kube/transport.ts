@@ -11,6 +11,7 @@ import http, { type IncomingHttpHeaders } from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
 import { createSecureContext } from 'node:tls';
+import { type Clock, realClock } from '../core/clock.ts';
 import type { KubeConnection } from './config.ts';
 import type { DelegatedAuth } from './delegated-auth.ts';
 import { KubeApiError, type KubeApiErrorContext, type KubeStatus, type Verb } from './errors.ts';
@@ -37,6 +38,8 @@ export interface TransportOptions {
   impersonate?: { user: string };
   /** Called after every request: the hook metrics count API calls by verb and code with. */
   onRequest?: (info: RequestInfo) => void;
+  /** When a token file was last read (it is read again after a minute). @default realClock */
+  clock?: Clock;
 }
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -73,9 +76,11 @@ export class Transport {
   private agent: http.Agent | undefined;
   private delegated: Promise<DelegatedAuth> | undefined;
   private fileToken: { value: string; readAt: number } | undefined;
+  private readonly clock: Clock;
 
   constructor(connection: KubeConnection, options: TransportOptions = {}) {
     this.connection = connection;
+    this.clock = options.clock ?? realClock;
     this.limiter = new TokenBucket({ qps: options.qps ?? 20, burst: options.burst ?? 30 });
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.impersonate = options.impersonate;
@@ -290,7 +295,7 @@ export class Transport {
     if (c.delegate) return (await this.delegatedAuth()).headers();
     let token = c.token;
     if (!token && c.tokenFile) {
-      const now = Date.now();
+      const now = this.clock.now();
       if (!this.fileToken || now - this.fileToken.readAt > TOKEN_FILE_TTL_MS)
         this.fileToken = { value: readFileSync(c.tokenFile, 'utf8').trim(), readAt: now };
       token = this.fileToken.value;
