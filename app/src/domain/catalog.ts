@@ -3,14 +3,8 @@ import { AppError, notFound } from './errors.ts';
 import type { Images, ProductRecord } from './ports.ts';
 import type { CreateProductInput, UpdateProductInput } from './schemas.ts';
 
-export interface Product {
-  id: number;
-  sku: string;
-  name: string;
-  description: string;
-  priceCents: number;
-  currency: string;
-  stock: number;
+/** A product as shown: the stored record with its image as a URL. */
+export interface Product extends Omit<ProductRecord, 'imagePath'> {
   imageUrl: string | null;
 }
 
