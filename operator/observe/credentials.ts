@@ -6,7 +6,7 @@ import type { KubeObject } from '../core/object.ts';
 import { isAlreadyExists } from '../kube/errors.ts';
 import { type CredentialKey, generateCredential, requiredCredentials } from '../render/inputs.ts';
 import { names } from '../render/names.ts';
-import { render } from '../render/render.ts';
+import { renderCredentialSecrets } from '../render/render.ts';
 import type { ObjectReader } from './reader.ts';
 
 const WHERE: Record<CredentialKey, (sf: Storefront) => { secret: string; key: string }> = {
@@ -55,9 +55,10 @@ export async function ensureCredentials(
       let value = secretValue(live, field);
       let made = false;
       if (value === undefined && !live) {
-        const fresh = render(sf, { namespace, credentials: { [key]: generateCredential() } }).find(
-          (o) => o.kind === 'Secret' && o.metadata.name === secret,
-        )!;
+        const fresh = renderCredentialSecrets(sf, {
+          namespace,
+          credentials: { [key]: generateCredential() },
+        }).find((o) => o.kind === 'Secret' && o.metadata.name === secret)!;
         try {
           live = await reader.client.create(owner(fresh), {
             fieldManager: options.fieldManager,

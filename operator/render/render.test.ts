@@ -6,7 +6,7 @@ import { parseStorefront } from '../api/validate.ts';
 import { formatObjects } from '../cli/template.ts';
 import { RETAIN_ANNOTATION } from './credentials.ts';
 import { names } from './names.ts';
-import { render } from './render.ts';
+import { render, renderCredentialSecrets } from './render.ts';
 import { exampleFiles, fixedInputs, loadExample } from './testdata/fixtures.ts';
 
 const GOLDEN_DIR = join(import.meta.dirname, 'testdata/golden');
@@ -209,6 +209,33 @@ describe('render', () => {
       const sf = loadExample(file);
       for (const o of render(sf, fixedInputs(sf))) {
         for (const key of Object.keys(o.metadata.annotations ?? {})) expect(key).not.toMatch(/snippet/);
+      }
+    }
+  });
+
+  it('when only the credential Secrets are rendered, then they are exactly the Secrets of the full render', () => {
+    for (const file of exampleFiles()) {
+      const base = loadExample(file);
+      const variants = [
+        base,
+        {
+          ...base,
+          spec: {
+            ...base.spec,
+            deletionPolicy: 'Retain' as const,
+            inheritedMetadata: { labels: { team: 'shop' }, annotations: { 'example.com/owner': 'ops' } },
+          },
+        },
+      ];
+      for (const sf of variants) {
+        const inputs = fixedInputs(sf);
+        const alone = renderCredentialSecrets(sf, inputs);
+        expect(alone.length, file).toBeGreaterThan(0);
+        const names_ = new Set(alone.map((o) => o.metadata.name));
+        const inFull = render(sf, inputs).filter((o) => o.kind === 'Secret' && names_.has(o.metadata.name!));
+        const byName = (a: { metadata: { name?: string } }, b: { metadata: { name?: string } }) =>
+          a.metadata.name!.localeCompare(b.metadata.name!);
+        expect([...alone].sort(byName), file).toEqual([...inFull].sort(byName));
       }
     }
   });

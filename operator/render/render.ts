@@ -46,3 +46,14 @@ export function render(sf: Storefront, inputs: RenderInputs): KubeObject[] {
     .map((o) => (o.kind === 'Deployment' && o.metadata.name === appName ? withPreStopSleep(o) : o));
   return sortForApply(withUserMetadata(sf, objects));
 }
+
+/**
+ * Only the generated credential Secrets, exactly as render() writes them (user metadata included):
+ * what a caller creating one missing credential needs, without rendering the whole stack once per
+ * credential (four full renders for every new Storefront showed in the operator's profile).
+ */
+export function renderCredentialSecrets(sf: Storefront, inputs: RenderInputs): KubeObject[] {
+  const out = new Objects(inputs.namespace);
+  renderCredentials(out, sf, inputs);
+  return withUserMetadata(sf, out.list());
+}
