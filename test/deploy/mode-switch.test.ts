@@ -7,7 +7,7 @@
 // No Gateway controller can run here: the HTTPRoute's Accepted condition is written the way one writes it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gatewayApiCrdFiles, installCrds, installThirdPartyCrds } from '../cluster/third-party-crds.ts';
-import { cluster, kJson, kTry, restrictedNamespace, setStatus, waitGone } from '../operator/support.ts';
+import { acceptRoute, cluster, kJson, kTry, restrictedNamespace, waitGone } from '../operator/support.ts';
 import { explain, sf, specFile } from './support.ts';
 
 const HTTPROUTE_CRD = 'httproutes.gateway.networking.k8s.io';
@@ -73,24 +73,7 @@ describe('storefront upgrade keeps the old object of a mode switch until its rep
     const route = get('httproute', name);
     expect(get('ingress', name).metadata.uid).toBe(ingress.metadata.uid);
 
-    setStatus(ns, 'httproute', name, {
-      parents: [
-        {
-          parentRef: { name: 'edge', namespace: 'gateways', sectionName: 'https' },
-          controllerName: 'example.net/gateway',
-          conditions: [
-            {
-              type: 'Accepted',
-              status: 'True',
-              reason: 'Accepted',
-              message: 'ok',
-              lastTransitionTime: new Date().toISOString(),
-              observedGeneration: route.metadata.generation,
-            },
-          ],
-        },
-      ],
-    });
+    acceptRoute(ns, route, { name: 'edge', namespace: 'gateways', sectionName: 'https' });
     const accepted = await deploy('upgrade', name, gateway);
     expect(accepted.stderr).not.toContain('kept Ingress');
     expect(pruned(accepted.stderr)).toContain(`Ingress ${ns}/${name}`);

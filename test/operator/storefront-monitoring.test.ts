@@ -5,7 +5,17 @@
 // ServiceMonitor and its metrics Service are created, admitted by those CRDs' schemas, and reported.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installCrds, prometheusOperatorCrdFiles } from '../cluster/third-party-crds.ts';
-import { cluster, condition, k, kJson, kTry, operatorSuite, storefrontDoc, waitFor } from './support.ts';
+import {
+  cluster,
+  condition,
+  k,
+  kJson,
+  kTry,
+  operatorSuite,
+  patchSpec,
+  storefrontDoc,
+  waitFor,
+} from './support.ts';
 
 const CRD = 'podmonitors.monitoring.coreos.com';
 const SM_CRD = 'servicemonitors.monitoring.coreos.com';
@@ -96,30 +106,10 @@ describe('monitoring.podMonitor and monitoring.serviceMonitor', () => {
     );
 
     // Switched off: the PodMonitor is pruned and the condition goes away.
-    k([
-      'patch',
-      'sf',
-      'mon',
-      '-n',
-      ns,
-      '--type',
-      'merge',
-      '-p',
-      '{"spec":{"monitoring":{"podMonitor":{"enabled":false}}}}',
-    ]);
+    patchSpec(ns, 'mon', { monitoring: { podMonitor: { enabled: false } } });
     await waitFor('PodMonitor pruned', () => kTry(['get', CRD, 'mon-app', '-n', ns]).status !== 0);
     expect(kTry(['get', SM_CRD, 'mon-app', '-n', ns]).status).toBe(0);
-    k([
-      'patch',
-      'sf',
-      'mon',
-      '-n',
-      ns,
-      '--type',
-      'merge',
-      '-p',
-      '{"spec":{"monitoring":{"serviceMonitor":{"enabled":false}}}}',
-    ]);
+    patchSpec(ns, 'mon', { monitoring: { serviceMonitor: { enabled: false } } });
     await waitFor('ServiceMonitor pruned', () => kTry(['get', SM_CRD, 'mon-app', '-n', ns]).status !== 0);
     await waitFor(
       'metrics Service pruned',
