@@ -116,3 +116,58 @@ done
 psql -Xqc "COMMENT ON DATABASE \"$PGDATABASE\" IS '$marker'" || fail "cannot mark database $PGDATABASE as restored"
 echo "restore of backup $name from PersistentVolumeClaim $RESTORE_CLAIM complete"
 `;
+
+/** The termination message's size limit (the kubelet keeps 4096 bytes of it). */
+export const TERMINATION_MESSAGE_BYTES = 4096;
+
+/**
+ * Listing (`storefront backup list`): one JSON line per backup, newest first, read from the
+ * manifests on the volume (mounted read-only), to stdout and to the pod's termination message,
+ * where the CLI reads it (no log access needed). The termination message holds 4 KiB: when the
+ * lines do not all fit, the newest that do are kept and the last line counts the rest. The last
+ * line always carries `total`, so a message cut short or empty is never mistaken for a listing.
+ * Status `complete`: <time>/ with manifest.json; `partial`: .partial-<time>/ (being written, or
+ * a run that died) or a <time>/ without manifest.json (not restorable).
+ */
+export const LIST_SCRIPT = String.raw`#!/bin/sh
+set -eu
+root=$BACKUP_ROOT
+# Tests point TERMINATION_LOG at a file; in a pod it is the kubelet's.
+log=$(printenv TERMINATION_LOG || echo /dev/termination-log)
+fail() { echo "backup list failed: $*" >&2; if [ -w "$log" ]; then echo "backup list failed: $*" > "$log"; fi; exit 1; }
+[ -d "$root" ] && [ -r "$root" ] && [ -x "$root" ] || fail "cannot read the backups volume ($root)"
+field() { sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p" "$2" | head -n 1; }
+msg=""
+total=0
+more=0
+entries=$(ls -1A "$root" | sed -n 's/^\(\.partial-\)\{0,1\}\([0-9]\{8\}T[0-9]\{6\}Z\)$/\2:&/p' | sort -r) || fail "cannot list the backups volume ($root)"
+for entry in $entries; do
+  name=$(echo "$entry" | cut -d: -f1)
+  file=$(echo "$entry" | cut -d: -f2)
+  dir="$root/$file"
+  if [ "$file" = "$name" ] && [ -f "$dir/manifest.json" ]; then
+    m="$dir/manifest.json"
+    size=$(sed -n 's/.*"appImage":"[^"]*","size":\([0-9]*\).*/\1/p' "$m" | head -n 1)
+    pgv=$(field postgresVersion "$m" | cut -d' ' -f1)
+    app=$(field appVersion "$m")
+    [ -n "$size" ] || size=0
+    line=$(printf '{"name":"%s","status":"complete","size":%s,"postgresVersion":"%s","appVersion":"%s"}' "$name" "$size" "$pgv" "$app")
+  else
+    size=$(du -sb "$dir" 2>/dev/null | cut -f1 || true)
+    [ -n "$size" ] || size=0
+    line=$(printf '{"name":"%s","status":"partial","size":%s}' "$name" "$size")
+  fi
+  echo "$line"
+  total=$((total + 1))
+  # Room for this line and the closing one; once one does not fit, the older ones are counted.
+  if [ "$more" = 0 ] && [ $(printf '%s%s' "$msg" "$line" | wc -c) -lt $((TERMINATION_BYTES - 64)) ]; then
+    msg="$msg$line
+"
+  else
+    more=$((more + 1))
+  fi
+done
+end=$(printf '{"total":%s,"more":%s}' "$total" "$more")
+echo "$end"
+if [ -w "$log" ]; then printf '%s%s\n' "$msg" "$end" > "$log"; fi
+`.replace('TERMINATION_BYTES', String(TERMINATION_MESSAGE_BYTES));

@@ -18,11 +18,14 @@ export type Component =
   | 'credentials'
   | 'network-policy'
   | 'backup'
+  | 'backup-list'
   | 'restore'
   | 'monitoring';
 
 /** The backup CronJob of Storefront `name` (also what `storefront backup create` starts from). */
 export const backupCronJobName = (name: string) => `${name}-backup`;
+/** The backups volume of Storefront `name` (what `storefront restore --source` restores from). */
+export const backupsClaimName = (name: string) => `${name}-backups`;
 
 export function names(sf: Storefront) {
   const n = sf.metadata.name;
@@ -43,7 +46,7 @@ export function names(sf: Storefront) {
     cnpgApp: `${n}-postgres-app`,
     cnpgRw: `${n}-postgres-rw`,
     /** The backups volume, its scripts, the CronJob (whose Jobs are `<name>-backup-<n>`). */
-    backups: `${n}-backups`,
+    backups: backupsClaimName(n),
     backupScripts: `${n}-backup-scripts`,
     backup: backupCronJobName(n),
     /** The restore Job (spec.database.restore), one per Storefront. */
@@ -76,6 +79,8 @@ export const WORKLOADS = {
   cache: { component: 'cache', name: 'redis' },
   backup: { component: 'backup', name: 'storefront-backup' },
   restore: { component: 'restore', name: 'storefront-restore' },
+  /** `storefront backup list`'s Job: not a backup (BackupReady does not count it), no network. */
+  backupList: { component: 'backup-list', name: 'storefront-backup-list' },
 } as const satisfies Record<string, { component: Component; name: string }>;
 export type Workload = keyof typeof WORKLOADS;
 

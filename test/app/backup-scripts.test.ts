@@ -8,7 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BACKUP_SCRIPT, RESTORE_SCRIPT } from '../../operator/render/backup-scripts.ts';
+import {
+  BACKUP_SCRIPT,
+  LIST_SCRIPT,
+  RESTORE_SCRIPT,
+  TERMINATION_MESSAGE_BYTES,
+} from '../../operator/render/backup-scripts.ts';
 import { postgresInstall, startPostgres, type TestPostgres } from './support/postgres.ts';
 
 const PASSWORD = 'backup-test-password';
@@ -17,7 +22,7 @@ let source: TestPostgres;
 let dir: string;
 let scripts: string;
 
-function run(script: 'backup.sh' | 'restore.sh', db: TestPostgres, env: Record<string, string>) {
+function run(script: 'backup.sh' | 'restore.sh' | 'list.sh', db: TestPostgres, env: Record<string, string>) {
   const r = spawnSync('sh', [join(scripts, script)], {
     encoding: 'utf8',
     env: {
@@ -62,6 +67,7 @@ beforeAll(async () => {
   mkdirSync(scripts);
   writeFileSync(join(scripts, 'backup.sh'), BACKUP_SCRIPT);
   writeFileSync(join(scripts, 'restore.sh'), RESTORE_SCRIPT);
+  writeFileSync(join(scripts, 'list.sh'), LIST_SCRIPT);
   source = await fresh();
   await query(
     source,
@@ -266,5 +272,99 @@ describe('restore.sh', () => {
     expect(r.status).toBe(1);
     expect(r.out).toContain('restore failed: pg_restore of database storefront');
     expect(await tables(db)).toBe(0);
+  });
+});
+
+describe('list script (storefront backup list)', () => {
+  const list = (root: string) => {
+    const log = join(dir, `termination-${Math.random().toString(36).slice(2)}`);
+    writeFileSync(log, '');
+    const r = run('list.sh', source, { BACKUP_ROOT: root, TERMINATION_LOG: log });
+    return { ...r, message: readFileSync(log, 'utf8') };
+  };
+  const lines = (text: string) =>
+    text
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
+
+  it('when the volume holds backups and a partial one, then each is listed newest first from its manifest, to stdout and the termination message', async () => {
+    const root = join(dir, 'list');
+    mkdirSync(root);
+    for (let i = 0; i < 2; i++) {
+      if (i) await nextSecond();
+      const r = run('backup.sh', source, { BACKUP_ROOT: root });
+      expect(r.status, r.out).toBe(0);
+    }
+    const [older, newer] = backups(root) as [string, string];
+    // A run that died while writing, and a directory that lost its manifest: both partial.
+    mkdirSync(join(root, '.partial-20991231T235959Z'));
+    writeFileSync(join(root, '.partial-20991231T235959Z', 'storefront.dump'), 'x'.repeat(1000));
+    mkdirSync(join(root, '20000101T000000Z'));
+    mkdirSync(join(root, 'lost+found'));
+    const r = list(root);
+    expect(r.status, r.out).toBe(0);
+    const manifest = (b: string) => JSON.parse(readFileSync(join(root, b, 'manifest.json'), 'utf8'));
+    const complete = (b: string) => ({
+      name: b,
+      status: 'complete',
+      size: manifest(b).size,
+      postgresVersion: manifest(b).postgresVersion.split(' ')[0],
+      appVersion: '0.1.0',
+    });
+    const want = [
+      { name: '20991231T235959Z', status: 'partial', size: expect.any(Number) },
+      complete(newer),
+      complete(older),
+      { name: '20000101T000000Z', status: 'partial', size: expect.any(Number) },
+      { total: 4, more: 0 },
+    ];
+    expect(lines(r.message)).toEqual(want);
+    expect(lines(r.out)).toEqual(want);
+    expect(lines(r.message)[0].size).toBeGreaterThanOrEqual(1000);
+    expect(manifest(newer).size).toBeGreaterThan(1000);
+  }, 60_000);
+
+  it('when the volume is empty, then the listing is empty and says so (total 0)', () => {
+    const root = join(dir, 'list-empty');
+    mkdirSync(root);
+    const r = list(root);
+    expect(r.status, r.out).toBe(0);
+    expect(lines(r.message)).toEqual([{ total: 0, more: 0 }]);
+  });
+
+  it('when more backups exist than the termination message holds, then the newest that fit are kept and the rest counted', () => {
+    const root = join(dir, 'list-many');
+    for (let i = 0; i < 100; i++) {
+      const b = `2026010${1 + Math.floor(i / 60)}T00${String(i % 60).padStart(2, '0')}00Z`;
+      mkdirSync(join(root, b), { recursive: true });
+      writeFileSync(
+        join(root, b, 'manifest.json'),
+        `{"name":"${b}","time":"x","storefront":"shop","postgresVersion":"17.6 (Debian 17.6-1)","appVersion":"1.2.3","appImage":"img:1.2.3","size":${i},"databases":[{"name":"storefront","file":"storefront.dump","size":${i},"sha256":"ab"}]}\n`,
+      );
+    }
+    const r = list(root);
+    expect(r.status, r.out).toBe(0);
+    expect(Buffer.byteLength(r.message)).toBeLessThan(TERMINATION_MESSAGE_BYTES);
+    const shown = lines(r.message);
+    const end = shown.pop();
+    expect(end.total).toBe(100);
+    expect(shown.length + end.more).toBe(100);
+    expect(shown.length).toBeGreaterThan(20);
+    expect(shown[0]).toEqual({
+      name: '20260102T003900Z',
+      status: 'complete',
+      size: 99,
+      postgresVersion: '17.6',
+      appVersion: '1.2.3',
+    });
+    expect(lines(r.out)).toHaveLength(101);
+  });
+
+  it('when the volume cannot be read, then it fails naming it', () => {
+    const r = list(join(dir, 'no-such-volume'));
+    expect(r.status).toBe(1);
+    expect(r.message).toContain('backup list failed: cannot read the backups volume');
   });
 });
