@@ -3,7 +3,8 @@
 // is in operator/deploy/. Each returns its documented exit code (0 ok, 1 error, 2 diff changes,
 // 3 lock held, 4 timeout); DeployErrors carry theirs.
 import { dateOf } from '../core/clock.ts';
-import { runBackupCreate } from '../deploy/backup.ts';
+import { runBackupCreate, runBackupList } from '../deploy/backup.ts';
+import { listingTable } from '../deploy/backup-listing.ts';
 import { type ConnectOptions, connect } from '../deploy/context.ts';
 import { applyCrd } from '../deploy/crd.ts';
 import { computeDiff, formatDiff } from '../deploy/diff.ts';
@@ -29,6 +30,8 @@ import {
 import { runRollback } from '../deploy/rollback.ts';
 import { formatStatus, statusReport } from '../deploy/status-report.ts';
 import { runUninstall } from '../deploy/uninstall.ts';
+import { STOREFRONT_KIND } from '../observe/owned-kinds.ts';
+import { backupsClaimName } from '../render/names.ts';
 import { parseDuration } from './duration.ts';
 import { formatValue, useColor } from './output.ts';
 import { type SpecFlags, storefrontsOf } from './template-action.ts';
@@ -116,6 +119,36 @@ async function apply(name: string, flags: ApplyFlags, command: 'install' | 'upgr
 }
 
 export const installAction = (name: string, flags: ApplyFlags) => apply(name, flags, 'install');
+
+/**
+ * `storefront restore NAME --from B [--source OLD]`: `install` of a new Storefront whose spec gets
+ * database.restore.from (backup B, on OLD's backups volume). A restore only ever goes into a new,
+ * empty database: an existing release is refused by install, a Storefront applied with kubectl
+ * here, and restore.sh refuses a database that holds tables.
+ */
+export async function restoreAction(
+  name: string,
+  flags: ApplyFlags & { from: string; source?: string },
+): Promise<number> {
+  const setString = [
+    ...(flags.setString ?? []),
+    `spec.database.restore.from.backup=${flags.from}`,
+    ...(flags.source ? [`spec.database.restore.from.claimName=${backupsClaimName(flags.source)}`] : []),
+  ];
+  const withRestore = { ...flags, setString };
+  if (flags.dryRun !== 'client') {
+    const ctx = connect(connectOptions(flags));
+    const namespace = releaseNamespace(ctx, specFor(name, withRestore));
+    const served = await ctx.client.resourceFor(STOREFRONT_KIND.apiVersion, STOREFRONT_KIND.kind);
+    const live = served ? await ctx.client.tryGet({ ...STOREFRONT_KIND, namespace, name }) : undefined;
+    const release = (await ctx.store.history(namespace, name)).some((h) => h.release.status !== 'failed');
+    if (live || release)
+      throw new DeployError(
+        `${release ? 'release' : 'Storefront'} ${namespace}/${name} exists already: a backup is restored into a new Storefront only (its empty database); pick a new name and move the host over once it is Ready`,
+      );
+  }
+  return apply(name, withRestore, 'install');
+}
 export const upgradeAction = (name: string, flags: ApplyFlags) => apply(name, flags, 'upgrade');
 
 export async function rollbackAction(
@@ -259,5 +292,22 @@ export async function backupCreateAction(
     ctx.out(
       `backup Job ${ctx.namespace}/${result.job} succeeded${result.message ? `: ${result.message}` : ''}`,
     );
+  return EXIT.ok;
+}
+
+export async function backupListAction(
+  name: string,
+  flags: ClusterFlags & { timeout: string; output: 'table' | 'json' },
+): Promise<number> {
+  const ctx = connect(connectOptions(flags));
+  const {
+    job: _job,
+    claim,
+    ...listing
+  } = await runBackupList(ctx, name, {
+    timeoutMs: parseDuration('timeout', flags.timeout),
+  });
+  if (!printed({ namespace: ctx.namespace, storefront: name, claim, ...listing }, flags.output))
+    process.stdout.write(listingTable(listing, claim));
   return EXIT.ok;
 }

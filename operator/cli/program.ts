@@ -286,6 +286,32 @@ export function buildProgram(): Command {
     ['table', 'json', 'yaml'],
     'table',
   ).action(lazy(async () => (await deploy()).backupCreateAction));
+  outputFlag(
+    clusterFlags(
+      backup
+        .command('list <name>')
+        .description(
+          'list the backups on the backups volume (name, time, status, size, age, Postgres and app version), read by a short read-only Job',
+        ),
+      EXISTING_NS,
+    ).option('--timeout <duration>', 'how long to wait for the listing Job (a Go duration)', '2m0s'),
+    ['table', 'json'],
+    'table',
+  ).action(lazy(async () => (await deploy()).backupListAction));
+
+  applyFlags(
+    program
+      .command('restore <name>')
+      .description(
+        'install a new Storefront NAME (revision 1) that restores a backup before its app starts (spec.database.restore.from); never restores over an existing Storefront',
+      ),
+  )
+    .requiredOption('--from <backup>', 'the backup to restore: its name (as backup list shows) or latest')
+    .option(
+      '--source <storefront>',
+      "restore from this Storefront's backups volume <storefront>-backups (default: NAME's own)",
+    )
+    .action(lazy(async () => (await deploy()).restoreAction));
 
   program
     .command('completion')

@@ -632,6 +632,58 @@ describe('storefront CLI reference, against the local cluster', () => {
     );
   });
 
+  it('when backup list runs on kwok (no container runs), then its read-only Job is made from the CronJob, the empty report is an error and the Job is removed', async () => {
+    // kwok completes pods without running them: no list script, so no termination message. The
+    // listing itself is proven with real files in test/app/backup-scripts.test.ts and on the real
+    // node in test/node/backup-restore.test.ts; here the Job round trip and the refusal to make up
+    // an empty listing.
+    const name = 'clibackup';
+    const target = ['--kubeconfig', kc.multi, '--context', 'good', '-n', nsA, '--timeout', '2m'];
+    for (const output of ['table', 'json']) {
+      const r = await run(['backup', 'list', name, ...target, '-o', output]);
+      expect(r.code, explain(r)).toBe(1);
+      expect(r.stderr).toMatch(
+        new RegExp(
+          `listing Job ${nsA}/${name}-backup-list-[0-9a-z]+ created \\(reads PersistentVolumeClaim ${name}-backups read-only\\)`,
+        ),
+      );
+      expect(r.stderr).toContain('reported no listing (its termination message is empty');
+      await nextSecond();
+    }
+    const left = kJson(['get', 'jobs', '-n', nsA, '-l', 'app.kubernetes.io/component=backup-list']);
+    expect(left.items.filter((j: any) => !j.metadata.deletionTimestamp)).toEqual([]);
+    const none = await run(['backup', 'list', 'cliref-missing', '-n', nsA]);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain('has no backup CronJob cliref-missing-backup');
+  });
+
+  it('when restore runs, then a new Storefront is installed that restores the backup before its app; an existing one is refused', async () => {
+    const name = 'clirestore';
+    const spec = write('clirestore.yaml', shop(name, { cache: { mode: 'disabled' } }));
+    const args = ['-f', spec, '--set', 'spec.app.replicas=1', '-n', nsA, '--wait', '--timeout', '4m'];
+    await ok(['restore', name, '--from', 'latest', '--source', 'clibackup', ...args]);
+    const values = parse((await ok(['get', 'values', name, '-n', nsA])).stdout);
+    expect(values.spec.database.restore).toEqual({
+      from: { backup: 'latest', claimName: 'clibackup-backups' },
+    });
+    const job = kJson(['get', 'job', `${name}-restore`, '-n', nsA]);
+    const env = Object.fromEntries(
+      job.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value]),
+    );
+    expect(env).toMatchObject({ RESTORE_BACKUP: 'latest', RESTORE_CLAIM: 'clibackup-backups' });
+    expect(job.status.succeeded).toBe(1);
+    // Never over an existing Storefront (a release here; the same for one applied with kubectl).
+    const again = await run(['restore', name, '--from', '20261201T031500Z', ...args]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain(
+      `release ${nsA}/${name} exists already: a backup is restored into a new Storefront only`,
+    );
+    // A malformed backup name is refused by the schema, naming the field.
+    const bad = await run(['restore', name, '--from', 'yesterday', '-f', spec, '-n', nsA]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('spec.database.restore.from.backup');
+  });
+
   it('when doctor runs with every flag, then it reports per check in both formats; an unreachable server is a FAIL (exit 1)', async () => {
     const target = ['--kubeconfig', kc.multi, '--context', 'good', '-n', nsA];
     const table = await run(['doctor', ...target, '-o', 'table']);
