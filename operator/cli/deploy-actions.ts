@@ -27,6 +27,7 @@ import {
   releaseInfo,
   summary,
 } from '../deploy/queries.ts';
+import { runRestore } from '../deploy/restore.ts';
 import { runRollback } from '../deploy/rollback.ts';
 import { formatStatus, statusReport } from '../deploy/status-report.ts';
 import { runUninstall } from '../deploy/uninstall.ts';
@@ -121,10 +122,10 @@ async function apply(name: string, flags: ApplyFlags, command: 'install' | 'upgr
 export const installAction = (name: string, flags: ApplyFlags) => apply(name, flags, 'install');
 
 /**
- * `storefront restore NAME --from B [--source OLD]`: `install` of a new Storefront whose spec gets
- * database.restore.from (backup B, on OLD's backups volume). A restore only ever goes into a new,
- * empty database: an existing release is refused by install, a Storefront applied with kubectl
- * here, and restore.sh refuses a database that holds tables.
+ * `storefront restore NAME --from B [--source OLD]`: a new release whose spec gets
+ * database.restore.from (backup B, on OLD's backups volume), installed in two revisions
+ * (deploy/restore.ts). A restore only ever goes into a new, empty database: an existing release
+ * or Storefront of that name is refused, and restore.sh refuses a database that holds tables.
  */
 export async function restoreAction(
   name: string,
@@ -136,18 +137,32 @@ export async function restoreAction(
     ...(flags.source ? [`spec.database.restore.from.claimName=${backupsClaimName(flags.source)}`] : []),
   ];
   const withRestore = { ...flags, setString };
-  if (flags.dryRun !== 'client') {
-    const ctx = connect(connectOptions(flags));
-    const namespace = releaseNamespace(ctx, specFor(name, withRestore));
-    const served = await ctx.client.resourceFor(STOREFRONT_KIND.apiVersion, STOREFRONT_KIND.kind);
-    const live = served ? await ctx.client.tryGet({ ...STOREFRONT_KIND, namespace, name }) : undefined;
-    const release = (await ctx.store.history(namespace, name)).some((h) => h.release.status !== 'failed');
-    if (live || release)
-      throw new DeployError(
-        `${release ? 'release' : 'Storefront'} ${namespace}/${name} exists already: a backup is restored into a new Storefront only (its empty database); pick a new name and move the host over once it is Ready`,
-      );
-  }
-  return apply(name, withRestore, 'install');
+  if (flags.dryRun) return apply(name, withRestore, 'install');
+  const sf = specFor(name, withRestore);
+  const ctx = connect(connectOptions(flags));
+  ctx.namespace = releaseNamespace(ctx, sf);
+  const served = await ctx.client.resourceFor(STOREFRONT_KIND.apiVersion, STOREFRONT_KIND.kind);
+  const live = served
+    ? await ctx.client.tryGet({ ...STOREFRONT_KIND, namespace: ctx.namespace, name })
+    : undefined;
+  const release = (await ctx.store.history(ctx.namespace, name)).some((h) => h.release.status !== 'failed');
+  if (live || release)
+    throw new DeployError(
+      `${release ? 'release' : 'Storefront'} ${ctx.namespace}/${name} exists already: a backup is restored into a new Storefront only (its empty database); pick a new name and move the host over once it is Ready`,
+    );
+  if (flags.output !== 'table') ctx.out = () => {};
+  const result = await runRestore(ctx, sf, {
+    command: 'install',
+    install: false,
+    createNamespace: flags.createNamespace,
+    wait: flags.wait,
+    timeoutMs: parseDuration('timeout', flags.timeout),
+    rollbackOnFailure: flags.rollbackOnFailure,
+    takeOwnership: flags.takeOwnership,
+    historyMax: count('history-max', flags.historyMax),
+  });
+  if (result) printed(releaseInfo(result), flags.output);
+  return EXIT.ok;
 }
 export const upgradeAction = (name: string, flags: ApplyFlags) => apply(name, flags, 'upgrade');
 

@@ -153,7 +153,7 @@ async function removeJob(ctx: DeployContext, job: string): Promise<void> {
 }
 
 /** Waits for a Job to finish: its Failed reason (undefined when it succeeded) and the pod's message. */
-async function waitForJob(
+export async function waitForJob(
   ctx: DeployContext,
   name: string,
   what: string,

@@ -672,6 +672,10 @@ describe('storefront CLI reference, against the local cluster', () => {
     );
     expect(env).toMatchObject({ RESTORE_BACKUP: 'latest', RESTORE_CLAIM: 'clibackup-backups' });
     expect(job.status.succeeded).toBe(1);
+    // Revision 1 restored, revision 2 added the migration and the app (--wait: Ready).
+    const revisions = JSON.parse((await ok(['history', name, '-n', nsA, '-o', 'json'])).stdout);
+    expect(revisions).toHaveLength(2);
+    expect(kJson(['get', 'deployment', `${name}-app`, '-n', nsA]).metadata.name).toBe(`${name}-app`);
     // Never over an existing Storefront (a release here; the same for one applied with kubectl).
     const again = await run(['restore', name, '--from', '20261201T031500Z', ...args]);
     expect(again.code).toBe(1);
