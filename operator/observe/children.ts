@@ -4,6 +4,7 @@
 import type { Storefront } from '../api/types.ts';
 import { names, workloadSelector } from '../render/names.ts';
 import { appSecretRefs, childKey, type Observed, type ObservedChild } from '../status/conditions.ts';
+import { failedJobCauses } from './job-causes.ts';
 import { missingOptionalKinds, type OptionalKind, ownedKind } from './owned-kinds.ts';
 import type { ObjectReader } from './reader.ts';
 import { keptUntilReplaced } from './replacements.ts';
@@ -67,12 +68,19 @@ export async function observe(
   const kept = keptUntilReplaced(sf, children, missing, namespace).flatMap((k) =>
     k.waitingFor ? [{ kind: k.ref.kind, name: k.ref.name, waitingFor: k.waitingFor }] : [],
   );
+  const jobs = sf.spec.database.backup ? await backupJobs(reader, sf, namespace) : undefined;
+  const restoreJob = children.get(childKey('Job', names(sf).restore));
+  const jobCauses = await failedJobCauses(reader.client, namespace, [
+    ...(jobs ?? []),
+    ...(restoreJob ? [restoreJob] : []),
+  ]);
   return {
     children,
     missingApis: missing,
     missingSecrets,
     ...(kept.length ? { keptUntilReplaced: kept } : {}),
-    ...(sf.spec.database.backup ? { backupJobs: await backupJobs(reader, sf, namespace) } : {}),
+    ...(jobs ? { backupJobs: jobs } : {}),
+    ...(jobCauses.size ? { jobCauses } : {}),
   };
 }
 

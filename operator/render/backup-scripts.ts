@@ -35,7 +35,12 @@ dbs=$(psql -XAtqc "SELECT datname FROM pg_database WHERE datallowconn AND NOT da
 entries=""
 total=0
 for db in $dbs; do
-  pg_dump -Fc -d "$db" -f "$work/$db.dump" || fail "pg_dump of database $db failed (volume full or unreachable? see the log above)"
+  # pg_dump's own error ("No space left on device") goes into the failure message too: it is what
+  # the BackupReady condition shows. Kept in /tmp (the pod's emptyDir): the volume may be full.
+  err=$(mktemp)
+  pg_dump -Fc -d "$db" -f "$work/$db.dump" 2>"$err" || fail "pg_dump of database $db failed: $(tail -c 400 "$err" | tr '\n' ' ')"
+  cat "$err" >&2
+  rm -f "$err"
   size=$(stat -c %s "$work/$db.dump")
   sum=$(sha256sum "$work/$db.dump" | cut -d' ' -f1)
   (cd "$work" && sha256sum "$db.dump") >> "$work/SHA256SUMS" || fail "cannot write SHA256SUMS"

@@ -43,7 +43,12 @@ const failed = (name: string, at: string): ObservedChild => ({
     ],
   },
 });
-const status = (s: Storefront, children: [string, ObservedChild][], backupJobs?: ObservedChild[]) =>
+const status = (
+  s: Storefront,
+  children: [string, ObservedChild][],
+  backupJobs?: ObservedChild[],
+  jobCauses?: Map<string, string>,
+) =>
   computeStatus(
     s,
     {
@@ -51,6 +56,7 @@ const status = (s: Storefront, children: [string, ObservedChild][], backupJobs?:
       missingApis: new Set(),
       missingSecrets: [],
       ...(backupJobs ? { backupJobs } : {}),
+      ...(jobCauses ? { jobCauses } : {}),
     },
     T0,
   );
@@ -103,6 +109,21 @@ describe('BackupReady and status.backups', () => {
     ).toBe(false);
   });
 
+  it("when a backup Job failed and its pod said why, then BackupReady's message carries that cause", () => {
+    const cause =
+      'backup failed: pg_dump of database storefront failed: could not write: No space left on device';
+    const st = status(
+      sf(BACKUP),
+      [cron],
+      [failed('shop-backup-5', '2026-12-01T03:50:00Z')],
+      new Map([['shop-backup-5', cause]]),
+    );
+    expect(cond(st, 'BackupReady')).toMatchObject({ status: 'False', reason: 'BackupFailed' });
+    expect(cond(st, 'BackupReady')!.message).toBe(
+      `backup Job shop-backup-5 failed at 2026-12-01T03:50:00Z (BackoffLimitExceeded: Job has reached the specified backoff limit): ${cause}; see kubectl logs job/shop-backup-5`,
+    );
+  });
+
   it('when a backup Job is still running, then it does not count as the last result', () => {
     const running: ObservedChild = { metadata: { name: 'shop-backup-4' }, status: { active: 1 } };
     const st = status(sf(BACKUP), [cron], [done('shop-backup-3', '2026-12-01T03:45:00Z'), running]);
@@ -130,6 +151,20 @@ describe('Restored', () => {
       'restore of backup 20261201T031500Z from PersistentVolumeClaim shop-backups failed',
     );
     expect(cond(st, 'AppReady')).toMatchObject({ status: 'False', reason: 'RestoreFailed' });
+  });
+
+  it("when the restore Job failed and its pod said why, then Restored's message carries that cause", () => {
+    const cause =
+      'restore failed: backup 20261201T031500Z on PersistentVolumeClaim shop-backups is corrupt (checksum mismatch, sha256sum -c SHA256SUMS); nothing was restored';
+    const st = status(
+      sf(RESTORE),
+      [[`Job/${n.restore}`, failed(n.restore, '2026-12-01T03:50:00Z')]],
+      undefined,
+      new Map([[n.restore, cause]]),
+    );
+    expect(cond(st, 'Restored')!.message).toContain(
+      `(Job ${n.restore}: BackoffLimitExceeded: Job has reached the specified backoff limit): ${cause}; nothing was restored`,
+    );
   });
 
   it('when the restore Job succeeded, then Restored is True and the app is judged as usual', () => {

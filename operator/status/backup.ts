@@ -28,6 +28,12 @@ function finished(job: ObservedChild): { ok: boolean; at: string; why: string } 
   return undefined;
 }
 
+/** `: <what the Job's pod said>` when observe found it (see observe/job-causes.ts), else ''. */
+const cause = (o: Observed, job: ObservedChild) => {
+  const c = o.jobCauses?.get(job.metadata.name);
+  return c ? `: ${c}` : '';
+};
+
 const later = (a: string | undefined, b: string | undefined) => (!a ? b : !b ? a : a > b ? a : b);
 
 export type Backups = NonNullable<StorefrontStatus['backups']>;
@@ -67,7 +73,7 @@ export function backupVerdict(sf: Storefront, o: Observed): Verdict | undefined 
     return {
       ok: false,
       reason: 'BackupFailed',
-      message: `backup Job ${last.job.metadata.name} failed at ${last.f.at} (${last.f.why}); see kubectl logs job/${last.job.metadata.name}`,
+      message: `backup Job ${last.job.metadata.name} failed at ${last.f.at} (${last.f.why})${cause(o, last.job)}; see kubectl logs job/${last.job.metadata.name}`,
     };
   if (last)
     return {
@@ -102,7 +108,7 @@ export function restoreVerdict(sf: Storefront, o: Observed): Verdict | undefined
     return {
       ok: false,
       reason: 'RestoreFailed',
-      message: `restore of ${what} failed (Job ${n.restore}: ${f.why}); nothing was restored and the app is not started; see kubectl logs job/${n.restore}`,
+      message: `restore of ${what} failed (Job ${n.restore}: ${f.why})${cause(o, job)}; nothing was restored and the app is not started; see kubectl logs job/${n.restore}`,
     };
   if (f) return { ok: true, reason: 'Restored', message: `${what} restored by Job ${n.restore}` };
   return {

@@ -10,7 +10,7 @@ import { backupTimes, backupVerdict, restoreVerdict } from './backup.ts';
 
 /** The parts of live objects status looks at (plain JSON as the API server returns it). */
 export interface ObservedChild {
-  metadata: { name: string; generation?: number; deletionTimestamp?: string };
+  metadata: { name: string; uid?: string; generation?: number; deletionTimestamp?: string };
   // biome-ignore lint/suspicious/noExplicitAny: status shapes differ per kind; read defensively
   spec?: any;
   // biome-ignore lint/suspicious/noExplicitAny: idem
@@ -38,6 +38,11 @@ export interface Observed {
   keptUntilReplaced?: { kind: string; name: string; waitingFor: string }[];
   /** Jobs of the backup CronJob (and `storefront backup create`), when spec.database.backup is set. */
   backupJobs?: ObservedChild[];
+  /**
+   * Why failed backup and restore Jobs failed, by Job name: their pod's termination message, one
+   * line, bounded, credentials blanked (observe/job-causes.ts).
+   */
+  jobCauses?: ReadonlyMap<string, string>;
 }
 
 /** `; <Kind> <name> keeps serving the shop until <what it waits for>` when one is kept, else ''. */

@@ -227,6 +227,24 @@ describe('backups and restore on the real node', () => {
     const bytes = readFileSync(dump);
     for (let i = 0; i < 16; i++) bytes[(bytes.length >> 1) + i]! ^= 0xff;
     writeFileSync(dump, bytes);
+    // `storefront backup list` reads the same volume through its read-only Job, newest first.
+    const listed = await cli(['backup', 'list', OLD, '-n', ns, '-o', 'json']);
+    expect(listed.code, explain(listed)).toBe(0);
+    const listing = JSON.parse(listed.stdout);
+    expect(listing).toMatchObject({ namespace: ns, storefront: OLD, claim: `${OLD}-backups`, more: 0 });
+    const names = [backup, CORRUPT_BACKUP].sort().reverse();
+    expect(listing.backups.map((b: any) => b.name)).toEqual(names);
+    expect(listing.backups.find((b: any) => b.name === backup)).toMatchObject({
+      status: 'complete',
+      size: manifest.size,
+      postgresVersion: manifest.postgresVersion.split(' ')[0],
+      appVersion: manifest.appVersion,
+    });
+    const table = await cli(['backup', 'list', OLD, '-n', ns]);
+    expect(table.code, explain(table)).toBe(0);
+    expect(table.stdout).toMatch(new RegExp(`^${backup}\\s+\\S+\\s+complete\\s+\\S+\\s+\\S+\\s+15\\.`, 'm'));
+    const left = kJson(['get', 'jobs', '-n', ns, '-l', 'app.kubernetes.io/component=backup-list']).items;
+    expect(left.filter((j: any) => !j.metadata.deletionTimestamp)).toEqual([]);
   });
 
   it('when the Storefront is deleted with deletionPolicy Delete, then its data volume and the data are gone and the backups volume is kept', async () => {
@@ -322,6 +340,8 @@ describe('backups and restore on the real node', () => {
       );
       expect(restored.message).toContain(`backup ${backupName}`);
       expect(restored.message).toContain(`${OLD}-backups`);
+      // The cause is in the condition itself, from the restore pod's termination message.
+      expect(restored.message).toMatch(why);
       expect(condition(ns, name, 'Ready')?.status, name).toBe('False');
       // The restore pods' own verdict (their termination message) says why.
       const pods: any[] = kJson(['get', 'pods', '-n', ns, '-l', `job-name=${name}-restore`]).items;
@@ -377,6 +397,10 @@ describe('backups and restore on the real node', () => {
     const pods: any[] = kJson(['get', 'pods', '-n', ns, '-l', `job-name=${job}`]).items;
     const why = pods.map((p) => p.status.containerStatuses?.[0]?.state?.terminated?.message ?? '').join('\n');
     expect(why).toMatch(/backup failed: pg_dump of database storefront failed/);
+    // The condition carries the cause: pg_dump's own error, relayed by backup.sh.
+    expect(failed.message).toMatch(
+      /backup failed: pg_dump of database storefront failed: .*No space left on device/,
+    );
     expect(
       Date.parse(kJson(['get', 'storefront', NEW, '-n', ns]).status.backups.lastFailedTime),
     ).toBeGreaterThan(0);

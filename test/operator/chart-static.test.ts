@@ -295,6 +295,8 @@ describe('operator chart: RBAC', () => {
     expect(granted(rules, 'storefront.dev', 'storefronts/status')).toEqual(['patch']);
     expect(granted(rules, 'storefront.dev', 'storefronts/finalizers')).toEqual(['update']);
     expect(granted(rules, 'events.k8s.io', 'events')).toEqual(['create']);
+    // The pods of a failed backup/restore Job, listed for the cause (observe/job-causes.ts).
+    expect(granted(rules, '', 'pods')).toEqual(['list']);
     expect(granted(rules, 'coordination.k8s.io', 'leases')).toEqual([]);
     expect(rules.find((r) => r.nonResourceURLs)).toEqual({
       nonResourceURLs: ['/api', '/api/*', '/apis', '/apis/*'],
@@ -302,7 +304,7 @@ describe('operator chart: RBAC', () => {
     });
     // Nothing else: every rule names its group and resources; no wildcards.
     expect(JSON.stringify(rules)).not.toContain('"*"');
-    expect(rules).toHaveLength(16);
+    expect(rules).toHaveLength(17);
   });
 
   it('watchNamespace: a Role and RoleBinding there, no cluster-wide grant, the Lease Role in the release namespace', () => {

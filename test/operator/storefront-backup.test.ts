@@ -79,6 +79,10 @@ describe('backups reconciled by the operator', () => {
     k(['create', 'job', 'bkfail-backup-manual', '--from=cronjob/bkfail-backup', '-n', ns]);
     const failed = await waitCondition(ns, 'bkfail', 'BackupReady', 'False', 'BackupFailed');
     expect(failed.message).toMatch(/^backup Job bkfail-backup-manual failed at .*BackoffLimitExceeded/);
+    // The cause, from the pod's termination message (here the kwok stage's), is in the condition.
+    expect(failed.message).toContain(
+      '): migration failed on demand (kwok stage storefront-migration-fails);',
+    );
     const sf = kJson(['get', 'storefront', 'bkfail', '-n', ns]);
     expect(sf.status.backups.lastFailedTime).toMatch(/^20\d\d-/);
     expect(condition(ns, 'bkfail', 'Ready')?.message ?? '').not.toContain('Backup');
@@ -97,6 +101,9 @@ describe('restore reconciled by the operator', () => {
     const restored = await waitCondition(ns, 'rsfail', 'Restored', 'False', 'RestoreFailed');
     expect(restored.message).toContain(
       'restore of backup latest from PersistentVolumeClaim bk-backups failed',
+    );
+    expect(restored.message).toContain(
+      '): migration failed on demand (kwok stage storefront-migration-fails); nothing was restored',
     );
     expect(condition(ns, 'rsfail', 'AppReady')).toMatchObject({ status: 'False', reason: 'RestoreFailed' });
     expect(condition(ns, 'rsfail', 'Ready')?.status).toBe('False');

@@ -122,6 +122,8 @@ What the operator does to the API, and nothing more (see operator/controller/ an
   deletionPolicy Delete).
 - Secrets also get (credentials and the TLS CA are read back before anything is generated, and
   user-named Secrets are checked to exist) and create (credentials are POSTed, never applied).
+- Pods: list only (no get, no watch, never cached): the pods of a failed backup or restore Job,
+  once per Job, for the cause in their termination message (observe/job-causes.ts).
 - events.k8s.io Events: create (KubeClient.createEvent).
 Leases are in their own Role, in the release namespace only.
 */}}
@@ -138,6 +140,9 @@ Leases are in their own Role, in the release namespace only.
 - apiGroups: [""]
   resources: ["secrets"]
   verbs: ["get", "list", "watch", "create", "patch", "delete"]
+- apiGroups: [""]
+  resources: ["pods"]
+  verbs: ["list"]
 - apiGroups: [""]
   resources: ["serviceaccounts", "configmaps", "services", "persistentvolumeclaims"]
   verbs: ["list", "watch", "create", "patch", "delete"]

@@ -1,0 +1,19 @@
+// A pod's termination message made fit for a condition message: one line, bounded, and with
+// anything shaped like a credential blanked (the scripts never print one, but with
+// FallbackToLogsOnError the message may be a log tail of another program). Pure.
+
+/** Longest cause kept, in characters (the newest part: the scripts put the reason last). */
+export const MAX_CAUSE = 300;
+
+export function failureCause(message: string): string {
+  const line = message
+    // Control characters (terminal escapes of a log tail) become spaces.
+    .replace(/\p{Cc}+/gu, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    // password=…, PGPASSWORD: …, "password":"…"
+    .replace(/((?:pg)?pass(?:word)?|secret|token)("?\s*[=:]\s*"?)[^\s",;]+/gi, '$1$2<redacted>')
+    // scheme://user:password@host
+    .replace(/(\/\/[^/\s:@]+):[^/\s@]+@/g, '$1:<redacted>@');
+  return line.length > MAX_CAUSE ? `…${line.slice(line.length - MAX_CAUSE + 1)}` : line;
+}
