@@ -55,7 +55,7 @@ let ns: string;
 let operator: OperatorProcess;
 let port: number;
 let images: Awaited<ReturnType<typeof localImages>>;
-let postgres17: string;
+let postgres15: string;
 /** tmpfs mounts this file made (the full backups volume); unmounted after the file. */
 const mounts: string[] = [];
 
@@ -71,7 +71,7 @@ function storefrontDoc(name: string, major: '15' | '17', database: Record<string
       database: {
         ...spec['database'],
         version: major,
-        image: major === '15' ? images.postgres : postgres17,
+        image: major === '15' ? postgres15 : images.postgres,
         ...database,
       },
     },
@@ -148,7 +148,7 @@ describe('backups and restore on the real node', () => {
 
   beforeAll(async () => {
     images = await localImages();
-    postgres17 = await localPostgresImage('17');
+    postgres15 = await localPostgresImage('15');
     port = await frontDoorPort();
     installCrd();
     ns = restrictedNamespace('sf-backup');

@@ -26,7 +26,7 @@ export function localImages(): Promise<LocalImages> {
 const postgresImages = new Map<PostgresMajor, Promise<string>>();
 
 /**
- * The local Postgres image of `major` (15 is the default image, 17 is built from trixie on first
+ * The local Postgres image of `major` (17 is the default image; 15, from bookworm, is built on first
  * use), imported into the node's containerd; its reference for `database.image`.
  */
 export function localPostgresImage(major: PostgresMajor): Promise<string> {

@@ -121,11 +121,11 @@ export const POSTGRES_MAJORS = ['15', '17'] as const;
 export type PostgresMajor = (typeof POSTGRES_MAJORS)[number];
 
 /**
- * Postgres of `major` (15: bookworm's, the default image; 17: trixie's, for the major upgrade),
+ * Postgres of `major` (17: trixie's, the default major of a Storefront; 15: bookworm's, for the major upgrade),
  * uid/gid 999 like the official image, our entrypoint (initdb on first start). Both honour the same
  * contract; only the suite, the packages and the binaries' directory differ.
  */
-export function postgresImage(major: PostgresMajor = '15'): Promise<Image> {
+export function postgresImage(major: PostgresMajor): Promise<Image> {
   const entrypoint = join(entrypointsDir, 'postgres-entrypoint.sh');
   return debianImage({
     // The 15 image keeps its original name, so its cached archive (hash) stays valid.

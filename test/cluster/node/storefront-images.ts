@@ -16,7 +16,9 @@ export async function storefrontImages(
     node,
     shop: await shopImage(node),
     operator: await operatorImage(node),
-    postgres: await postgresImage(),
+    // The major a Storefront gets by default (spec.database.version 17), so what the real node
+    // proves is the default; 15 is built on demand (localPostgresImage) for the major upgrade.
+    postgres: await postgresImage('17'),
     redis: await redisImage(),
   };
   loadImages(stateDir, Object.values(built));
