@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cacheDir } from '../paths.ts';
+import { cacheDir, repoRoot } from '../paths.ts';
 import { run } from './containment.ts';
 import { ensureImage, hashOf, type Image, podman } from './images.ts';
 
@@ -39,7 +39,10 @@ function debianImage(r: Recipe): Promise<Image> {
     r.from?.suite ?? suite,
     r.name,
     ...r.packages,
-    ...r.hooks,
+    // Hooks name files by their absolute path in this clone (the node binary, the entrypoints);
+    // their contents are in `inputs`, so the clone's location must not change the hash —
+    // otherwise every fresh clone (CI) rebuilds every image.
+    ...r.hooks.map((h) => h.replaceAll(repoRoot, '<repo>')),
     ...r.config,
     ...r.inputs,
   ]);
