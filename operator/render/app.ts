@@ -34,8 +34,8 @@ export function renderApp(out: Objects, sf: Storefront): void {
           automountServiceAccountToken: false,
           enableServiceLinks: false,
           securityContext: podSecurityContext(APP_UID),
-          // preStop sleep (5 s) + the shop's drain (up to 20 s) + headroom.
-          terminationGracePeriodSeconds: 40,
+          // preStop sleep (10 s) + the shop's drain (up to 20 s) + headroom.
+          terminationGracePeriodSeconds: 45,
           ...podPlacement(sf, app, selector, {
             // Replicas prefer different nodes (a node's loss takes one, not all); never required,
             // so a one-node cluster still runs them all.
@@ -144,11 +144,13 @@ export function renderApp(out: Objects, sf: Storefront): void {
 }
 
 /**
- * Gives endpoints time to drop an app pod before it gets SIGTERM. The generated (1.27) types render
+ * Gives endpoints time to drop an app pod before it gets SIGTERM. 10 s, not 5: on a starved
+ * 2-core node (load ~30) the EndpointSlice update and kube-proxy's rule sync took longer than 5 s
+ * once, and one request went to a pod that had stopped listening (502 through the front door). The generated (1.27) types render
  * is typed by predate the `sleep` handler, so it is added to the written object.
  */
 export function withPreStopSleep(deployment: KubeObject): KubeObject {
   const spec = deployment.spec as { template: { spec: { containers: Record<string, unknown>[] } } };
-  for (const c of spec.template.spec.containers) c.lifecycle = { preStop: { sleep: { seconds: 5 } } };
+  for (const c of spec.template.spec.containers) c.lifecycle = { preStop: { sleep: { seconds: 10 } } };
   return deployment;
 }
