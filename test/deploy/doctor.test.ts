@@ -1,13 +1,14 @@
 // `storefront doctor` against the local control plane: a healthy cluster passes (exit 0); a cluster
 // lacking each prerequisite a Storefront needs fails (exit 1) with exactly that finding — the CRD
-// (older than the CLI), the operator (missing for a kubectl
+// (missing while an operator runs, or older than the CLI), the operator (missing for a kubectl
 // Storefront, not ready, stale Lease), the cert-manager / Gateway API / CloudNativePG / Prometheus
 // Operator APIs, the IngressClass, ingress-nginx's allowed HSTS header, a default StorageClass,
 // RBAC — and a failed `install --wait` prints the findings before its error.
 //
-// Cluster-scoped things this file removes (optional CRDs, the default StorageClass mark) are put
-// back in afterAll as they were. The Storefront CRD is never deleted here: Storefronts other files
-// leave with the operator's finalizer would hold its deletion forever.
+// Cluster-scoped things this file removes (optional CRDs, the default StorageClass mark, the
+// Storefront CRD for one case) are put back as they were. Before the CRD is deleted, the finalizers
+// of Storefronts that earlier files left behind (their operators stopped with the files) are
+// dropped: nothing would ever release them, and the CRD's deletion would wait forever.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storageClassName, writeUserKubeconfig } from '../cluster/harness.ts';
 import {
@@ -21,6 +22,27 @@ import {
   waitFor,
 } from '../operator/support.ts';
 import { explain, sf, specFile } from './support.ts';
+
+/**
+ * Drops the finalizers of every Storefront in the cluster: files that ran before this one stopped
+ * their operators and left Storefronts holding the operator's finalizer, which nothing would release.
+ */
+function releaseLeftStorefronts(): void {
+  const items: { metadata: { name: string; namespace: string; finalizers?: string[] } }[] =
+    kJson(['get', 'storefronts', '-A', '-o', 'json']).items ?? [];
+  for (const { metadata: m } of items)
+    if (m.finalizers?.length)
+      kTry([
+        'patch',
+        'storefront',
+        m.name,
+        '-n',
+        m.namespace,
+        '--type=merge',
+        '-p',
+        '{"metadata":{"finalizers":null}}',
+      ]);
+}
 
 interface Finding {
   check: string;
@@ -381,7 +403,7 @@ describe('storefront doctor', () => {
     }
   });
 
-  it('when the CRD is older than the CLI, then crd fails, exit 1', async () => {
+  it('when the CRD is older than the CLI, or missing while an operator runs, then crd fails, exit 1', async () => {
     k(['label', 'crd', 'storefronts.storefront.dev', 'app.kubernetes.io/version=0.0.1', '--overwrite']);
     try {
       await failsOnly(
@@ -390,6 +412,33 @@ describe('storefront doctor', () => {
         /^CRD storefronts\.storefront\.dev is version 0\.0\.1, older than this CLI \(\d+\.\d+\.\d+\): the API server prunes or refuses the fields it does not know$/,
       );
     } finally {
+      installCrd();
+    }
+    releaseLeftStorefronts();
+    k(['delete', 'crd', 'storefronts.storefront.dev', '--wait=true', '--timeout=120s']);
+    try {
+      // Without an operator a missing CRD is only a WARN (releases do without it)…
+      const alone = await findings([]);
+      expect(alone.r.code, explain(alone.r)).toBe(0);
+      expect(byCheck(alone.findings, 'crd')?.level).toBe('WARN');
+      // …with one (ready: kwok runs it) it is a FAIL.
+      k(
+        ['apply', '-f', '-'],
+        deployment('storefront-operator', { 'app.kubernetes.io/name': 'storefront-operator' }, ['operator']),
+      );
+      await waitFor(
+        'the stand-in operator ready (kwok)',
+        () =>
+          kJson(['get', 'deployment', 'storefront-operator', '-n', sys]).status?.readyReplicas === 1 ||
+          undefined,
+      );
+      await failsOnly(
+        [],
+        'crd',
+        `CRD storefronts.storefront.dev is not installed, and the operator runs (${sys}/storefront-operator): it has no Storefronts to watch`,
+      );
+    } finally {
+      kTry(['delete', 'deployment', 'storefront-operator', '-n', sys, '--wait=true']);
       installCrd();
     }
   });
