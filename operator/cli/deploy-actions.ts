@@ -83,17 +83,28 @@ function printed(value: unknown, output: Output): boolean {
   return true;
 }
 
-async function apply(name: string, flags: ApplyFlags, command: 'install' | 'upgrade'): Promise<number> {
-  const sf = specFor(name, flags);
-  const options: InstallOptions = {
+/** The install/upgrade options every applying command (install, upgrade, restore) reads from its flags. */
+function installOptions(
+  flags: ApplyFlags,
+  command: 'install' | 'upgrade',
+  install: boolean,
+): InstallOptions {
+  return {
     command,
-    install: flags.install === true,
+    install,
     createNamespace: flags.createNamespace,
     wait: flags.wait,
     timeoutMs: parseDuration('timeout', flags.timeout),
     rollbackOnFailure: flags.rollbackOnFailure,
     takeOwnership: flags.takeOwnership,
     historyMax: count('history-max', flags.historyMax),
+  };
+}
+
+async function apply(name: string, flags: ApplyFlags, command: 'install' | 'upgrade'): Promise<number> {
+  const sf = specFor(name, flags);
+  const options: InstallOptions = {
+    ...installOptions(flags, command, flags.install === true),
     ...(flags.dryRun ? { dryRun: flags.dryRun } : {}),
   };
   if (options.rollbackOnFailure && !options.wait) {
@@ -151,16 +162,7 @@ export async function restoreAction(
       `${release ? 'release' : 'Storefront'} ${ctx.namespace}/${name} exists already: a backup is restored into a new Storefront only (its empty database); pick a new name and move the host over once it is Ready`,
     );
   if (flags.output !== 'table') ctx.out = () => {};
-  const result = await runRestore(ctx, sf, {
-    command: 'install',
-    install: false,
-    createNamespace: flags.createNamespace,
-    wait: flags.wait,
-    timeoutMs: parseDuration('timeout', flags.timeout),
-    rollbackOnFailure: flags.rollbackOnFailure,
-    takeOwnership: flags.takeOwnership,
-    historyMax: count('history-max', flags.historyMax),
-  });
+  const result = await runRestore(ctx, sf, installOptions(flags, 'install', false));
   if (result) printed(releaseInfo(result), flags.output);
   return EXIT.ok;
 }
