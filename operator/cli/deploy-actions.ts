@@ -84,11 +84,7 @@ function printed(value: unknown, output: Output): boolean {
 }
 
 /** The install/upgrade options every applying command (install, upgrade, restore) reads from its flags. */
-function installOptions(
-  flags: ApplyFlags,
-  command: 'install' | 'upgrade',
-  install: boolean,
-): InstallOptions {
+function installOptions(flags: ApplyFlags, command: 'install' | 'upgrade', install: boolean): InstallOptions {
   return {
     command,
     install,
