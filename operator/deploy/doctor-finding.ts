@@ -2,6 +2,7 @@
 // Storefront is named or given with -f, its spec and who deploys it.
 import type { Storefront } from '../api/types.ts';
 import type { KubeObject } from '../core/object.ts';
+import { isForbidden } from '../kube/errors.ts';
 import type { DeployContext } from './context.ts';
 
 export type Level = 'OK' | 'WARN' | 'FAIL';
@@ -55,3 +56,9 @@ export const fail = (check: string, message: string, fix: string): Finding => ({
   message,
   fix,
 });
+
+/** For a read's .catch: forbidden becomes null (the check then says it could not look), anything else is thrown on. */
+export const nullIfForbidden = (e: unknown): null => {
+  if (isForbidden(e)) return null;
+  throw e;
+};

@@ -4,10 +4,17 @@
 // custom-headers ConfigMap naming a header it does not allow, and the host answers 503.
 import type { Storefront } from '../api/types.ts';
 import type { KubeObject } from '../core/object.ts';
-import { isForbidden } from '../kube/errors.ts';
 import { hstsValue } from '../render/front-door.ts';
 import type { DeployContext } from './context.ts';
-import { type Deployment, type Finding, fail, ok, type Target, warn } from './doctor-finding.ts';
+import {
+  type Deployment,
+  type Finding,
+  fail,
+  nullIfForbidden,
+  ok,
+  type Target,
+  warn,
+} from './doctor-finding.ts';
 
 /** ingress-nginx's --controller-class (and its IngressClass's spec.controller) when unset. */
 export const INGRESS_NGINX_CONTROLLER = 'k8s.io/ingress-nginx';
@@ -17,19 +24,13 @@ const ALLOWED_KEY = 'global-allowed-response-headers';
 type IngressClass = KubeObject & { spec?: { controller?: string } };
 type ConfigMap = KubeObject & { data?: Record<string, string> };
 
-/** For .catch: a forbidden read is null (the check says so), anything else is thrown on. */
-const forbidden = (e: unknown): null => {
-  if (isForbidden(e)) return null;
-  throw e;
-};
-
 export async function ingressClass(ctx: DeployContext, target: Target | undefined): Promise<Finding[]> {
   const sf = target?.sf;
   if (sf?.spec.ingress.provider === 'gatewayAPI') return [];
   const className = sf?.spec.ingress.className ?? 'nginx';
   const found = await ctx.client
     .tryGet<IngressClass>({ apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', name: className })
-    .catch(forbidden);
+    .catch(nullIfForbidden);
   if (found === null)
     return [
       warn('ingress-class', `cannot read IngressClass ${className} (forbidden)`, 'ask a cluster admin'),
@@ -76,7 +77,7 @@ interface Controller {
 async function controllersOf(ctx: DeployContext, controller: string): Promise<Controller[] | undefined> {
   const out: Controller[] = [];
   for (const kind of ['Deployment', 'DaemonSet']) {
-    const list = await ctx.client.list<Deployment>({ apiVersion: 'apps/v1', kind }).catch(forbidden);
+    const list = await ctx.client.list<Deployment>({ apiVersion: 'apps/v1', kind }).catch(nullIfForbidden);
     if (list === null) return undefined;
     for (const w of list.items)
       for (const c of w.spec?.template?.spec?.containers ?? []) {
@@ -150,7 +151,7 @@ async function configMapFinding(
   const [namespace, name] = ref.includes('/') ? ref.split('/', 2) : [c.namespace, ref];
   const cm = await ctx.client
     .tryGet<ConfigMap>({ apiVersion: 'v1', kind: 'ConfigMap', namespace: namespace!, name: name! })
-    .catch(forbidden);
+    .catch(nullIfForbidden);
   if (cm === null)
     return warn(
       check,

@@ -17,6 +17,7 @@ import {
   type Finding,
   fail,
   type Level,
+  nullIfForbidden,
   ok,
   type Target,
   warn,
@@ -236,7 +237,7 @@ async function leaderLease(ctx: DeployContext, namespace: string): Promise<Findi
       namespace,
       name: 'storefront-operator',
     })
-    .catch((e) => (isForbidden(e) ? null : Promise.reject(e)));
+    .catch(nullIfForbidden);
   if (lease === null)
     return warn(
       'leader-lease',
@@ -351,7 +352,7 @@ async function storageClass(ctx: DeployContext, target: Target | undefined): Pro
 async function podSecurity(ctx: DeployContext): Promise<Finding[]> {
   const ns = await ctx.client
     .tryGet({ apiVersion: 'v1', kind: 'Namespace', name: ctx.namespace })
-    .catch((e) => (isForbidden(e) ? null : Promise.reject(e)));
+    .catch(nullIfForbidden);
   if (ns === null)
     return [
       warn('pod-security', `cannot read namespace ${ctx.namespace} (forbidden)`, 'ask a cluster admin'),
