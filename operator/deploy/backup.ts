@@ -10,7 +10,7 @@
 // once read.
 import { sleep } from '../core/clock.ts';
 import type { KubeObject } from '../core/object.ts';
-import { backupListJob, type CronJobObject } from '../render/backup-list.ts';
+import { backupListJob, backupsClaimOf, type CronJobObject } from '../render/backup-list.ts';
 import { backupCronJobName } from '../render/names.ts';
 import { type BackupListing, parseListing } from './backup-listing.ts';
 import type { DeployContext } from './context.ts';
@@ -114,9 +114,7 @@ export async function runBackupList(
   const cron = await backupCronJob(ctx, name);
   const job = await jobName(ctx, backupCronJobName(name), 'list');
   const object = backupListJob({ ...cron, metadata: { ...cron.metadata, namespace } }, job);
-  const claim =
-    cron.spec.jobTemplate.spec.template.spec?.volumes?.find((v) => v.name === 'backups')
-      ?.persistentVolumeClaim?.claimName ?? '';
+  const claim = backupsClaimOf(cron) ?? '';
   await client.create<Job>(object, { fieldManager: 'storefront' });
   ctx.err(
     `listing Job ${namespace}/${job} created (reads PersistentVolumeClaim ${claim} read-only); waiting for it`,
@@ -124,11 +122,9 @@ export async function runBackupList(
   let outcome: { failed?: string; message: string };
   try {
     outcome = await waitForJob(ctx, job, 'listing', options.timeoutMs);
-  } catch (e) {
+  } finally {
     await removeJob(ctx, job);
-    throw e;
   }
-  await removeJob(ctx, job);
   const where = `listing Job ${namespace}/${job}`;
   if (outcome.failed)
     throw new DeployError(

@@ -26,11 +26,16 @@ const ACTIVE_DEADLINE_SECONDS = 300;
 /** Removed by the CLI once read; if the CLI dies first, the TTL controller removes it. */
 const TTL_SECONDS = 600;
 
+/** The backups volume's claim the CronJob's pods mount (undefined: not a Storefront backup CronJob). */
+export const backupsClaimOf = (cron: CronJobObject): string | undefined =>
+  cron.spec.jobTemplate.spec.template.spec?.volumes?.find((v) => v.name === 'backups')?.persistentVolumeClaim
+    ?.claimName;
+
 export function backupListJob(cron: CronJobObject, jobName: string): KubeObject {
   const template = cron.spec.jobTemplate.spec.template;
   const spec = template.spec;
   const source = spec?.containers?.[0];
-  const claim = spec?.volumes?.find((v) => v.name === 'backups')?.persistentVolumeClaim?.claimName;
+  const claim = backupsClaimOf(cron);
   // The backup pod's bounded /tmp (the root filesystem is read-only; sort may spill there).
   const tmp = spec?.volumes?.find((v) => v.name === 'tmp' && v.emptyDir);
   if (!spec || !source || !claim)
