@@ -88,3 +88,11 @@ export function identity(o: KubeObject | ObjectRef): string {
   const ref = 'metadata' in o ? refOf(o) : o;
   return `${groupOf(ref.apiVersion)}|${ref.kind}|${ref.namespace ?? ''}|${ref.name}`;
 }
+
+/** The condition of `type` whose status is True, from an object's status.conditions (any kind's). */
+export function trueCondition<C extends { type: string; status: string }>(
+  conditions: readonly C[] | undefined,
+  type: string,
+): C | undefined {
+  return conditions?.find((c) => c.type === type && c.status === 'True');
+}

@@ -9,7 +9,7 @@
 // manifests on the backups volume and reports them in its termination message; the Job is deleted
 // once read.
 import { sleep } from '../core/clock.ts';
-import type { KubeObject } from '../core/object.ts';
+import { type KubeObject, trueCondition } from '../core/object.ts';
 import { backupListJob, backupsClaimOf, type CronJobObject } from '../render/backup-list.ts';
 import { backupCronJobName } from '../render/names.ts';
 import { type BackupListing, parseListing } from './backup-listing.ts';
@@ -159,10 +159,9 @@ export async function waitForJob(
   const deadline = ctx.clock.now() + timeoutMs;
   for (;;) {
     const job = await client.get<Job>({ apiVersion: 'batch/v1', kind: 'Job', namespace, name });
-    const failed = job.status?.conditions?.find((c) => c.type === 'Failed' && c.status === 'True');
+    const failed = trueCondition(job.status?.conditions, 'Failed');
     const complete =
-      (job.status?.succeeded ?? 0) >= 1 ||
-      job.status?.conditions?.some((c) => c.type === 'Complete' && c.status === 'True');
+      (job.status?.succeeded ?? 0) >= 1 || trueCondition(job.status?.conditions, 'Complete') !== undefined;
     if (failed || complete) {
       const message = await terminationMessage(ctx, name);
       return failed

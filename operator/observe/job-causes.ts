@@ -3,6 +3,7 @@
 // container's termination message, which backup.sh/restore.sh write (and the kubelet fills from
 // the log tail when they could not). Read with one labelled LIST of the Job's pods, only for Jobs
 // that failed, and remembered per Job uid: a failed Job is final, so a resync asks nothing again.
+import { trueCondition } from '../core/object.ts';
 import type { KubeClient } from '../kube/client.ts';
 import type { ObservedChild } from '../status/conditions.ts';
 import { failureCause } from '../status/failure-cause.ts';
@@ -15,10 +16,7 @@ type Pod = {
 const MEMO_SIZE = 1000;
 const memo = new Map<string, string>();
 
-const isFailed = (job: ObservedChild) =>
-  (job.status?.conditions ?? []).some(
-    (c: { type: string; status: string }) => c.type === 'Failed' && c.status === 'True',
-  );
+const isFailed = (job: ObservedChild) => trueCondition(job.status?.conditions, 'Failed') !== undefined;
 
 /** Job name -> cause, for the failed Jobs among `jobs` whose pods left a message. */
 export async function failedJobCauses(

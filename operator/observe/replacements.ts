@@ -11,7 +11,7 @@
 // The switches back (gatewayAPI -> nginx, certManager -> selfSigned) need nothing kept: the Ingress
 // and the self-signed Secret are written in the same reconcile, before anything is pruned.
 import type { Storefront } from '../api/types.ts';
-import type { ObjectRef } from '../core/object.ts';
+import { type ObjectRef, trueCondition } from '../core/object.ts';
 import { names } from '../render/names.ts';
 import { childKey, type ObservedChild } from '../status/conditions.ts';
 import { apiName, type OptionalKind, ownedKind } from './owned-kinds.ts';
@@ -24,7 +24,7 @@ export interface KeptObject {
 }
 
 const isTrue = (conditions: { type: string; status: string }[] | undefined, type: string) =>
-  (conditions ?? []).some((c) => c.type === type && c.status === 'True');
+  trueCondition(conditions, type) !== undefined;
 
 /** The live objects of an earlier mode to keep through this reconcile's prune, and why. */
 export function keptUntilReplaced(

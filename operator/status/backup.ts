@@ -1,6 +1,7 @@
 // The backup and restore part of the status (pure): BackupReady from the Jobs of the backup
 // CronJob, status.backups' last successful/failed times, and Restored from the restore Job.
 import type { Condition, Storefront, StorefrontStatus } from '../api/types.ts';
+import { trueCondition } from '../core/object.ts';
 import { names } from '../render/names.ts';
 import { childKey, type Observed, type ObservedChild } from './conditions.ts';
 
@@ -11,7 +12,7 @@ interface Verdict {
 }
 
 const jobCondition = (job: ObservedChild, type: 'Complete' | 'Failed') =>
-  ((job.status?.conditions ?? []) as Condition[]).find((c) => c.type === type && c.status === 'True');
+  trueCondition(job.status?.conditions as Condition[] | undefined, type);
 
 /** When a Job finished: its Complete/Failed condition's time (completionTime for successes). */
 function finished(job: ObservedChild): { ok: boolean; at: string; why: string } | undefined {

@@ -1,7 +1,9 @@
 // computeStatus(storefront, observed, now) -> status. Pure: what the children look like goes in,
 // the condition tree comes out; the clock is an argument. The operator writes the result only when
 // it differs from what is stored, and `storefront install --wait` uses the same function.
+
 import type { Condition, Storefront, StorefrontStatus } from '../api/types.ts';
+import { trueCondition } from '../core/object.ts';
 import type { OptionalKind } from '../observe/owned-kinds.ts';
 import { GATEWAY_LIMITS_NOTE } from '../render/gateway-routes.ts';
 import { names, workloadSelector } from '../render/names.ts';
@@ -194,9 +196,7 @@ function app(sf: Storefront, o: Observed): Verdict {
     );
   const job = o.children.get(childKey('Job', n.migration));
   if (!job) return no('Migrating', `migration Job ${n.migration} does not exist yet`);
-  const failed = (job.status?.conditions ?? []).find(
-    (c: Condition) => c.type === 'Failed' && c.status === 'True',
-  );
+  const failed = trueCondition(job.status?.conditions as Condition[] | undefined, 'Failed');
   if (failed)
     return no(
       'MigrationFailed',
@@ -220,9 +220,7 @@ function frontDoor(sf: Storefront, o: Observed): Verdict {
     const route = o.children.get(childKey('HTTPRoute', n.frontDoor));
     if (!route) return no('Creating', `HTTPRoute ${n.frontDoor} does not exist yet${kept}`);
     const parents: { conditions?: Condition[] }[] = route.status?.parents ?? [];
-    const accepted = parents.some((p) =>
-      (p.conditions ?? []).some((c) => c.type === 'Accepted' && c.status === 'True'),
-    );
+    const accepted = parents.some((p) => trueCondition(p.conditions, 'Accepted'));
     const note = `; ${GATEWAY_LIMITS_NOTE}`;
     if (accepted) return yes('Accepted', `HTTPRoute ${n.frontDoor} accepted by its Gateway${note}`);
     // The switch from nginx is under way: the old Ingress still serves, so the shop is reachable.
