@@ -19,7 +19,7 @@ export class SpecFileError extends Error {
  * Largest spec file parsed: the API server takes no request above 3 MiB (etcd stores at most
  * 1.5 MiB per object) and a Storefront is a few kB. The bound comes before parsing, since the YAML
  * parser needs gigabytes for a 50 MB quoted scalar; fields below it are named by validation, and
- * above it by a scan of the syntax tree (oversized-scalars.ts).
+ * above it by a scan of the lexer's tokens (oversized-scalars.ts).
  */
 export const MAX_SPEC_FILE_BYTES = 3 * 1024 * 1024;
 /** Largest file read at all (to name its over-long fields); above it only its size is named. */
