@@ -1,17 +1,14 @@
 // CRDs of projects whose controllers cannot run here (cert-manager, Gateway API, CloudNativePG,
 // Prometheus Operator), so tests can check our objects are accepted by their schemas. Nothing
-// reconciles them. cert-manager's, the Gateway API's and the Prometheus Operator's come from their
-// Go modules (Go module proxy, verified against the checksum database), cached outside the clone;
-// CloudNativePG's is vendored.
+// reconciles them. All come from their projects' Go modules (Go module proxy, verified against the
+// checksum database), cached outside the clone.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { goCommand } from './build.ts';
 import { type KubectlTarget, kubectl, waitForCrds } from './harness.ts';
-import { cacheDir, clusterSourceDir } from './paths.ts';
-
-export const thirdPartyCrdsDir = join(clusterSourceDir, 'third-party-crds');
+import { cacheDir } from './paths.ts';
 
 /** Applies CRD files (server-side) and waits until every one is Established. */
 export function installCrds(target: KubectlTarget, files: string[]): void {
@@ -70,6 +67,19 @@ export function prometheusOperatorCrdFiles(): string[] {
   );
 }
 
+export const CLOUDNATIVE_PG_VERSION = 'v1.28.0';
+
+/** CloudNativePG's Cluster and ScheduledBackup CRDs (postgresql.cnpg.io/v1), from its module's config/crd/bases. */
+export function cloudNativePgCrdFiles(): string[] {
+  return moduleCrdFiles(
+    'github.com/cloudnative-pg/cloudnative-pg',
+    CLOUDNATIVE_PG_VERSION,
+    'config/crd/bases',
+    ['clusters', 'scheduledbackups'].map((kind) => `postgresql.cnpg.io_${kind}.yaml`),
+    `cloudnative-pg-${CLOUDNATIVE_PG_VERSION}`,
+  );
+}
+
 /**
  * CRD files shipped inside a Go module, cached in `<cache>/<cacheName>/crd`. `go mod download`
  * fetches and verifies the module zip; a module may declare a newer `go` line than the toolchain
@@ -111,8 +121,8 @@ function moduleCrdFiles(
 }
 
 /**
- * Installs the cert-manager and Gateway API CRDs (idempotent). CloudNativePG's is left
- * out: its test installs it itself, while the operator runs, and removes it first.
+ * Installs the cert-manager and Gateway API CRDs (idempotent). CloudNativePG's are left
+ * out: its test installs them itself, while the operator runs, and removes them first.
  */
 export function installThirdPartyCrds(target: KubectlTarget): void {
   installCrds(target, [...certManagerCrdFiles(), ...gatewayApiCrdFiles()]);

@@ -1,11 +1,10 @@
-// database.mode: cloudnativepg on the real control plane, with CloudNativePG's own Cluster CRD
-// (vendored from its Go module). Its controller cannot run here (no container runtime), so the
+// database.mode: cloudnativepg on the real control plane, with CloudNativePG's own Cluster and
+// ScheduledBackup CRDs (from its Go module, config/crd/bases). Its controller cannot run here (no container runtime), so the
 // test plays its part in one place only: it writes the Cluster's status.readyInstances, as the
 // CloudNativePG operator would once the instances are up. The CRD is installed while our operator
 // is already running, as happens when a platform team adds CloudNativePG later.
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { installCrds, thirdPartyCrdsDir } from '../cluster/third-party-crds.ts';
+import { cloudNativePgCrdFiles, installCrds } from '../cluster/third-party-crds.ts';
 import {
   cluster,
   condition,
@@ -18,15 +17,15 @@ import {
   waitReady,
 } from './support.ts';
 
-const CNPG_CRD = join(thirdPartyCrdsDir, 'postgresql.cnpg.io_clusters.yaml');
 const suite = operatorSuite(['sf-cnpg'], ([ns]) => ['--no-leader-elect', '--namespace', ns!], {
   // Start from a cluster without CloudNativePG even when an earlier run installed it; no other
-  // test uses this CRD.
+  // test uses these CRDs.
   beforeOperator: () =>
     kTry([
       'delete',
       'crd',
       'clusters.postgresql.cnpg.io',
+      'scheduledbackups.postgresql.cnpg.io',
       '--ignore-not-found',
       '--wait=true',
       '--timeout=120s',
@@ -51,7 +50,7 @@ describe('database mode cloudnativepg', () => {
     // Everything that does not need CloudNativePG is applied meanwhile.
     expect(kJson(['get', 'deployment', 'pg-app', '-n', ns]).metadata.name).toBe('pg-app');
 
-    installCrds(cluster(), [CNPG_CRD]);
+    installCrds(cluster(), cloudNativePgCrdFiles());
     // The operator notices the new API (discovery misses are re-asked after 30 s) and applies the
     // Cluster, which CloudNativePG's own schema accepts.
     const pgCluster = await waitFor(
