@@ -37,6 +37,7 @@ const OPTIONAL_FOR: Record<OptionalKind, string> = {
   HTTPRoute: 'ingress.provider gatewayAPI',
   ReferenceGrant: 'ingress.provider gatewayAPI with a Gateway in another namespace',
   Cluster: 'database.mode cloudnativepg',
+  ScheduledBackup: 'database.backup in database.mode cloudnativepg',
   PodMonitor: 'monitoring.podMonitor.enabled',
   ServiceMonitor: 'monitoring.serviceMonitor.enabled',
 };

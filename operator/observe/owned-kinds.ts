@@ -11,6 +11,7 @@ export type OptionalKind =
   | 'HTTPRoute'
   | 'ReferenceGrant'
   | 'Cluster'
+  | 'ScheduledBackup'
   | 'PodMonitor'
   | 'ServiceMonitor';
 
@@ -38,6 +39,7 @@ export const OWNED_KINDS: readonly OwnedKind[] = [
   // v1beta1: served by every Gateway API release that has ReferenceGrant (v1 only since v1.5).
   { apiVersion: 'gateway.networking.k8s.io/v1beta1', kind: 'ReferenceGrant', optional: true },
   { apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster', optional: true },
+  { apiVersion: 'postgresql.cnpg.io/v1', kind: 'ScheduledBackup', optional: true },
   { apiVersion: 'monitoring.coreos.com/v1', kind: 'PodMonitor', optional: true },
   { apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', optional: true },
 ];
@@ -61,7 +63,12 @@ export function optionalKindsFor(sf: Storefront): Set<OptionalKind> {
     // spec so a grant left behind by an edit is pruned.
     kinds.add('ReferenceGrant');
   }
-  if (sf.spec.database.mode === 'cloudnativepg') kinds.add('Cluster');
+  if (sf.spec.database.mode === 'cloudnativepg') {
+    kinds.add('Cluster');
+    // Only with a backup: a cloudnativepg Storefront without one needs no ScheduledBackup API. One
+    // left behind when backup is removed is still pruned: its informer, once started, stays.
+    if (sf.spec.database.backup) kinds.add('ScheduledBackup');
+  }
   if (sf.spec.monitoring.podMonitor.enabled) kinds.add('PodMonitor');
   if (sf.spec.monitoring.serviceMonitor.enabled) kinds.add('ServiceMonitor');
   return kinds;

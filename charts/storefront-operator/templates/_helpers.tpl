@@ -168,7 +168,7 @@ Leases are in their own Role, in the release namespace only.
   resources: ["httproutes", "referencegrants"]
   verbs: ["list", "watch", "create", "patch", "delete"]
 - apiGroups: ["postgresql.cnpg.io"]
-  resources: ["clusters"]
+  resources: ["clusters", "scheduledbackups"]
   verbs: ["list", "watch", "create", "patch", "delete"]
 - apiGroups: ["monitoring.coreos.com"]
   resources: ["podmonitors", "servicemonitors"]
