@@ -1,9 +1,10 @@
 // spec.database.backup and spec.database.restore: scheduled logical backups (pg_dump, custom
-// format) onto a volume of their own, and a restore that runs before the app on a new Storefront.
-// S3 is not offered: no S3-compatible server could be run here to test it against (see README,
-// "Backups and restore"), and an untested destination is not shipped.
+// format) onto a volume of their own (destination.pvc, the default) or into an S3-compatible
+// bucket (destination.s3, tested against gofakes3: test/s3-server), and a restore that runs before
+// the app on a new Storefront, from either.
 
 import { compareQuantities } from './quantity.ts';
+import { s3Location } from './s3-schema.ts';
 import {
   bool,
   defaulted,
@@ -11,6 +12,7 @@ import {
   obj,
   oneOf,
   optional,
+  type Property,
   type Rule,
   required,
   type StringSchema,
@@ -140,6 +142,28 @@ export function backupSchemas(b: {
     },
   );
 
+  const destinationSchema = obj(
+    { pvc: optional(pvc), s3: optional(s3Location('destination')) },
+    {
+      description:
+        'Where backups are written: exactly one of pvc (a volume of its own, the default) or s3 (a bucket). Switching destination is allowed: new backups go to the new one, retention only deletes there, and the backups already written stay where they are (the volume per its deletionPolicy, the objects in the bucket); restore.from still reads them.',
+      rules: [
+        {
+          cel: 'has(self.pvc) != has(self.s3)',
+          message: 'exactly one of pvc or s3 must be set',
+          check: (s) => (s.pvc !== undefined) !== (s.s3 !== undefined),
+        },
+      ],
+    },
+  );
+  // Nothing given: the volume with its defaults. Written out by hand because pvc is optional (an
+  // s3 destination must not get a pvc defaulted beside it).
+  const destination: Property<typeof destinationSchema, 'defaulted'> = {
+    schema: destinationSchema,
+    presence: 'defaulted',
+    default: { pvc: defaulted(pvc).default },
+  };
+
   const backup = obj(
     {
       schedule: required(
@@ -183,9 +207,7 @@ export function backupSchemas(b: {
           { description: 'Which backups are kept.' },
         ),
       ),
-      destination: defaulted(
-        obj({ pvc: defaulted(pvc) }, { description: 'Where backups are written (a volume of their own).' }),
-      ),
+      destination: destination,
       suspend: defaulted(
         bool({ description: 'Stop scheduling backups (CronJob suspend); running ones finish.' }),
         false,
@@ -194,7 +216,7 @@ export function backupSchemas(b: {
     },
     {
       description:
-        'Scheduled logical backups of the managed database: a CronJob runs pg_dump (custom format) of every database into <name>-backups/<time>/ with a manifest.json (time, Postgres and app version, size, sha256).',
+        'Scheduled logical backups of the managed database: a CronJob runs pg_dump (custom format) of every database into <time>/ (on the volume <name>-backups, or under the prefix in the bucket) with SHA256SUMS and a manifest.json (time, Postgres and app version, size, sha256).',
     },
   );
 
@@ -220,8 +242,20 @@ export function backupSchemas(b: {
                 maxLength: 253,
               }),
             ),
+            s3: optional(s3Location('source')),
           },
-          { description: 'Which backup to restore.' },
+          {
+            description:
+              "Which backup to restore, and from where: claimName (a backups volume) or s3 (a bucket), not both; neither: this Storefront's own backup destination (its bucket when backup.destination is s3, else its <name>-backups volume).",
+            rules: [
+              {
+                cel: '!has(self.claimName) || !has(self.s3)',
+                message: 'claimName and s3 are alternatives: set at most one',
+                fieldPath: '.s3',
+                check: (s) => s.claimName === undefined || s.s3 === undefined,
+              },
+            ],
+          },
         ),
       ),
     },

@@ -627,10 +627,7 @@ const database = obj(
         fieldPath: '.restore',
         transition: true,
         check: (s, o) =>
-          s.restore === undefined ||
-          (o.restore !== undefined &&
-            s.restore.from.backup === o.restore.from.backup &&
-            s.restore.from.claimName === o.restore.from.claimName),
+          s.restore === undefined || (o.restore !== undefined && isDeepStrictEqual(s.restore, o.restore)),
       },
       {
         cel: "self.mode != 'external' || has(self.external)",

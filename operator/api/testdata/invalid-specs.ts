@@ -27,6 +27,18 @@ export const pinnedImages = {
   cache: { image: `registry.local:5000/cache/redis@${DIGEST}` },
 };
 
+/** A valid S3 location (backup.destination.s3, restore.from.s3); cases break one field of it. */
+export const S3 = {
+  endpoint: 'https://s3.example.com',
+  bucket: 'shop-backups',
+  credentialsSecret: { name: 's3-credentials' },
+  egress: [{ cidr: '192.0.2.10/32', ports: [443] }],
+};
+const s3Backup = (s3: Record<string, unknown>) => ({
+  schedule: '@daily',
+  destination: { s3: { ...S3, ...s3 } },
+});
+
 export function baseDoc(spec: Record<string, unknown> = {}, name = BASE_NAME): Record<string, unknown> {
   return {
     apiVersion: 'storefront.dev/v1alpha1',
@@ -494,9 +506,96 @@ export const invalidSpecs: InvalidSpecCase[] = [
     path: 'spec.database.backup.retention.maxAge',
   },
   {
-    name: 'an S3 backup destination (not offered)',
-    spec: { database: { backup: { schedule: '@daily', destination: { s3: { bucket: 'b' } } } } },
-    path: 'spec.database.backup.destination.s3',
+    name: 'an S3 backup destination without an endpoint',
+    spec: {
+      database: { backup: { schedule: '@daily', destination: { s3: { ...S3, endpoint: undefined } } } },
+    },
+    path: 'spec.database.backup.destination.s3.endpoint',
+  },
+  {
+    name: 'an S3 endpoint with a path',
+    spec: { database: { backup: s3Backup({ endpoint: 'https://s3.example.com/backups' }) } },
+    path: 'spec.database.backup.destination.s3.endpoint',
+  },
+  {
+    name: 'an S3 endpoint of ftp',
+    spec: { database: { backup: s3Backup({ endpoint: 'ftp://s3.example.com' }) } },
+    path: 'spec.database.backup.destination.s3.endpoint',
+  },
+  {
+    name: 'an S3 bucket with capitals',
+    spec: { database: { backup: s3Backup({ bucket: 'My-Backups' }) } },
+    path: 'spec.database.backup.destination.s3.bucket',
+  },
+  {
+    name: 'an S3 bucket of two characters',
+    spec: { database: { backup: s3Backup({ bucket: 'ab' }) } },
+    path: 'spec.database.backup.destination.s3.bucket',
+  },
+  {
+    name: 'an S3 bucket with two dots in a row',
+    spec: { database: { backup: s3Backup({ bucket: 'my..backups' }) } },
+    path: 'spec.database.backup.destination.s3.bucket',
+  },
+  {
+    name: 'an S3 bucket formatted as an IP address',
+    spec: { database: { backup: s3Backup({ bucket: '192.168.5.4' }) } },
+    path: 'spec.database.backup.destination.s3.bucket',
+  },
+  {
+    name: 'an S3 prefix without a trailing slash',
+    spec: { database: { backup: s3Backup({ prefix: 'shop' }) } },
+    path: 'spec.database.backup.destination.s3.prefix',
+  },
+  {
+    name: 'an S3 prefix climbing up',
+    spec: { database: { backup: s3Backup({ prefix: '../other/' }) } },
+    path: 'spec.database.backup.destination.s3.prefix',
+  },
+  {
+    name: 'an S3 destination without credentials',
+    spec: { database: { backup: s3Backup({ credentialsSecret: undefined }) } },
+    path: 'spec.database.backup.destination.s3.credentialsSecret',
+  },
+  {
+    name: 'an S3 destination without egress',
+    spec: { database: { backup: s3Backup({ egress: undefined }) } },
+    path: 'spec.database.backup.destination.s3.egress',
+  },
+  {
+    name: 'an S3 destination with an empty egress',
+    spec: { database: { backup: s3Backup({ egress: [] }) } },
+    path: 'spec.database.backup.destination.s3.egress',
+  },
+  {
+    name: 'an S3 egress CIDR with host bits set',
+    spec: { database: { backup: s3Backup({ egress: [{ cidr: '192.0.2.10/24', ports: [443] }] }) } },
+    path: 'spec.database.backup.destination.s3.egress[0].cidr',
+  },
+  {
+    name: 'an S3 egress without ports',
+    spec: { database: { backup: s3Backup({ egress: [{ cidr: '192.0.2.10/32', ports: [] }] }) } },
+    path: 'spec.database.backup.destination.s3.egress[0].ports',
+  },
+  {
+    name: 'both a pvc and an s3 backup destination',
+    spec: { database: { backup: { schedule: '@daily', destination: { pvc: {}, s3: S3 } } } },
+    path: 'spec.database.backup.destination',
+  },
+  {
+    name: 'an empty backup destination',
+    spec: { database: { backup: { schedule: '@daily', destination: {} } } },
+    path: 'spec.database.backup.destination',
+  },
+  {
+    name: 'restore from a claim and a bucket at once',
+    spec: { database: { restore: { from: { backup: 'latest', claimName: 'old-backups', s3: S3 } } } },
+    path: 'spec.database.restore.from.s3',
+  },
+  {
+    name: 'restore from a bucket with a bad bucket name',
+    spec: { database: { restore: { from: { backup: 'latest', s3: { ...S3, bucket: 'a_b' } } } } },
+    path: 'spec.database.restore.from.s3.bucket',
   },
   {
     name: 'backup requests above limits',
@@ -546,6 +645,12 @@ export const invalidSpecs: InvalidSpecCase[] = [
     name: 'restore source changed',
     spec: { database: { restore: { from: { backup: '20261201T031500Z' } } } },
     old: { database: { restore: { from: { backup: 'latest' } } } },
+    path: 'spec.database.restore',
+  },
+  {
+    name: 'restore bucket changed',
+    spec: { database: { restore: { from: { backup: 'latest', s3: { ...S3, bucket: 'other-bucket' } } } } },
+    old: { database: { restore: { from: { backup: 'latest', s3: S3 } } } },
     path: 'spec.database.restore',
   },
 ];
