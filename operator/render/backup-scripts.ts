@@ -11,14 +11,29 @@
 //                        "size","databases":[{"name","file","size","sha256"}]}
 //   .partial-<time>/    a backup being written; renamed to <time>/ only once complete
 // A directory without manifest.json is not a backup.
+//
+// With destination s3 the same layout is written to the pod's scratch volume (BACKUP_ROOT, an
+// emptyDir), then uploaded to <bucket>/<prefix><time>/ object by object, manifest.json LAST: in
+// the bucket too, a <time>/ without manifest.json is not a backup (nothing is restored from it,
+// listings show it partial, retention removes it after a day). Restore downloads a backup into
+// the scratch volume and goes on as from the volume. S3_ENDPOINT set means s3.
+
+import { S3_FUNCTIONS } from './backup-s3-script.ts';
 
 /** Backups: dump, checksum, manifest, atomic rename, then retention (count, then maxAge). */
 export const BACKUP_SCRIPT = String.raw`#!/bin/sh
 set -eu
 umask 027
 root=$BACKUP_ROOT
+s3=$(printenv S3_ENDPOINT || true)
 # The kubelet's termination-log file carries the reason into the pod status (outside a pod: none).
 fail() { echo "backup failed: $*" >&2; if [ -w /dev/termination-log ]; then echo "backup failed: $*" > /dev/termination-log; fi; exit 1; }
+${S3_FUNCTIONS}
+if [ -n "$s3" ]; then
+  # Before any dump: an unreachable endpoint, a missing bucket or refused keys fail fast.
+  s3_setup
+  s3_check || fail "cannot list $s3where: $(s3_why "$s3tmp/list")"
+fi
 n=0
 until pg_isready -q; do
   n=$((n + 1)); [ "$n" -lt 60 ] || fail "Postgres $PGHOST:$PGPORT is not ready after 120 s"
@@ -55,7 +70,15 @@ printf '{"name":"%s","time":"%s","storefront":"%s","postgresVersion":"%s","appVe
   || fail "cannot write manifest.json"
 sync "$work"/* 2>/dev/null || true
 mv "$work" "$root/$name" || fail "cannot rename $work to $root/$name"
-done_line="backup $name complete: $total bytes, databases: $(echo $dbs)"
+where=""
+if [ -n "$s3" ]; then
+  for f in $(ls -1 "$root/$name" | grep -v '^manifest.json$') manifest.json; do
+    s3_put "$root/$name/$f" "$S3_PREFIX$name/$f" || fail "upload of $name/$f to $s3where failed: $(s3_why "$s3tmp/put")"
+  done
+  rm -rf "$root/$name"
+  where=" to $s3where"
+fi
+done_line="backup $name complete$where: $total bytes, databases: $(echo $dbs)"
 echo "$done_line"
 # The pod's termination message: what "storefront backup create" prints.
 if [ -w /dev/termination-log ]; then echo "$done_line" > /dev/termination-log; fi
@@ -65,14 +88,35 @@ cutoff=0
 if [ "$MAX_AGE_SECONDS" -gt 0 ]; then
   cutoff=$(date -u -d "@$(( $(date -u +%s) - MAX_AGE_SECONDS ))" +%Y%m%d%H%M%S)
 fi
+if [ -n "$s3" ]; then
+  s3_keys || fail "backup $name is complete, but listing $s3where for retention failed: $(s3_why "$s3tmp/list")"
+  list=$(s3_backups | sort -r)
+else
+  list=$(ls -1 "$root" | grep -E '^[0-9]{8}T[0-9]{6}Z$' | sort -r || true)
+fi
 i=0
-for b in $(ls -1 "$root" | grep -E '^[0-9]{8}T[0-9]{6}Z$' | sort -r); do
+for b in $list; do
   i=$((i + 1))
   stamp=$(echo "$b" | tr -dc 0-9)
   if [ "$i" -gt "$KEEP_COUNT" ] || { [ "$i" -gt 1 ] && [ "$stamp" -lt "$cutoff" ]; }; then
-    rm -rf "$root/$b" && echo "retention: deleted backup $b"
+    if [ -n "$s3" ]; then
+      s3_delete_backup "$b" || fail "backup $name is complete, but retention could not delete backup $b from $s3where: $(s3_why "$s3tmp/delete")"
+      echo "retention: deleted backup $b"
+    else
+      rm -rf "$root/$b" && echo "retention: deleted backup $b"
+    fi
   fi
 done
+if [ -n "$s3" ]; then
+  # Uploads of runs that died (no manifest.json) more than a day ago, as .partial-* on a volume.
+  day=$(date -u -d "@$(( $(date -u +%s) - 86400 ))" +%Y%m%d%H%M%S)
+  for b in $(sed -n "s:^$S3_PREFIX\([0-9]\{8\}T[0-9]\{6\}Z\)/.*:\1:p" "$s3tmp/keys" | sort -u); do
+    grep -qx "$S3_PREFIX$b/manifest.json" "$s3tmp/keys" && continue
+    [ "$(echo "$b" | tr -dc 0-9)" -lt "$day" ] || continue
+    for k in $(grep "^$S3_PREFIX$b/" "$s3tmp/keys"); do s3_delete "$k" || true; done
+    echo "retention: deleted the partial upload $b"
+  done
+fi
 `;
 
 /**
@@ -85,15 +129,40 @@ export const RESTORE_SCRIPT = String.raw`#!/bin/sh
 set -eu
 root=$BACKUP_ROOT
 name=$RESTORE_BACKUP
+s3=$(printenv S3_ENDPOINT || true)
 fail() { echo "restore failed: $*" >&2; if [ -w /dev/termination-log ]; then echo "restore failed: $*" > /dev/termination-log; fi; exit 1; }
+${S3_FUNCTIONS}
+if [ -n "$s3" ]; then
+  # Downloaded into the scratch volume, then checked and restored as from a backups volume.
+  s3_setup
+  where="in $s3where"
+  from="from $s3where"
+  s3_keys || fail "cannot list $s3where: $(s3_why "$s3tmp/list"); nothing was restored"
+  if [ "$name" = latest ]; then
+    name=$(s3_backups | tail -n 1)
+    [ -n "$name" ] || fail "no backup $where to restore (latest); nothing was restored"
+  fi
+  grep -qx "$S3_PREFIX$name/manifest.json" "$s3tmp/keys" || fail "backup $name not found $where (no $name/manifest.json); nothing was restored"
+  mkdir -p "$root/$name" || fail "cannot write to the scratch volume ($root)"
+  for f in manifest.json SHA256SUMS; do
+    s3_get "$S3_PREFIX$name/$f" "$root/$name/$f" || fail "download of $name/$f $where failed: $(s3_why "$root/$name/$f"); nothing was restored"
+  done
+  for f in $(sed 's/^[0-9a-f]*  //' "$root/$name/SHA256SUMS"); do
+    case "$f" in */* | .*) fail "backup $name $where lists a file $f outside its directory in SHA256SUMS; nothing was restored" ;; esac
+    s3_get "$S3_PREFIX$name/$f" "$root/$name/$f" || fail "download of $name/$f $where failed: $(s3_why "$root/$name/$f"); nothing was restored"
+  done
+else
+  where="on PersistentVolumeClaim $RESTORE_CLAIM"
+  from="from PersistentVolumeClaim $RESTORE_CLAIM"
+fi
 if [ "$name" = latest ]; then
   name=$(ls -1 "$root" 2>/dev/null | grep -E '^[0-9]{8}T[0-9]{6}Z$' | sort | tail -n 1 || true)
-  [ -n "$name" ] || fail "no backup on PersistentVolumeClaim $RESTORE_CLAIM to restore (latest); nothing was restored"
+  [ -n "$name" ] || fail "no backup $where to restore (latest); nothing was restored"
 fi
 dir="$root/$name"
-[ -f "$dir/manifest.json" ] || fail "backup $name not found on PersistentVolumeClaim $RESTORE_CLAIM (no $name/manifest.json); nothing was restored"
-[ -s "$dir/SHA256SUMS" ] || fail "backup $name on PersistentVolumeClaim $RESTORE_CLAIM has no SHA256SUMS; nothing was restored"
-(cd "$dir" && sha256sum --quiet -c SHA256SUMS) || fail "backup $name on PersistentVolumeClaim $RESTORE_CLAIM is corrupt (checksum mismatch, sha256sum -c SHA256SUMS); nothing was restored"
+[ -f "$dir/manifest.json" ] || fail "backup $name not found $where (no $name/manifest.json); nothing was restored"
+[ -s "$dir/SHA256SUMS" ] || fail "backup $name $where has no SHA256SUMS; nothing was restored"
+sums=$(cd "$dir" && sha256sum --quiet -c SHA256SUMS 2>&1) || fail "backup $name $where is corrupt (checksum mismatch, sha256sum -c SHA256SUMS: $(echo "$sums" | tr '\n' ' ' | tail -c 300)); nothing was restored"
 n=0
 until pg_isready -q; do
   n=$((n + 1)); [ "$n" -lt 150 ] || fail "Postgres $PGHOST:$PGPORT is not ready after 300 s; nothing was restored"
@@ -119,7 +188,7 @@ for f in $files; do
   echo "restored database $db from backup $name"
 done
 psql -Xqc "COMMENT ON DATABASE \"$PGDATABASE\" IS '$marker'" || fail "cannot mark database $PGDATABASE as restored"
-echo "restore of backup $name from PersistentVolumeClaim $RESTORE_CLAIM complete"
+echo "restore of backup $name $from complete"
 `;
 
 /** The termination message's size limit (the kubelet keeps 4096 bytes of it). */

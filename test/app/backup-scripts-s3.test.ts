@@ -1,0 +1,265 @@
+// The backup and restore scripts (render/backup-scripts.ts) with destination s3, run by sh as the
+// pods run them, against real Postgres servers and a real S3-compatible server (gofakes3 behind a
+// SigV4 check, test/s3-server) on a loopback port: objects, manifest-last uploads, retention over
+// paginated listings, restore round trips and the failures the BackupReady condition shows.
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BACKUP_SCRIPT, RESTORE_SCRIPT } from '../../operator/render/backup-scripts.ts';
+import { type S3Server, s3Keys, s3Request, startS3Server } from '../support/s3-server.ts';
+import { freePort } from './support/ports.ts';
+import { postgresInstall, startPostgres, type TestPostgres } from './support/postgres.ts';
+
+const PASSWORD = 'backup-test-password';
+const BUCKET = 'shop-backups';
+const NAME = /^[0-9]{8}T[0-9]{6}Z$/;
+let source: TestPostgres;
+let s3: S3Server;
+let dir: string;
+let scripts: string;
+const targets: TestPostgres[] = [];
+
+function run(script: 'backup.sh' | 'restore.sh', db: TestPostgres, env: Record<string, string>) {
+  const scratch = mkdtempSync(join(dir, 'scratch-'));
+  const r = spawnSync('sh', [join(scripts, script)], {
+    encoding: 'utf8',
+    env: {
+      PATH: `${postgresInstall().bin}:${process.env.PATH}`,
+      PGHOST: '127.0.0.1',
+      PGPORT: String(db.port),
+      PGUSER: 'storefront',
+      PGDATABASE: 'storefront',
+      PGPASSWORD: PASSWORD,
+      PGSSLMODE: 'disable',
+      STOREFRONT: 'shop',
+      APP_VERSION: '0.1.0',
+      APP_IMAGE: 'ghcr.io/storefront-dev/storefront-shop:0.1.0',
+      KEEP_COUNT: '7',
+      MAX_AGE_SECONDS: '0',
+      BACKUP_ROOT: scratch,
+      S3_ENDPOINT: s3.endpoint,
+      S3_BUCKET: BUCKET,
+      S3_PREFIX: 'shop/',
+      S3_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: s3.accessKey,
+      AWS_SECRET_ACCESS_KEY: s3.secretKey,
+      ...env,
+    },
+  });
+  const out = `${r.stdout}${r.stderr}`;
+  // The credentials never reach the output (the BackupReady condition, the logs).
+  expect(out).not.toContain(PASSWORD);
+  expect(out).not.toContain(s3.secretKey);
+  return { status: r.status, out, scratch };
+}
+
+const query = async (db: TestPostgres, sql: string) => {
+  const c = new pg.Client({ connectionString: db.url });
+  await c.connect();
+  try {
+    return (await c.query(sql)).rows;
+  } finally {
+    await c.end();
+  }
+};
+const fresh = () => startPostgres({ superuser: 'storefront', password: PASSWORD, database: 'storefront' });
+const target = async () => {
+  const t = await fresh();
+  targets.push(t);
+  return t;
+};
+const tables = async (db: TestPostgres) =>
+  (await query(db, "SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public'"))[0].n;
+const nextSecond = () => new Promise((r) => setTimeout(r, 1100 - (Date.now() % 1000)));
+/** Complete backups under a prefix: those with a manifest.json. */
+const backupsIn = (prefix: string, bucket = BUCKET) =>
+  s3Keys(s3, bucket, prefix)
+    .map((k) => k.slice(prefix.length).split('/'))
+    .filter(([t, f]) => NAME.test(t!) && f === 'manifest.json')
+    .map(([t]) => t!);
+const get = (key: string) => {
+  const r = s3Request(s3, 'GET', `/${BUCKET}/${key}`);
+  if (r.status !== 200) throw new Error(`GET ${key}: HTTP ${r.status}`);
+  return r.body;
+};
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'storefront-backup-s3-'));
+  scripts = join(dir, 'scripts');
+  mkdirSync(scripts);
+  writeFileSync(join(scripts, 'backup.sh'), BACKUP_SCRIPT);
+  writeFileSync(join(scripts, 'restore.sh'), RESTORE_SCRIPT);
+  s3 = await startS3Server([BUCKET, 'shared']);
+  source = await fresh();
+  await query(
+    source,
+    `CREATE TABLE orders (id serial PRIMARY KEY, total_cents int NOT NULL);
+     CREATE TABLE stock (sku text PRIMARY KEY, units int NOT NULL);
+     INSERT INTO orders (total_cents) SELECT g * 100 FROM generate_series(1, 250) g;
+     INSERT INTO stock VALUES ('mug', 17), ('tee', 3);`,
+  );
+}, 120_000);
+
+afterAll(async () => {
+  for (const t of targets) await t.destroy();
+  await source?.destroy();
+  await s3?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('backup.sh with destination s3', () => {
+  it('when it runs, then <prefix><time>/ holds the dump, SHA256SUMS and a manifest whose sizes and checksums are the objects, and the scratch volume is emptied', () => {
+    const r = run('backup.sh', source, { S3_PREFIX: 'one/' });
+    expect(r.status, r.out).toBe(0);
+    const [name] = backupsIn('one/');
+    expect(name).toMatch(NAME);
+    expect(s3Keys(s3, BUCKET, 'one/')).toEqual([
+      `one/${name}/SHA256SUMS`,
+      `one/${name}/manifest.json`,
+      `one/${name}/storefront.dump`,
+    ]);
+    const dump = get(`one/${name}/storefront.dump`);
+    expect(dump.subarray(0, 5).toString()).toBe('PGDMP');
+    const sha = createHash('sha256').update(dump).digest('hex');
+    const manifest = JSON.parse(get(`one/${name}/manifest.json`).toString());
+    expect(manifest).toMatchObject({
+      name,
+      storefront: 'shop',
+      size: dump.length,
+      databases: [{ name: 'storefront', file: 'storefront.dump', size: dump.length, sha256: sha }],
+    });
+    expect(get(`one/${name}/SHA256SUMS`).toString()).toBe(`${sha}  storefront.dump\n`);
+    expect(r.out).toContain(`backup ${name} complete to s3://${BUCKET}/one/ at ${s3.endpoint}`);
+    expect(readdirSync(r.scratch)).toEqual([]);
+  });
+
+  it('when more backups exist than retention.count, then exactly count are kept, the newest, over listings of several pages, and other prefixes are left alone', async () => {
+    const other = s3Request(s3, 'PUT', `/${BUCKET}/other/20200101T000000Z/manifest.json`, Buffer.from('{}'));
+    expect(other.status).toBe(200);
+    const made: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      if (i) await nextSecond();
+      // Two keys a page: each backup's three objects span pages, so continuation tokens are followed.
+      const r = run('backup.sh', source, { S3_PREFIX: 'count/', KEEP_COUNT: '2', S3_PAGE_KEYS: '2' });
+      expect(r.status, r.out).toBe(0);
+      made.push(/backup ([0-9T]+Z) complete/.exec(r.out)![1]!);
+    }
+    expect(backupsIn('count/')).toEqual(made.slice(2));
+    // Deleted backups leave no object behind.
+    expect(s3Keys(s3, BUCKET, 'count/')).toHaveLength(6);
+    expect(s3Keys(s3, BUCKET, 'other/')).toEqual(['other/20200101T000000Z/manifest.json']);
+  }, 60_000);
+
+  it('when backups are older than maxAge, then they are deleted, and an old upload without a manifest is removed as partial', () => {
+    for (const key of [
+      'age/20200101T000000Z/manifest.json',
+      'age/20200101T000000Z/storefront.dump',
+      'age/20200102T000000Z/storefront.dump',
+    ])
+      expect(s3Request(s3, 'PUT', `/${BUCKET}/${key}`, Buffer.from('x')).status).toBe(200);
+    const r = run('backup.sh', source, { S3_PREFIX: 'age/', KEEP_COUNT: '10', MAX_AGE_SECONDS: '3600' });
+    expect(r.status, r.out).toBe(0);
+    expect(r.out).toContain('retention: deleted backup 20200101T000000Z');
+    expect(r.out).toContain('retention: deleted the partial upload 20200102T000000Z');
+    const kept = backupsIn('age/');
+    expect(kept).toHaveLength(1);
+    expect(s3Keys(s3, BUCKET, 'age/').every((k) => k.startsWith(`age/${kept[0]}/`))).toBe(true);
+  });
+
+  it('when the endpoint is unreachable, then it fails before dumping, naming the bucket and the reason', async () => {
+    const closed = await freePort();
+    const r = run('backup.sh', source, { S3_ENDPOINT: `http://127.0.0.1:${closed}` });
+    expect(r.status).toBe(1);
+    expect(r.out).toContain(
+      `backup failed: cannot list s3://${BUCKET}/shop/ at http://127.0.0.1:${closed}: curl: (7) Failed to connect`,
+    );
+    expect(readdirSync(r.scratch)).toEqual([]);
+  });
+
+  it('when the bucket does not exist, then it fails with NoSuchBucket', () => {
+    const r = run('backup.sh', source, { S3_BUCKET: 'no-such-bucket' });
+    expect(r.status).toBe(1);
+    expect(r.out).toContain(
+      `backup failed: cannot list s3://no-such-bucket/shop/ at ${s3.endpoint}: HTTP 404 NoSuchBucket`,
+    );
+  });
+
+  it('when the secret key is wrong, then it fails with 403 AccessDenied', () => {
+    const r = run('backup.sh', source, { AWS_SECRET_ACCESS_KEY: 'not-the-secret' });
+    expect(r.status).toBe(1);
+    expect(r.out).toContain(
+      `backup failed: cannot list s3://${BUCKET}/shop/ at ${s3.endpoint}: HTTP 403 AccessDenied`,
+    );
+  });
+});
+
+describe('restore.sh from s3', () => {
+  let name: string;
+  beforeAll(() => {
+    const r = run('backup.sh', source, { S3_PREFIX: 'restore/' });
+    if (r.status !== 0) throw new Error(r.out);
+    name = backupsIn('restore/')[0]!;
+  });
+
+  it('when latest is restored into an empty database, then every order and the stock are back', async () => {
+    const db = await target();
+    const r = run('restore.sh', db, { S3_PREFIX: 'restore/', RESTORE_BACKUP: 'latest' });
+    expect(r.status, r.out).toBe(0);
+    expect(r.out).toContain(
+      `restore of backup ${name} from s3://${BUCKET}/restore/ at ${s3.endpoint} complete`,
+    );
+    expect(await query(db, 'SELECT count(*)::int AS n, sum(total_cents)::int AS s FROM orders')).toEqual([
+      { n: 250, s: 3137500 },
+    ]);
+    expect(await query(db, 'SELECT sku, units FROM stock ORDER BY sku')).toEqual([
+      { sku: 'mug', units: 17 },
+      { sku: 'tee', units: 3 },
+    ]);
+  });
+
+  it('when an object of the backup is corrupt, then it fails naming the file and nothing is restored', async () => {
+    const dump = get(`restore/${name}/storefront.dump`);
+    dump[dump.length - 10] = dump[dump.length - 10]! ^ 0xff;
+    for (const f of ['SHA256SUMS', 'manifest.json'])
+      s3Request(s3, 'PUT', `/${BUCKET}/corrupt/${name}/${f}`, get(`restore/${name}/${f}`));
+    s3Request(s3, 'PUT', `/${BUCKET}/corrupt/${name}/storefront.dump`, dump);
+    const db = await target();
+    const r = run('restore.sh', db, { S3_PREFIX: 'corrupt/', RESTORE_BACKUP: name });
+    expect(r.status).toBe(1);
+    expect(r.out).toContain(
+      `restore failed: backup ${name} in s3://${BUCKET}/corrupt/ at ${s3.endpoint} is corrupt (checksum mismatch`,
+    );
+    expect(r.out).toMatch(/storefront\.dump: FAILED/);
+    expect(await tables(db)).toBe(0);
+  });
+
+  it('when the backup has no manifest (an upload cut short) or does not exist, then it fails naming it and nothing is restored', async () => {
+    s3Request(s3, 'PUT', `/${BUCKET}/cut/${name}/storefront.dump`, get(`restore/${name}/storefront.dump`));
+    const db = await target();
+    const cut = run('restore.sh', db, { S3_PREFIX: 'cut/', RESTORE_BACKUP: name });
+    expect(cut.status).toBe(1);
+    expect(cut.out).toContain(
+      `restore failed: backup ${name} not found in s3://${BUCKET}/cut/ at ${s3.endpoint} (no ${name}/manifest.json)`,
+    );
+    const latest = run('restore.sh', db, { S3_PREFIX: 'cut/', RESTORE_BACKUP: 'latest' });
+    expect(latest.out).toContain(`restore failed: no backup in s3://${BUCKET}/cut/`);
+    const missing = run('restore.sh', db, { S3_PREFIX: 'restore/', RESTORE_BACKUP: '20991231T000000Z' });
+    expect(missing.out).toContain('restore failed: backup 20991231T000000Z not found in s3://');
+    expect(await tables(db)).toBe(0);
+  });
+
+  it('when the endpoint is unreachable, then it fails naming it and nothing is restored', async () => {
+    const db = await target();
+    const closed = await freePort();
+    const r = run('restore.sh', db, { S3_ENDPOINT: `http://127.0.0.1:${closed}`, RESTORE_BACKUP: 'latest' });
+    expect(r.status).toBe(1);
+    expect(r.out).toContain(
+      `restore failed: cannot list s3://${BUCKET}/shop/ at http://127.0.0.1:${closed}: curl: (7)`,
+    );
+    expect(await tables(db)).toBe(0);
+  });
+});
