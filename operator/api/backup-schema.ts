@@ -169,7 +169,7 @@ export function backupSchemas(b: {
       schedule: required(
         str({
           description:
-            'When backups run: a cron schedule of five fields (minute hour day-of-month month day-of-week, in the time zone of timeZone) or @hourly, @daily, @weekly, @monthly, @yearly.',
+            'When backups run: a cron schedule of five fields (minute hour day-of-month month day-of-week, in the time zone of timeZone) or @hourly, @daily, @weekly, @monthly, @yearly. Database mode cloudnativepg: day-of-week 0-6 only (the cron parser of CloudNativePG).',
           pattern: CRON_PATTERN,
           patternDescription: 'a cron schedule',
           maxLength: 128,
@@ -177,7 +177,8 @@ export function backupSchemas(b: {
       ),
       timeZone: defaulted(
         str({
-          description: 'IANA time zone of the schedule (CronJob timeZone).',
+          description:
+            'IANA time zone of the schedule (CronJob timeZone). Database mode cloudnativepg: Etc/UTC only (its ScheduledBackup has no time zone).',
           pattern: '^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$',
           maxLength: 64,
         }),
@@ -188,7 +189,8 @@ export function backupSchemas(b: {
           {
             count: defaulted(
               int({
-                description: 'Backups kept: after each backup, all but the newest count are deleted.',
+                description:
+                  'Backups kept: after each backup, all but the newest count are deleted. Does not apply in database mode cloudnativepg (CloudNativePG keeps backups by age only: maxAge).',
                 minimum: 1,
                 maximum: 1000,
               }),
@@ -197,7 +199,7 @@ export function backupSchemas(b: {
             maxAge: optional(
               str({
                 description:
-                  'Also delete backups older than this (whole hours or days: 72h, 30d); the newest backup is never deleted.',
+                  'Also delete backups older than this (whole hours or days: 72h, 30d); the newest backup is never deleted. Database mode cloudnativepg: required, in days (it becomes the retentionPolicy of the Cluster).',
                 pattern: MAX_AGE_PATTERN,
                 patternDescription: 'hours or days such as 72h or 30d',
                 maxLength: 8,
@@ -216,7 +218,7 @@ export function backupSchemas(b: {
     },
     {
       description:
-        'Scheduled logical backups of the managed database: a CronJob runs pg_dump (custom format) of every database into <time>/ (on the volume <name>-backups, or under the prefix in the bucket) with SHA256SUMS and a manifest.json (time, Postgres and app version, size, sha256).',
+        'Database mode cloudnativepg (destination.s3 only): physical backups by CloudNativePG instead, a ScheduledBackup <name>-backup and the barmanObjectStore of the Cluster (README, Backups and restore). Otherwise scheduled logical backups of the managed database: a CronJob runs pg_dump (custom format) of every database into <time>/ (on the volume <name>-backups, or under the prefix in the bucket) with SHA256SUMS and a manifest.json (time, Postgres and app version, size, sha256).',
     },
   );
 

@@ -6,6 +6,7 @@ import { isIPv4, isIPv6 } from 'node:net';
 import { isDeepStrictEqual } from 'node:util';
 import { backupSchemas } from './backup-schema.ts';
 import { isCanonicalCidr } from './cidr.ts';
+import { CLOUDNATIVE_PG_BACKUP_RULES } from './cloudnativepg-backup-rules.ts';
 import { QUANTITY_PATTERN } from './openapi.ts';
 import { compareQuantities } from './quantity.ts';
 import { labelMap, schedulingFields } from './scheduling-schema.ts';
@@ -606,15 +607,17 @@ const database = obj(
     description: 'The database server.',
     rules: [
       {
-        cel: "self.mode == 'managed' || !has(self.backup)",
+        cel: "self.mode != 'external' || !has(self.backup)",
         message:
-          "backup needs mode 'managed' (an external database is backed up by its provider; cloudnativepg mode: see the README's backups section)",
+          "backup needs mode 'managed' or 'cloudnativepg' (an external database is backed up by its provider)",
         fieldPath: '.backup',
-        check: (s) => s.mode === 'managed' || s.backup === undefined,
+        check: (s) => s.mode !== 'external' || s.backup === undefined,
       },
+      ...CLOUDNATIVE_PG_BACKUP_RULES,
       {
         cel: "self.mode == 'managed' || !has(self.restore)",
-        message: "restore needs mode 'managed' (it restores into the Storefront's own Postgres)",
+        message:
+          "restore needs mode 'managed' (it restores into the Storefront's own Postgres; a cloudnativepg database would be restored by CloudNativePG's bootstrap.recovery, which Storefront does not render: see the README's backups section)",
         fieldPath: '.restore',
         check: (s) => s.mode === 'managed' || s.restore === undefined,
       },

@@ -20,6 +20,7 @@ export function readinessChildren(sf: Storefront): [string, string][] {
     ['Job', n.migration],
     ['Job', n.restore],
     ['CronJob', n.backup],
+    ['ScheduledBackup', n.backup],
     ['Ingress', n.frontDoor],
     ['HTTPRoute', n.frontDoor],
     ['Certificate', n.certificate],
@@ -68,7 +69,10 @@ export async function observe(
   const kept = keptUntilReplaced(sf, children, missing, namespace).flatMap((k) =>
     k.waitingFor ? [{ kind: k.ref.kind, name: k.ref.name, waitingFor: k.waitingFor }] : [],
   );
-  const jobs = sf.spec.database.backup ? await backupJobs(reader, sf, namespace) : undefined;
+  const jobs =
+    sf.spec.database.backup && sf.spec.database.mode === 'managed'
+      ? await backupJobs(reader, sf, namespace)
+      : undefined;
   const restoreJob = children.get(childKey('Job', names(sf).restore));
   const jobCauses = await failedJobCauses(reader.client, namespace, [
     ...(jobs ?? []),

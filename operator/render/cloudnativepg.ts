@@ -1,6 +1,9 @@
-// The database delegated to CloudNativePG: one `postgresql.cnpg.io/v1` Cluster (needs its CRD).
+// The database delegated to CloudNativePG: one `postgresql.cnpg.io/v1` Cluster (needs its CRD),
+// and with spec.database.backup its backup configuration and a ScheduledBackup
+// (cloudnativepg-backup.ts).
 
 import type { Storefront } from '../api/types.ts';
+import { cloudNativePgClusterBackup, renderCloudNativePgScheduledBackup } from './cloudnativepg-backup.ts';
 import { POSTGRES_DB, POSTGRES_USER } from './credentials.ts';
 import { labels, names } from './names.ts';
 import type { Objects } from './objects.ts';
@@ -8,6 +11,7 @@ import type { Objects } from './objects.ts';
 export function renderCloudNativePg(out: Objects, sf: Storefront): void {
   const n = names(sf);
   const db = sf.spec.database;
+  const backup = cloudNativePgClusterBackup(sf);
   out.addCustom({
     apiVersion: 'postgresql.cnpg.io/v1',
     kind: 'Cluster',
@@ -26,6 +30,8 @@ export function renderCloudNativePg(out: Objects, sf: Storefront): void {
       inheritedMetadata: {
         labels: { 'app.kubernetes.io/part-of': 'storefront', 'app.kubernetes.io/instance': sf.metadata.name },
       },
+      ...(backup ? { backup } : {}),
     },
   });
+  renderCloudNativePgScheduledBackup(out, sf);
 }

@@ -1,5 +1,6 @@
 // The backup and restore part of the status (pure): BackupReady from the Jobs of the backup
-// CronJob, status.backups' last successful/failed times, and Restored from the restore Job.
+// CronJob (or, in database mode cloudnativepg, from the ScheduledBackup CloudNativePG runs),
+// status.backups' last successful/failed times, and Restored from the restore Job.
 import type { Condition, Storefront, StorefrontStatus } from '../api/types.ts';
 import { trueCondition } from '../core/object.ts';
 import { names } from '../render/names.ts';
@@ -41,7 +42,8 @@ export type Backups = NonNullable<StorefrontStatus['backups']>;
 
 /** status.backups: the newest success and failure seen, never moving back (Jobs are pruned). */
 export function backupTimes(sf: Storefront, o: Observed): Backups | undefined {
-  if (!sf.spec.database.backup) return undefined;
+  // In cloudnativepg mode the outcomes are in CloudNativePG's Backup objects, which are not read.
+  if (!sf.spec.database.backup || sf.spec.database.mode !== 'managed') return undefined;
   let { lastSuccessfulTime, lastFailedTime } = sf.status?.backups ?? {};
   const cron = o.children.get(childKey('CronJob', names(sf).backup));
   lastSuccessfulTime = later(lastSuccessfulTime, cron?.status?.lastSuccessfulTime);
@@ -61,6 +63,7 @@ export function backupTimes(sf: Storefront, o: Observed): Backups | undefined {
 export function backupVerdict(sf: Storefront, o: Observed): Verdict | undefined {
   const backup = sf.spec.database.backup;
   if (!backup) return undefined;
+  if (sf.spec.database.mode === 'cloudnativepg') return cloudNativePgBackupVerdict(sf, o);
   const n = names(sf);
   const cron = o.children.get(childKey('CronJob', n.backup));
   if (!cron) return { ok: false, reason: 'Creating', message: `CronJob ${n.backup} does not exist yet` };
@@ -88,6 +91,40 @@ export function backupVerdict(sf: Storefront, o: Observed): Verdict | undefined 
     message: backup.suspend
       ? `CronJob ${n.backup} is suspended (backup.suspend); no backup has run yet`
       : `no backup has run yet; CronJob ${n.backup} runs on schedule ${backup.schedule} (${backup.timeZone})`,
+  };
+}
+
+/**
+ * BackupReady in database mode cloudnativepg: CloudNativePG runs the backups, and its
+ * ScheduledBackup only says when it last started one (status.lastScheduleTime), not whether that
+ * backup succeeded (that is in the Backup objects it creates, which we do not read). So the
+ * condition says what it knows and where the outcome is, and never claims a success.
+ */
+function cloudNativePgBackupVerdict(sf: Storefront, o: Observed): Verdict {
+  const backup = sf.spec.database.backup!;
+  const n = names(sf);
+  if (o.missingApis.has('ScheduledBackup'))
+    return {
+      ok: false,
+      reason: 'MissingAPI',
+      message:
+        'database.backup in database mode cloudnativepg needs CloudNativePG (postgresql.cnpg.io/v1 ScheduledBackup), which this cluster does not serve',
+    };
+  const scheduled = o.children.get(childKey('ScheduledBackup', n.backup));
+  if (!scheduled)
+    return { ok: false, reason: 'Creating', message: `ScheduledBackup ${n.backup} does not exist yet` };
+  const last = scheduled.status?.lastScheduleTime as string | undefined;
+  const outcome = `delegated to CloudNativePG: their outcome is in its Backup objects (kubectl get backups.postgresql.cnpg.io -l cnpg.io/scheduled-backup=${n.backup})`;
+  if (backup.suspend)
+    return {
+      ok: true,
+      reason: 'Suspended',
+      message: `ScheduledBackup ${n.backup} is suspended (backup.suspend)${last ? `; it last started a backup at ${last}` : ''}; backups are ${outcome}`,
+    };
+  return {
+    ok: true,
+    reason: 'Delegated',
+    message: `${last ? `ScheduledBackup ${n.backup} last started a backup at ${last}` : `no backup has been started yet by ScheduledBackup ${n.backup}`} (schedule ${backup.schedule}, UTC); backups are ${outcome}`,
   };
 }
 

@@ -104,4 +104,132 @@ describe('database mode cloudnativepg', () => {
     const db = sf.status.conditions.find((c: { type: string }) => c.type === 'DatabaseReady');
     expect(db).toMatchObject({ status: 'True', message: 'Cluster pg-postgres: 2/2 instances ready' });
   });
+
+  it('with backup.destination.s3, the Cluster carries CloudNativePG backup configuration and a ScheduledBackup exists, both admitted by its CRDs, owned by the Storefront; what CloudNativePG cannot express is refused by the API server', async () => {
+    // Idempotent: the case above installed them; this one must not depend on running after it.
+    installCrds(cluster(), cloudNativePgCrdFiles());
+    k([
+      'create',
+      'secret',
+      'generic',
+      'bk-s3',
+      '-n',
+      ns,
+      '--from-literal=AWS_ACCESS_KEY_ID=test-key',
+      '--from-literal=AWS_SECRET_ACCESS_KEY=test-secret',
+    ]);
+    const s3 = {
+      endpoint: 'http://minio.storage.svc:9000',
+      bucket: 'shop-backups',
+      prefix: 'shops/bk/',
+      credentialsSecret: { name: 'bk-s3' },
+      egress: [{ cidr: '10.96.0.10/32', ports: [9000] }],
+    };
+    const backup = { schedule: '30 2 * * 0', retention: { maxAge: '30d' }, destination: { s3 } };
+    const spec = (b?: Record<string, unknown>) => ({
+      database: { mode: 'cloudnativepg', ...(b ? { backup: b } : {}) },
+    });
+
+    // Refused by the API server, naming the field: hours cannot be a CloudNativePG retentionPolicy.
+    const hours = kTry(
+      ['apply', '--server-side', '-n', ns, '-f', '-'],
+      storefrontDoc('bk', spec({ ...backup, retention: { maxAge: '72h' } })),
+    );
+    expect(hours.status).not.toBe(0);
+    expect(hours.stderr).toContain('spec.database.backup.retention.maxAge');
+    expect(hours.stderr).toContain('in days');
+    const pvc = kTry(
+      ['apply', '--server-side', '-n', ns, '-f', '-'],
+      storefrontDoc('bk', spec({ schedule: '@daily', retention: { maxAge: '30d' } })),
+    );
+    expect(pvc.status).not.toBe(0);
+    expect(pvc.stderr).toContain('spec.database.backup.destination');
+
+    k(['apply', '--server-side', '-n', ns, '-f', '-'], storefrontDoc('bk', spec(backup)));
+    const pgCluster = await waitFor(
+      'Cluster bk-postgres with spec.backup',
+      () => {
+        const out = kTry([
+          'get',
+          'clusters.postgresql.cnpg.io',
+          'bk-postgres',
+          '-n',
+          ns,
+          '-o',
+          'json',
+        ]).stdout;
+        const c = out ? JSON.parse(out) : undefined;
+        return c?.spec?.backup ? c : undefined;
+      },
+      180_000,
+    );
+    expect(pgCluster.spec.backup).toEqual({
+      barmanObjectStore: {
+        destinationPath: 's3://shop-backups/shops/bk',
+        endpointURL: 'http://minio.storage.svc:9000',
+        s3Credentials: {
+          accessKeyId: { name: 'bk-s3', key: 'AWS_ACCESS_KEY_ID' },
+          secretAccessKey: { name: 'bk-s3', key: 'AWS_SECRET_ACCESS_KEY' },
+        },
+      },
+      retentionPolicy: '30d',
+      // Defaulted by CloudNativePG's CRD; the rest is ours.
+      target: 'prefer-standby',
+    });
+    const scheduled = await waitFor(
+      'ScheduledBackup bk-backup',
+      () => kTry(['get', 'scheduledbackups.postgresql.cnpg.io', 'bk-backup', '-n', ns, '-o', 'json']).stdout,
+    ).then((out) => JSON.parse(out));
+    expect(scheduled.spec).toMatchObject({
+      cluster: { name: 'bk-postgres' },
+      schedule: '0 30 2 * * 0',
+      method: 'barmanObjectStore',
+      backupOwnerReference: 'self',
+      suspend: false,
+    });
+    expect(scheduled.metadata.ownerReferences).toEqual([
+      expect.objectContaining({ kind: 'Storefront', name: 'bk', controller: true }),
+    ]);
+    // None of our own backup machinery in this mode.
+    expect(kTry(['get', 'cronjob', 'bk-backup', '-n', ns]).status).not.toBe(0);
+    expect(kTry(['get', 'pvc', 'bk-backups', '-n', ns]).status).not.toBe(0);
+
+    // BackupReady says what it knows: nothing started yet, the outcome is CloudNativePG's.
+    const waiting = await waitFor('BackupReady Delegated', () => {
+      const c = condition(ns, 'bk', 'BackupReady');
+      return c?.reason === 'Delegated' ? c : undefined;
+    });
+    expect(waiting.message).toContain('no backup has been started yet by ScheduledBackup bk-backup');
+    // CloudNativePG's part: it records when it last started a backup.
+    k([
+      'patch',
+      'scheduledbackups.postgresql.cnpg.io',
+      'bk-backup',
+      '-n',
+      ns,
+      '--subresource=status',
+      '--type=merge',
+      '-p',
+      JSON.stringify({ status: { lastScheduleTime: '2026-12-06T02:30:00Z' } }),
+    ]);
+    const started = await waitFor('BackupReady names the last scheduled backup', () => {
+      const c = condition(ns, 'bk', 'BackupReady');
+      return c?.message.includes('2026-12-06T02:30:00Z') ? c : undefined;
+    });
+    expect(started).toMatchObject({ status: 'True', reason: 'Delegated' });
+    expect(started.message).toContain(
+      'kubectl get backups.postgresql.cnpg.io -l cnpg.io/scheduled-backup=bk-backup',
+    );
+
+    // Backup removed: the ScheduledBackup is pruned and the Cluster loses its backup section.
+    k(['apply', '--server-side', '-n', ns, '-f', '-'], storefrontDoc('bk', spec()));
+    await waitFor(
+      'ScheduledBackup bk-backup pruned',
+      () => kTry(['get', 'scheduledbackups.postgresql.cnpg.io', 'bk-backup', '-n', ns]).status !== 0,
+    );
+    await waitFor(
+      'Cluster bk-postgres without spec.backup',
+      () => !kJson(['get', 'clusters.postgresql.cnpg.io', 'bk-postgres', '-n', ns]).spec.backup,
+    );
+  });
 });
