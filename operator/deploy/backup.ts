@@ -49,7 +49,7 @@ async function backupCronJob(ctx: DeployContext, name: string): Promise<CronJob>
   });
   if (!cron)
     throw new DeployError(
-      `Storefront ${ctx.namespace}/${name} has no backup CronJob ${cronName}: set spec.database.backup (managed database) and apply it first`,
+      `Storefront ${ctx.namespace}/${name} has no backup CronJob ${cronName}: set spec.database.backup (managed database) and apply it first; in database mode cloudnativepg backups are CloudNativePG's (ScheduledBackup ${cronName}; kubectl cnpg backup for one now)`,
     );
   return cron;
 }
