@@ -631,6 +631,53 @@ export const invalidSpecs: InvalidSpecCase[] = [
     path: 'spec.database.restore.from',
   },
   {
+    name: 'a cloudnativepg backup onto a volume',
+    spec: {
+      database: { mode: 'cloudnativepg', backup: { schedule: '@daily', retention: { maxAge: '30d' } } },
+    },
+    path: 'spec.database.backup.destination',
+  },
+  {
+    name: 'a cloudnativepg backup kept for hours',
+    spec: { database: { mode: 'cloudnativepg', backup: { ...s3Backup({}), retention: { maxAge: '72h' } } } },
+    path: 'spec.database.backup.retention.maxAge',
+  },
+  {
+    name: 'a cloudnativepg backup without maxAge',
+    spec: { database: { mode: 'cloudnativepg', backup: s3Backup({}) } },
+    path: 'spec.database.backup.retention.maxAge',
+  },
+  {
+    name: 'a cloudnativepg backup in another time zone',
+    spec: {
+      database: {
+        mode: 'cloudnativepg',
+        backup: { ...s3Backup({}), timeZone: 'Europe/Berlin', retention: { maxAge: '30d' } },
+      },
+    },
+    path: 'spec.database.backup.timeZone',
+  },
+  {
+    name: 'a cloudnativepg backup on day-of-week 7',
+    spec: {
+      database: {
+        mode: 'cloudnativepg',
+        backup: { ...s3Backup({}), schedule: '0 3 * * 1,7', retention: { maxAge: '30d' } },
+      },
+    },
+    path: 'spec.database.backup.schedule',
+  },
+  {
+    name: 'a cloudnativepg backup in another S3 region',
+    spec: {
+      database: {
+        mode: 'cloudnativepg',
+        backup: { ...s3Backup({ region: 'eu-west-1' }), retention: { maxAge: '30d' } },
+      },
+    },
+    path: 'spec.database.backup.destination.s3.region',
+  },
+  {
     name: 'restore into a cloudnativepg database',
     spec: { database: { mode: 'cloudnativepg', restore: { from: { backup: 'latest' } } } },
     path: 'spec.database.restore',
