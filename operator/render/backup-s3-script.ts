@@ -17,6 +17,7 @@
 export const S3_FUNCTIONS = String.raw`
 EMPTY_SHA256=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
 s3_setup() {
+  command -v curl >/dev/null 2>&1 || fail "destination s3 needs curl in the Postgres image, which has none (set database.image to one with curl, see the README's backups section)"
   s3base="$(echo "$S3_ENDPOINT" | sed 's:/*$::')/$S3_BUCKET"
   s3where="s3://$S3_BUCKET/$S3_PREFIX at $S3_ENDPOINT"
   s3tmp=$(mktemp -d)

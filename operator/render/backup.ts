@@ -1,6 +1,8 @@
 // Backups and restore of the managed database (spec.database.backup, spec.database.restore):
 //   - PersistentVolumeClaim <name>-backups, the backups volume (kept on deletion unless its
-//     deletionPolicy says Delete: backups are for when the data is gone);
+//     deletionPolicy says Delete: backups are for when the data is gone), for destination pvc;
+//     with destination s3 (or restore.from.s3) the pods get a scratch emptyDir in its place and
+//     the bucket's settings and key pair (render/backup-s3.ts);
 //   - ConfigMap <name>-backup-scripts, the scripts both run (render/backup-scripts.ts);
 //   - CronJob <name>-backup: pg_dump -Fc of every database into <name>-backups/<time>/ with a
 //     manifest, then retention; concurrencyPolicy Forbid, bounded history;
@@ -9,12 +11,14 @@
 // Both run Postgres' own image (pg_dump/pg_restore of the server's version) as UID/GID 10432 (they
 // need no passwd entry: PGUSER is set; files on the backups volume are theirs), log in
 // as the bootstrap superuser (to dump every database and restore objects of any owner) with the
-// password from the generated Secret, and reach only Postgres (network-policies.ts).
+// password from the generated Secret, and reach only Postgres, plus the bucket's egress CIDRs
+// with s3 (network-policies.ts).
 
 import { maxAgeSeconds } from '../api/backup-schema.ts';
 import { applyDefaults } from '../api/schema.ts';
 import { backupResourcesSchema } from '../api/storefront-schema.ts';
 import type { Storefront } from '../api/types.ts';
+import { backupS3, restoreS3, type S3Location, s3Env, scratchEphemeral, scratchSize } from './backup-s3.ts';
 import { BACKUP_SCRIPT, RESTORE_SCRIPT } from './backup-scripts.ts';
 import { POSTGRES_DB, POSTGRES_USER, RETAIN_ANNOTATION } from './credentials.ts';
 import * as k8s from './k8s.ts';
@@ -42,15 +46,18 @@ export function hasBackupOrRestore(sf: Storefront): boolean {
   return sf.spec.database.mode === 'managed' && !!(sf.spec.database.backup || sf.spec.database.restore);
 }
 
+/** Where a pod's backups are: a backups volume, or a bucket (staged in a scratch volume). */
+type Store = { claimName: string; readOnly: boolean } | { s3: S3Location };
+
 /** A backup or restore pod: Postgres' image, the superuser from its Secret, the scripts, the volume. */
 function pod(
   sf: Storefront,
   workload: Extract<Workload, 'backup' | 'restore'>,
   env: k8s.EnvVar[],
-  claimName: string,
-  readOnly: boolean,
+  store: Store,
 ): k8s.PodTemplateSpec {
   const n = names(sf);
+  const readOnly = 'claimName' in store && store.readOnly;
   const script = workload === 'backup' ? 'backup.sh' : 'restore.sh';
   return {
     metadata: { labels: workloadLabels(sf, workload, sf.spec.database.version) },
@@ -80,9 +87,14 @@ function pod(
             { name: 'PGCONNECT_TIMEOUT', value: '10' },
             { name: 'BACKUP_ROOT', value: BACKUP_ROOT },
             ...env,
+            ...('s3' in store ? s3Env(sf, store.s3) : []),
           ],
-          // /tmp (64Mi) + logs; the dumps go to the volume, not to ephemeral storage.
-          resources: resources(backupResources(sf), { request: '16Mi', limit: '128Mi' }),
+          // /tmp (64Mi) + logs; the dumps go to the volume, not to ephemeral storage (with s3 they
+          // do: the scratch volume counts too).
+          resources: resources(
+            backupResources(sf),
+            's3' in store ? scratchEphemeral(sf) : { request: '16Mi', limit: '128Mi' },
+          ),
           securityContext: containerSecurityContext(BACKUP_UID),
           terminationMessagePolicy: 'FallbackToLogsOnError',
           volumeMounts: [
@@ -93,7 +105,12 @@ function pod(
         },
       ],
       volumes: [
-        { name: 'backups', persistentVolumeClaim: { claimName, ...(readOnly ? { readOnly: true } : {}) } },
+        's3' in store
+          ? scratchVolume('backups', scratchSize(sf))
+          : {
+              name: 'backups',
+              persistentVolumeClaim: { claimName: store.claimName, ...(readOnly ? { readOnly: true } : {}) },
+            },
         { name: 'scripts', configMap: { name: n.backupScripts, defaultMode: 0o444 } },
         scratchVolume('tmp', '64Mi'),
       ],
@@ -111,9 +128,8 @@ export function renderBackup(out: Objects, sf: Storefront): void {
     data: { 'backup.sh': BACKUP_SCRIPT, 'restore.sh': RESTORE_SCRIPT },
   });
 
-  // destination.s3 is admitted but renders no CronJob until its scripts land (next commits).
   const pvc = backup?.destination.pvc;
-  if (backup && pvc) {
+  if (pvc) {
     out.add(k8s.PersistentVolumeClaim, {
       metadata: {
         name: n.backups,
@@ -126,6 +142,9 @@ export function renderBackup(out: Objects, sf: Storefront): void {
         resources: { requests: { storage: pvc.size } },
       },
     });
+  }
+  if (backup) {
+    const s3 = backupS3(sf);
     const template = pod(
       sf,
       'backup',
@@ -139,8 +158,7 @@ export function renderBackup(out: Objects, sf: Storefront): void {
           value: String(backup.retention.maxAge ? maxAgeSeconds(backup.retention.maxAge) : 0),
         },
       ],
-      n.backups,
-      false,
+      s3 ? { s3 } : { claimName: n.backups, readOnly: false },
     );
     out.add(k8s.CronJob, {
       metadata: { name: n.backup, labels: template.metadata?.labels },
@@ -164,15 +182,15 @@ export function renderBackup(out: Objects, sf: Storefront): void {
 
   if (restore) {
     const claimName = restore.from.claimName ?? n.backups;
+    const s3 = restoreS3(sf);
     const template = pod(
       sf,
       'restore',
       [
         { name: 'RESTORE_BACKUP', value: restore.from.backup },
-        { name: 'RESTORE_CLAIM', value: claimName },
+        ...(s3 ? [] : [{ name: 'RESTORE_CLAIM', value: claimName }]),
       ],
-      claimName,
-      true,
+      s3 ? { s3 } : { claimName, readOnly: true },
     );
     out.add(k8s.Job, {
       metadata: { name: n.restore, labels: template.metadata?.labels },

@@ -1,13 +1,14 @@
 // Network isolation: deny all ingress and egress for every pod of the Storefront, then allow
 // exactly: ingress controller -> app:8080; the monitoring namespace (if set) -> app:9090; app ->
 // Postgres:5432 and Redis:6379; migration, backup and restore -> Postgres:5432 (backup and restore
-// pods take no ingress at all); every pod -> cluster DNS:53; external
+// pods take no ingress at all), and to their bucket's egress CIDRs/ports with s3; every pod -> cluster DNS:53; external
 // databases/caches -> their CIDRs, on their ports only (never link-local metadata addresses
 // unless the user lists them).
 
 import { DEFAULT_EXTERNAL_EGRESS } from '../api/storefront-schema.ts';
 import type { Storefront } from '../api/types.ts';
 import { APP_PORT, METRICS_PORT } from './app-env.ts';
+import { backupS3, restoreS3, type S3Location } from './backup-s3.ts';
 import * as k8s from './k8s.ts';
 import { labels, names, STOREFRONT_LABEL, workloadSelector } from './names.ts';
 import type { Objects } from './objects.ts';
@@ -125,11 +126,15 @@ export function renderNetworkPolicies(out: Objects, sf: Storefront): void {
     [...toDatabase, ...toCache],
   );
   policy('migration', pods.migration, [], toDatabase, ['Egress']);
-  // Backup and restore pods: egress to Postgres only (and DNS above), no ingress at all.
+  // Backup and restore pods: egress to Postgres only (and DNS above), no ingress at all; with a
+  // bucket, also to exactly its egress CIDRs and ports (a policy cannot select by DNS name; an
+  // endpoint given by host name resolves through the allow-dns policy every pod has).
   const backup = db === 'managed' && !!sf.spec.database.backup;
   const restore = db === 'managed' && !!sf.spec.database.restore;
-  if (backup) policy('backup', pods.backup, [], toDatabase);
-  if (restore) policy('restore', pods.restore, [], toDatabase);
+  const toBucket = (s3: S3Location | undefined): Rule[] =>
+    (s3?.egress ?? []).map((e) => ({ peers: [{ ipBlock: { cidr: e.cidr } }], ports: tcp(e.ports) }));
+  if (backup) policy('backup', pods.backup, [], [...toDatabase, ...toBucket(backupS3(sf))]);
+  if (restore) policy('restore', pods.restore, [], [...toDatabase, ...toBucket(restoreS3(sf))]);
   if (db === 'managed') {
     const clients = [
       pods.app,

@@ -1,8 +1,10 @@
 // The backup and restore part of the status (pure): BackupReady from the Jobs of the backup
 // CronJob (or, in database mode cloudnativepg, from the ScheduledBackup CloudNativePG runs),
 // status.backups' last successful/failed times, and Restored from the restore Job.
+
 import type { Condition, Storefront, StorefrontStatus } from '../api/types.ts';
 import { trueCondition } from '../core/object.ts';
+import { backupS3, restoreS3, s3Prefix } from '../render/backup-s3.ts';
 import { names } from '../render/names.ts';
 import { childKey, type Observed, type ObservedChild } from './conditions.ts';
 
@@ -72,7 +74,8 @@ export function backupVerdict(sf: Storefront, o: Observed): Verdict | undefined 
     .filter((x): x is { job: ObservedChild; f: NonNullable<ReturnType<typeof finished>> } => !!x.f?.at)
     .sort((a, b) => (a.f.at < b.f.at ? 1 : a.f.at > b.f.at ? -1 : 0));
   const last = done[0];
-  const where = `to PersistentVolumeClaim ${n.backups}`;
+  const s3 = backupS3(sf);
+  const where = s3 ? `to s3://${s3.bucket}/${s3Prefix(sf, s3)}` : `to PersistentVolumeClaim ${n.backups}`;
   if (last && !last.f.ok)
     return {
       ok: false,
@@ -133,7 +136,10 @@ export function restoreVerdict(sf: Storefront, o: Observed): Verdict | undefined
   const restore = sf.spec.database.restore;
   if (!restore) return undefined;
   const n = names(sf);
-  const what = `backup ${restore.from.backup} from PersistentVolumeClaim ${restore.from.claimName ?? n.backups}`;
+  const s3 = restoreS3(sf);
+  const what = s3
+    ? `backup ${restore.from.backup} from s3://${s3.bucket}/${s3Prefix(sf, s3)} at ${s3.endpoint}`
+    : `backup ${restore.from.backup} from PersistentVolumeClaim ${restore.from.claimName ?? n.backups}`;
   const job = o.children.get(childKey('Job', n.restore));
   if (!job) {
     // The Job is gone (removed by hand) while the app runs: the restore happened once.
