@@ -1,7 +1,8 @@
 // spec.database.backup and spec.database.restore: scheduled logical backups (pg_dump, custom
 // format) onto a volume of their own (destination.pvc, the default) or into an S3-compatible
-// bucket (destination.s3, tested against gofakes3: test/s3-server), and a restore that runs before
-// the app on a new Storefront, from either.
+// bucket (destination.s3, operator/api/s3-schema.ts; the scripts are tested against gofakes3 with
+// a SigV4 check, test/s3-server), and a restore that runs before the app on a new Storefront, from
+// either (restore.from.claimName or restore.from.s3; neither: the Storefront's own destination).
 
 import { compareQuantities } from './quantity.ts';
 import { s3Location } from './s3-schema.ts';

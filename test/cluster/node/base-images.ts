@@ -133,7 +133,9 @@ export function postgresImage(major: PostgresMajor): Promise<Image> {
   return debianImage({
     // The 15 image keeps its original name, so its cached archive (hash) stays valid.
     name: major === '15' ? 'postgres' : `postgres${major}`,
-    packages: [`postgresql-${major}`, `postgresql-client-${major}`],
+    // curl: the backup and restore scripts of destination s3 upload and download with it
+    // (render/backup-s3-script.ts); the official postgres image has none.
+    packages: [`postgresql-${major}`, `postgresql-client-${major}`, 'curl'],
     hooks: [
       'chroot "$1" sh -c "groupmod -g 999 postgres && usermod -u 999 -g 999 postgres && chown -R 999:999 /var/lib/postgresql /var/run/postgresql /etc/postgresql /var/log/postgresql"',
       `copy-in ${entrypoint} /usr/local/bin`,
