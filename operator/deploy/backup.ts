@@ -115,10 +115,13 @@ export async function runBackupList(
   const job = await jobName(ctx, backupCronJobName(name), 'list');
   const object = backupListJob({ ...cron, metadata: { ...cron.metadata, namespace } }, job);
   const claim = backupsClaimOf(cron) ?? '';
+  const env = (k: string) =>
+    cron.spec.jobTemplate.spec.template.spec?.containers?.[0]?.env?.find((e) => e.name === k)?.value;
+  const reads = claim
+    ? `PersistentVolumeClaim ${claim} read-only`
+    : `s3://${env('S3_BUCKET')}/${env('S3_PREFIX')} at ${env('S3_ENDPOINT')}`;
   await client.create<Job>(object, { fieldManager: 'storefront' });
-  ctx.err(
-    `listing Job ${namespace}/${job} created (reads PersistentVolumeClaim ${claim} read-only); waiting for it`,
-  );
+  ctx.err(`listing Job ${namespace}/${job} created (reads ${reads}); waiting for it`);
   let outcome: { failed?: string; message: string };
   try {
     outcome = await waitForJob(ctx, job, 'listing', options.timeoutMs);

@@ -91,3 +91,64 @@ describe('backup list Job', () => {
     );
   });
 });
+
+describe('backup list Job with destination s3', () => {
+  const s3sf = parseStorefront({
+    apiVersion: 'storefront.dev/v1alpha1',
+    kind: 'Storefront',
+    metadata: { name: 'shop', namespace: 'web' },
+    spec: {
+      host: 'shop.example.com',
+      database: {
+        backup: {
+          schedule: '@daily',
+          destination: {
+            s3: {
+              endpoint: 'https://s3.example.com',
+              bucket: 'shop-backups',
+              credentialsSecret: { name: 's3-credentials' },
+              egress: [{ cidr: '192.0.2.0/28', ports: [443] }],
+            },
+          },
+        },
+      },
+    },
+  });
+  const rendered = render(s3sf, fixedInputs(s3sf));
+  const s3cron = {
+    ...rendered.find((o) => o.kind === 'CronJob' && o.metadata.name === n.backup)!,
+    metadata: { name: n.backup, namespace: 'web', uid: 'cron-uid' },
+  } as CronJobObject;
+  const s3job = backupListJob(s3cron, 'shop-backup-list-y') as any;
+  const s3pod = s3job.spec.template;
+
+  it('when built from an s3 backup CronJob, then it mounts no volume, takes the bucket env and key pair by secretKeyRef, and no database password', () => {
+    expect(restrictedProblems(podTemplates([s3job as KubeObject])[0]!)).toEqual([]);
+    const c = s3pod.spec.containers[0];
+    expect(s3pod.spec.volumes.map((v: any) => v.name)).toEqual(['tmp']);
+    const env = Object.fromEntries(c.env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
+    expect(env).toMatchObject({
+      S3_BUCKET: 'shop-backups',
+      S3_PREFIX: 'shop/',
+      AWS_SECRET_ACCESS_KEY: { secretKeyRef: { name: 's3-credentials', key: 'AWS_SECRET_ACCESS_KEY' } },
+    });
+    expect(env.PGPASSWORD).toBeUndefined();
+  });
+
+  it('when built from an s3 backup CronJob, then only the backup-list policy lets it out, to the bucket CIDRs alone', () => {
+    const labels = s3pod.metadata.labels;
+    const selects = (sel: any) =>
+      matches(sel.matchLabels ?? {}, labels) &&
+      (sel.matchExpressions ?? []).every((e: any) => e.operator === 'In' && e.values.includes(labels[e.key]));
+    const selecting = rendered.filter(
+      (o: any) => o.kind === 'NetworkPolicy' && selects(o.spec.podSelector),
+    ) as any[];
+    const names_ = selecting.map((p) => p.metadata.name).sort();
+    expect(names_).toEqual([n.netpol('allow-dns'), n.netpol('backup-list'), n.netpol('default-deny')].sort());
+    const list = selecting.find((p) => p.metadata.name === n.netpol('backup-list'));
+    expect(list.spec.ingress).toBeUndefined();
+    expect(list.spec.egress).toEqual([
+      { to: [{ ipBlock: { cidr: '192.0.2.0/28' } }], ports: [{ port: 443, protocol: 'TCP' }] },
+    ]);
+  });
+});

@@ -3,7 +3,9 @@
 // same ReadWriteOnce volume) without needing the Storefront's spec. It differs from a backup in
 // what it may touch: the volume read-only, no database password, no network (its labels are not
 // the backup pods', so only the Storefront's default-deny and DNS policies select it), and a
-// component of its own so BackupReady and status.backups never count it as a backup.
+// component of its own so BackupReady and status.backups never count it as a backup. With
+// destination s3 it has no volume but the bucket's env and key pair (secretKeyRef), and reaches
+// only the bucket's egress CIDRs (NetworkPolicy <name>-backup-list, render/network-policies.ts).
 import type { KubeObject } from '../core/object.ts';
 import { BACKUP_ROOT } from './backup.ts';
 import { LIST_SCRIPT } from './backup-scripts.ts';
@@ -36,9 +38,12 @@ export function backupListJob(cron: CronJobObject, jobName: string): KubeObject 
   const spec = template.spec;
   const source = spec?.containers?.[0];
   const claim = backupsClaimOf(cron);
+  // destination s3: the bucket's settings and key pair (secretKeyRef) as the backup pod has them.
+  const s3Env = (source?.env ?? []).filter((e) => /^(S3_|AWS_)/.test(e.name));
+  const s3 = s3Env.some((e) => e.name === 'S3_ENDPOINT');
   // The backup pod's bounded /tmp (the root filesystem is read-only; sort may spill there).
   const tmp = spec?.volumes?.find((v) => v.name === 'tmp' && v.emptyDir);
-  if (!spec || !source || !claim)
+  if (!spec || !source || (!claim && !s3))
     throw new Error(
       `CronJob ${cron.metadata.namespace}/${cron.metadata.name} has no backup container or backups volume: it was not rendered by Storefront (re-apply the Storefront)`,
     );
@@ -62,18 +67,18 @@ export function backupListJob(cron: CronJobObject, jobName: string): KubeObject 
           image: source.image,
           imagePullPolicy: source.imagePullPolicy,
           command: ['sh', '-c', LIST_SCRIPT],
-          env: [{ name: 'BACKUP_ROOT', value: BACKUP_ROOT }],
+          env: [{ name: 'BACKUP_ROOT', value: BACKUP_ROOT }, ...(claim ? [] : s3Env)],
           resources: source.resources,
           securityContext: source.securityContext,
           terminationMessagePolicy: 'File',
           volumeMounts: [
-            { name: 'backups', mountPath: BACKUP_ROOT, readOnly: true },
+            ...(claim ? [{ name: 'backups', mountPath: BACKUP_ROOT, readOnly: true }] : []),
             ...(tmp ? [{ name: 'tmp', mountPath: '/tmp' }] : []),
           ],
         },
       ],
       volumes: [
-        { name: 'backups', persistentVolumeClaim: { claimName: claim, readOnly: true } },
+        ...(claim ? [{ name: 'backups', persistentVolumeClaim: { claimName: claim, readOnly: true } }] : []),
         ...(tmp ? [tmp] : []),
       ],
     },

@@ -201,7 +201,9 @@ export const TERMINATION_MESSAGE_BYTES = 4096;
  * lines do not all fit, the newest that do are kept and the last line counts the rest. The last
  * line always carries `total`, so a message cut short or empty is never mistaken for a listing.
  * Status `complete`: <time>/ with manifest.json; `partial`: .partial-<time>/ (being written, or
- * a run that died) or a <time>/ without manifest.json (not restorable).
+ * a run that died) or a <time>/ without manifest.json (not restorable). With s3 the listing is
+ * the bucket's (ListObjectsV2 under the prefix, each manifest.json downloaded); a partial
+ * upload's size is given as 0.
  */
 export const LIST_SCRIPT = String.raw`#!/bin/sh
 set -eu
@@ -209,6 +211,20 @@ root=$BACKUP_ROOT
 # Tests point TERMINATION_LOG at a file; in a pod it is the kubelet's.
 log=$(printenv TERMINATION_LOG || echo /dev/termination-log)
 fail() { echo "backup list failed: $*" >&2; if [ -w "$log" ]; then echo "backup list failed: $*" > "$log"; fi; exit 1; }
+s3=$(printenv S3_ENDPOINT || true)
+${S3_FUNCTIONS}
+if [ -n "$s3" ]; then
+  # The bucket as a volume would look: <time>/ per backup, with its manifest.json when complete.
+  s3_setup
+  s3_keys || fail "cannot list $s3where: $(s3_why "$s3tmp/list")"
+  root="$s3tmp/backups"
+  mkdir -p "$root"
+  for b in $(sed -n "s:^$S3_PREFIX\([0-9]\{8\}T[0-9]\{6\}Z\)/.*:\1:p" "$s3tmp/keys" | sort -u); do
+    mkdir "$root/$b"
+    grep -qx "$S3_PREFIX$b/manifest.json" "$s3tmp/keys" || continue
+    s3_get "$S3_PREFIX$b/manifest.json" "$root/$b/manifest.json" || fail "cannot read $b/manifest.json from $s3where: $(s3_why "$root/$b/manifest.json")"
+  done
+fi
 [ -d "$root" ] && [ -r "$root" ] && [ -x "$root" ] || fail "cannot read the backups volume ($root)"
 field() { sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p" "$2" | head -n 1; }
 msg=""
@@ -227,7 +243,9 @@ for entry in $entries; do
     [ -n "$size" ] || size=0
     line=$(printf '{"name":"%s","status":"complete","size":%s,"postgresVersion":"%s","appVersion":"%s"}' "$name" "$size" "$pgv" "$app")
   else
-    size=$(du -sb "$dir" 2>/dev/null | cut -f1 || true)
+    # In a bucket a partial upload's size is not summed up: 0.
+    size=0
+    [ -n "$s3" ] || size=$(du -sb "$dir" 2>/dev/null | cut -f1 || true)
     [ -n "$size" ] || size=0
     line=$(printf '{"name":"%s","status":"partial","size":%s}' "$name" "$size")
   fi

@@ -135,6 +135,25 @@ export function renderNetworkPolicies(out: Objects, sf: Storefront): void {
     (s3?.egress ?? []).map((e) => ({ peers: [{ ipBlock: { cidr: e.cidr } }], ports: tcp(e.ports) }));
   if (backup) policy('backup', pods.backup, [], [...toDatabase, ...toBucket(backupS3(sf))]);
   if (restore) policy('restore', pods.restore, [], [...toDatabase, ...toBucket(restoreS3(sf))]);
+  // `storefront backup list`'s Job reads the bucket: egress to it only (no Postgres, no ingress).
+  // The selector takes the backup pods too (it adds nothing for them: they reach the bucket
+  // already), because the listing Job exists only while the CLI runs, and a policy that selects
+  // no rendered pod is what kube-score's networkpolicy-targets-pod rightly flags.
+  const listed = backup ? backupS3(sf) : undefined;
+  if (listed) {
+    const [b, l] = [workloadSelector(sf, 'backup'), workloadSelector(sf, 'backupList')];
+    const either = (key: string) => ({ key, operator: 'In', values: [b[key]!, l[key]!] });
+    const { 'app.kubernetes.io/component': _, 'app.kubernetes.io/name': __, ...same } = l;
+    policy(
+      'backup-list',
+      {
+        matchLabels: same,
+        matchExpressions: [either('app.kubernetes.io/component'), either('app.kubernetes.io/name')],
+      },
+      [],
+      toBucket(listed),
+    );
+  }
   if (db === 'managed') {
     const clients = [
       pods.app,

@@ -4,12 +4,12 @@
 // paginated listings, restore round trips and the failures the BackupReady condition shows.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BACKUP_SCRIPT, RESTORE_SCRIPT } from '../../operator/render/backup-scripts.ts';
+import { BACKUP_SCRIPT, LIST_SCRIPT, RESTORE_SCRIPT } from '../../operator/render/backup-scripts.ts';
 import { type S3Server, s3Keys, s3Request, startS3Server } from '../support/s3-server.ts';
 import { freePort } from './support/ports.ts';
 import { postgresInstall, startPostgres, type TestPostgres } from './support/postgres.ts';
@@ -23,7 +23,7 @@ let dir: string;
 let scripts: string;
 const targets: TestPostgres[] = [];
 
-function run(script: 'backup.sh' | 'restore.sh', db: TestPostgres, env: Record<string, string>) {
+function run(script: 'backup.sh' | 'restore.sh' | 'list.sh', db: TestPostgres, env: Record<string, string>) {
   const scratch = mkdtempSync(join(dir, 'scratch-'));
   const r = spawnSync('sh', [join(scripts, script)], {
     encoding: 'utf8',
@@ -93,6 +93,7 @@ beforeAll(async () => {
   mkdirSync(scripts);
   writeFileSync(join(scripts, 'backup.sh'), BACKUP_SCRIPT);
   writeFileSync(join(scripts, 'restore.sh'), RESTORE_SCRIPT);
+  writeFileSync(join(scripts, 'list.sh'), LIST_SCRIPT);
   s3 = await startS3Server([BUCKET, 'shared']);
   source = await fresh();
   await query(
@@ -261,5 +262,51 @@ describe('restore.sh from s3', () => {
       `restore failed: cannot list s3://${BUCKET}/shop/ at http://127.0.0.1:${closed}: curl: (7)`,
     );
     expect(await tables(db)).toBe(0);
+  });
+});
+
+describe('list script (storefront backup list) on a bucket', () => {
+  it('when the prefix holds backups and a partial upload, then each is listed newest first from its manifest, to stdout and the termination message', async () => {
+    const made: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      if (i) await nextSecond();
+      const r = run('backup.sh', source, { S3_PREFIX: 'listed/' });
+      expect(r.status, r.out).toBe(0);
+      made.push(/backup ([0-9T]+Z) complete/.exec(r.out)![1]!);
+    }
+    s3Request(s3, 'PUT', `/${BUCKET}/listed/20991231T000000Z/storefront.dump`, Buffer.from('cut short'));
+    const log = join(dir, 'list-termination-log');
+    writeFileSync(log, '');
+    const r = run('list.sh', source, { S3_PREFIX: 'listed/', TERMINATION_LOG: log });
+    expect(r.status, r.out).toBe(0);
+    const lines = readFileSync(log, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const manifest = (b: string) => JSON.parse(get(`listed/${b}/manifest.json`).toString());
+    expect(lines).toEqual([
+      { name: '20991231T000000Z', status: 'partial', size: 0 },
+      ...made
+        .slice()
+        .reverse()
+        .map((b) => ({
+          name: b,
+          status: 'complete',
+          size: manifest(b).size,
+          postgresVersion: manifest(b).postgresVersion.split(' ')[0],
+          appVersion: '0.1.0',
+        })),
+      { total: 3, more: 0 },
+    ]);
+  }, 60_000);
+
+  it('when the bucket does not exist, then the listing fails naming it', () => {
+    const log = join(dir, 'list-termination-log-missing');
+    writeFileSync(log, '');
+    const r = run('list.sh', source, { S3_BUCKET: 'no-such-bucket', TERMINATION_LOG: log });
+    expect(r.status).toBe(1);
+    expect(readFileSync(log, 'utf8')).toContain(
+      `backup list failed: cannot list s3://no-such-bucket/shop/ at ${s3.endpoint}: HTTP 404 NoSuchBucket`,
+    );
   });
 });
