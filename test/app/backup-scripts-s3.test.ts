@@ -4,42 +4,38 @@
 // paginated listings, restore round trips and the failures the BackupReady condition shows.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BACKUP_SCRIPT, LIST_SCRIPT, RESTORE_SCRIPT } from '../../operator/render/backup-scripts.ts';
 import { type S3Server, s3Keys, s3Request, startS3Server } from '../support/s3-server.ts';
+import {
+  freshPostgres,
+  NAME,
+  nextSecond,
+  PASSWORD,
+  query,
+  type Script,
+  scriptEnv,
+  shopDatabase,
+  writeScripts,
+} from './support/backup-scripts.ts';
 import { freePort } from './support/ports.ts';
-import { postgresInstall, startPostgres, type TestPostgres } from './support/postgres.ts';
+import type { TestPostgres } from './support/postgres.ts';
 
-const PASSWORD = 'backup-test-password';
 const BUCKET = 'shop-backups';
-const NAME = /^[0-9]{8}T[0-9]{6}Z$/;
 let source: TestPostgres;
 let s3: S3Server;
 let dir: string;
 let scripts: string;
 const targets: TestPostgres[] = [];
 
-function run(script: 'backup.sh' | 'restore.sh' | 'list.sh', db: TestPostgres, env: Record<string, string>) {
+function run(script: Script, db: TestPostgres, env: Record<string, string>) {
   const scratch = mkdtempSync(join(dir, 'scratch-'));
   const r = spawnSync('sh', [join(scripts, script)], {
     encoding: 'utf8',
     env: {
-      PATH: `${postgresInstall().bin}:${process.env.PATH}`,
-      PGHOST: '127.0.0.1',
-      PGPORT: String(db.port),
-      PGUSER: 'storefront',
-      PGDATABASE: 'storefront',
-      PGPASSWORD: PASSWORD,
-      PGSSLMODE: 'disable',
-      STOREFRONT: 'shop',
-      APP_VERSION: '0.1.0',
-      APP_IMAGE: 'ghcr.io/storefront-dev/storefront-shop:0.1.0',
-      KEEP_COUNT: '7',
-      MAX_AGE_SECONDS: '0',
+      ...scriptEnv(db),
       BACKUP_ROOT: scratch,
       S3_ENDPOINT: s3.endpoint,
       S3_BUCKET: BUCKET,
@@ -57,24 +53,13 @@ function run(script: 'backup.sh' | 'restore.sh' | 'list.sh', db: TestPostgres, e
   return { status: r.status, out, scratch };
 }
 
-const query = async (db: TestPostgres, sql: string) => {
-  const c = new pg.Client({ connectionString: db.url });
-  await c.connect();
-  try {
-    return (await c.query(sql)).rows;
-  } finally {
-    await c.end();
-  }
-};
-const fresh = () => startPostgres({ superuser: 'storefront', password: PASSWORD, database: 'storefront' });
 const target = async () => {
-  const t = await fresh();
+  const t = await freshPostgres();
   targets.push(t);
   return t;
 };
 const tables = async (db: TestPostgres) =>
   (await query(db, "SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public'"))[0].n;
-const nextSecond = () => new Promise((r) => setTimeout(r, 1100 - (Date.now() % 1000)));
 /** Complete backups under a prefix: those with a manifest.json. */
 const backupsIn = (prefix: string, bucket = BUCKET) =>
   s3Keys(s3, bucket, prefix)
@@ -89,20 +74,9 @@ const get = (key: string) => {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'storefront-backup-s3-'));
-  scripts = join(dir, 'scripts');
-  mkdirSync(scripts);
-  writeFileSync(join(scripts, 'backup.sh'), BACKUP_SCRIPT);
-  writeFileSync(join(scripts, 'restore.sh'), RESTORE_SCRIPT);
-  writeFileSync(join(scripts, 'list.sh'), LIST_SCRIPT);
+  scripts = writeScripts(dir);
   s3 = await startS3Server([BUCKET, 'shared']);
-  source = await fresh();
-  await query(
-    source,
-    `CREATE TABLE orders (id serial PRIMARY KEY, total_cents int NOT NULL);
-     CREATE TABLE stock (sku text PRIMARY KEY, units int NOT NULL);
-     INSERT INTO orders (total_cents) SELECT g * 100 FROM generate_series(1, 250) g;
-     INSERT INTO stock VALUES ('mug', 17), ('tee', 3);`,
-  );
+  source = await shopDatabase();
 }, 120_000);
 
 afterAll(async () => {

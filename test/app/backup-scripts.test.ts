@@ -6,38 +6,30 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TERMINATION_MESSAGE_BYTES } from '../../operator/render/backup-scripts.ts';
 import {
-  BACKUP_SCRIPT,
-  LIST_SCRIPT,
-  RESTORE_SCRIPT,
-  TERMINATION_MESSAGE_BYTES,
-} from '../../operator/render/backup-scripts.ts';
-import { postgresInstall, startPostgres, type TestPostgres } from './support/postgres.ts';
+  freshPostgres,
+  NAME,
+  nextSecond,
+  PASSWORD,
+  query,
+  type Script,
+  scriptEnv,
+  shopDatabase,
+  writeScripts,
+} from './support/backup-scripts.ts';
+import type { TestPostgres } from './support/postgres.ts';
 
-const PASSWORD = 'backup-test-password';
-const NAME = /^[0-9]{8}T[0-9]{6}Z$/;
 let source: TestPostgres;
 let dir: string;
 let scripts: string;
 
-function run(script: 'backup.sh' | 'restore.sh' | 'list.sh', db: TestPostgres, env: Record<string, string>) {
+function run(script: Script, db: TestPostgres, env: Record<string, string>) {
   const r = spawnSync('sh', [join(scripts, script)], {
     encoding: 'utf8',
     env: {
-      PATH: `${postgresInstall().bin}:${process.env.PATH}`,
-      PGHOST: '127.0.0.1',
-      PGPORT: String(db.port),
-      PGUSER: 'storefront',
-      PGDATABASE: 'storefront',
-      PGPASSWORD: PASSWORD,
-      PGSSLMODE: 'disable',
-      STOREFRONT: 'shop',
-      APP_VERSION: '0.1.0',
-      APP_IMAGE: 'ghcr.io/storefront-dev/storefront-shop:0.1.0',
-      KEEP_COUNT: '7',
-      MAX_AGE_SECONDS: '0',
+      ...scriptEnv(db),
       ...env,
     },
   });
@@ -48,34 +40,11 @@ const backups = (root: string) =>
   readdirSync(root)
     .filter((d) => NAME.test(d))
     .sort();
-const query = async (db: TestPostgres, sql: string) => {
-  const c = new pg.Client({ connectionString: db.url });
-  await c.connect();
-  try {
-    return (await c.query(sql)).rows;
-  } finally {
-    await c.end();
-  }
-};
-const fresh = () => startPostgres({ superuser: 'storefront', password: PASSWORD, database: 'storefront' });
-/** Backup names carry whole seconds: the next run must start in a later second. */
-const nextSecond = () => new Promise((r) => setTimeout(r, 1100 - (Date.now() % 1000)));
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'storefront-backup-'));
-  scripts = join(dir, 'scripts');
-  mkdirSync(scripts);
-  writeFileSync(join(scripts, 'backup.sh'), BACKUP_SCRIPT);
-  writeFileSync(join(scripts, 'restore.sh'), RESTORE_SCRIPT);
-  writeFileSync(join(scripts, 'list.sh'), LIST_SCRIPT);
-  source = await fresh();
-  await query(
-    source,
-    `CREATE TABLE orders (id serial PRIMARY KEY, total_cents int NOT NULL);
-     CREATE TABLE stock (sku text PRIMARY KEY, units int NOT NULL);
-     INSERT INTO orders (total_cents) SELECT g * 100 FROM generate_series(1, 250) g;
-     INSERT INTO stock VALUES ('mug', 17), ('tee', 3);`,
-  );
+  scripts = writeScripts(dir);
+  source = await shopDatabase();
 });
 
 afterAll(async () => {
@@ -153,7 +122,7 @@ describe('restore.sh', () => {
   let name: string;
   const targets: TestPostgres[] = [];
   const target = async () => {
-    const t = await fresh();
+    const t = await freshPostgres();
     targets.push(t);
     return t;
   };
