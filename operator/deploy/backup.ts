@@ -12,6 +12,7 @@ import { sleep } from '../core/clock.ts';
 import { type KubeObject, trueCondition } from '../core/object.ts';
 import { backupListJob, backupsClaimOf, type CronJobObject } from '../render/backup-list.ts';
 import { backupCronJobName } from '../render/names.ts';
+import { type PodMessageStatus, podMessage } from '../status/failure-cause.ts';
 import { type BackupListing, parseListing } from './backup-listing.ts';
 import type { DeployContext } from './context.ts';
 import { DeployError, EXIT } from './errors.ts';
@@ -100,7 +101,7 @@ export async function runBackupCreate(
   const { failed, message } = await waitForJob(ctx, job, 'backup', options.timeoutMs);
   if (failed)
     throw new DeployError(
-      `backup Job ${namespace}/${job} failed: ${failed}${message ? `: ${message}` : ''}; see kubectl logs -n ${namespace} job/${job}`,
+      `backup Job ${namespace}/${job} failed: ${failed}${message ? `: ${message}` : ''}; see kubectl logs --all-containers -n ${namespace} job/${job}`,
     );
   return { job, succeeded: true, message };
 }
@@ -182,14 +183,17 @@ export async function waitForJob(
 
 /** The newest pod's termination message (the scripts write their result there), or ''. */
 async function terminationMessage(ctx: DeployContext, jobName: string): Promise<string> {
-  const pods = await ctx.client.list<
-    KubeObject & { status?: { containerStatuses?: { state?: { terminated?: { message?: string } } }[] } }
-  >({ apiVersion: 'v1', kind: 'Pod', namespace: ctx.namespace, labelSelector: `job-name=${jobName}` });
+  const pods = await ctx.client.list<KubeObject & { status?: PodMessageStatus }>({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    namespace: ctx.namespace,
+    labelSelector: `job-name=${jobName}`,
+  });
   const sorted = [...pods.items].sort((a, b) =>
     (a.metadata.creationTimestamp ?? '') < (b.metadata.creationTimestamp ?? '') ? 1 : -1,
   );
   for (const pod of sorted) {
-    const message = pod.status?.containerStatuses?.[0]?.state?.terminated?.message?.trim();
+    const message = podMessage(pod.status);
     if (message) return message;
   }
   return '';

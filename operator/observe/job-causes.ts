@@ -1,17 +1,15 @@
 // Why a failed backup or restore Job failed, in its pod's words. The Job's own condition only says
 // BackoffLimitExceeded; the cause ("checksum mismatch", "No space left on device") is the
-// container's termination message, which backup.sh/restore.sh write (and the kubelet fills from
-// the log tail when they could not). Read with one labelled LIST of the Job's pods, only for Jobs
+// termination message of the container that failed (with s3 possibly an init container: the
+// bucket check, the dump, the download), which the scripts write (and the kubelet fills from the
+// log tail when they could not). Read with one labelled LIST of the Job's pods, only for Jobs
 // that failed, and remembered per Job uid: a failed Job is final, so a resync asks nothing again.
 import { trueCondition } from '../core/object.ts';
 import type { KubeClient } from '../kube/client.ts';
 import type { ObservedChild } from '../status/conditions.ts';
-import { failureCause } from '../status/failure-cause.ts';
+import { failureCause, type PodMessageStatus, podMessage } from '../status/failure-cause.ts';
 
-type Pod = {
-  metadata: { creationTimestamp?: string };
-  status?: { containerStatuses?: { state?: { terminated?: { exitCode?: number; message?: string } } }[] };
-};
+type Pod = { metadata: { creationTimestamp?: string }; status?: PodMessageStatus };
 
 const MEMO_SIZE = 1000;
 const memo = new Map<string, string>();
@@ -44,9 +42,9 @@ export async function failedJobCauses(
         (a.metadata.creationTimestamp ?? '') < (b.metadata.creationTimestamp ?? '') ? 1 : -1,
       );
       for (const pod of newest) {
-        const t = pod.status?.containerStatuses?.[0]?.state?.terminated;
-        if (t?.message?.trim()) {
-          cause = failureCause(t.message);
+        const message = podMessage(pod.status);
+        if (message) {
+          cause = failureCause(message);
           break;
         }
       }

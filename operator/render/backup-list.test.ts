@@ -125,6 +125,12 @@ describe('backup list Job with destination s3', () => {
   it('when built from an s3 backup CronJob, then it mounts no volume, takes the bucket env and key pair by secretKeyRef, and no database password', () => {
     expect(restrictedProblems(podTemplates([s3job as KubeObject])[0]!)).toEqual([]);
     const c = s3pod.spec.containers[0];
+    // The shop image (curl): the official postgres image has none. None of the backup pod's init
+    // containers (bucket check, dump) comes along.
+    expect(c.image).toBe(s3sf.spec.app.image);
+    expect(c.imagePullPolicy).toBe(s3sf.spec.app.imagePullPolicy);
+    expect(s3pod.spec.initContainers).toBeUndefined();
+    expect(s3pod.spec.containers).toHaveLength(1);
     expect(s3pod.spec.volumes.map((v: any) => v.name)).toEqual(['tmp']);
     const env = Object.fromEntries(c.env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
     expect(env).toMatchObject({

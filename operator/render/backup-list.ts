@@ -4,8 +4,10 @@
 // what it may touch: the volume read-only, no database password, no network (its labels are not
 // the backup pods', so only the Storefront's default-deny and DNS policies select it), and a
 // component of its own so BackupReady and status.backups never count it as a backup. With
-// destination s3 it has no volume but the bucket's env and key pair (secretKeyRef), and reaches
-// only the bucket's egress CIDRs (NetworkPolicy <name>-backup-list, render/network-policies.ts).
+// destination s3 it has no volume but the bucket's env and key pair (secretKeyRef), runs the
+// upload container's image (the shop image, which has curl; the backup pod's init containers are
+// left out), and reaches only the bucket's egress CIDRs (NetworkPolicy <name>-backup-list,
+// render/network-policies.ts).
 import type { KubeObject } from '../core/object.ts';
 import { BACKUP_ROOT } from './backup.ts';
 import { LIST_SCRIPT } from './backup-scripts.ts';
@@ -35,15 +37,18 @@ export const backupsClaimOf = (cron: CronJobObject): string | undefined =>
 
 export function backupListJob(cron: CronJobObject, jobName: string): KubeObject {
   const template = cron.spec.jobTemplate.spec.template;
-  const spec = template.spec;
-  const source = spec?.containers?.[0];
+  // Without the backup pod's init containers (with s3: the bucket check and the dump).
+  const { initContainers: _, ...spec } = template.spec ?? { containers: [] };
+  // With a volume, the one container (Postgres' image); with s3, the upload container (the shop
+  // image: curl, the bucket's settings and key pair).
+  const source = spec.containers?.[0];
   const claim = backupsClaimOf(cron);
   // destination s3: the bucket's settings and key pair (secretKeyRef) as the backup pod has them.
   const s3Env = (source?.env ?? []).filter((e) => /^(S3_|AWS_)/.test(e.name));
   const s3 = s3Env.some((e) => e.name === 'S3_ENDPOINT');
   // The backup pod's bounded /tmp (the root filesystem is read-only; sort may spill there).
   const tmp = spec?.volumes?.find((v) => v.name === 'tmp' && v.emptyDir);
-  if (!spec || !source || (!claim && !s3))
+  if (!source || (!claim && !s3))
     throw new Error(
       `CronJob ${cron.metadata.namespace}/${cron.metadata.name} has no backup container or backups volume: it was not rendered by Storefront (re-apply the Storefront)`,
     );

@@ -1,8 +1,11 @@
-// Shell functions the backup, restore and list scripts use when their backups live in an
-// S3-compatible bucket (destination.s3, restore.from.s3): curl with --aws-sigv4, path-style URLs
-// (<endpoint>/<bucket>/<key>). Postgres' image carries curl for this (images.ts, the node's
-// rootfs). Settings come from the environment: S3_ENDPOINT, S3_BUCKET, S3_PREFIX, S3_REGION and
-// the key pair AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (secretKeyRef).
+// Shell functions transfer.sh (render/backup-scripts.ts) and the list script use when backups
+// live in an S3-compatible bucket (destination.s3, restore.from.s3): curl with --aws-sigv4,
+// path-style URLs (<endpoint>/<bucket>/<key>). They run in the shop image (spec.app.image, built
+// from app/Dockerfile, which carries curl), never in Postgres' image: the official postgres image
+// has no curl, so the pods split the work (render/backup.ts) — pg_dump and pg_restore in the
+// Postgres image, the bucket's side in the shop image, over a shared scratch volume. Settings come
+// from the environment: S3_ENDPOINT, S3_BUCKET, S3_PREFIX, S3_REGION and the key pair
+// AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (secretKeyRef, given to the shop-image containers only).
 //
 // The key pair never appears on a command line (curl's --user would be in /proc/<pid>/cmdline,
 // readable by every process of the pod): printf, a shell builtin, writes it into a curl config
@@ -17,7 +20,7 @@
 export const S3_FUNCTIONS = String.raw`
 EMPTY_SHA256=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
 s3_setup() {
-  command -v curl >/dev/null 2>&1 || fail "destination s3 needs curl in the Postgres image, which has none (set database.image to one with curl, see the README's backups section)"
+  command -v curl >/dev/null 2>&1 || fail "destination s3 needs curl in the shop image (spec.app.image), which has none (app/Dockerfile installs it; see the README's backups section)"
   s3base="$(echo "$S3_ENDPOINT" | sed 's:/*$::')/$S3_BUCKET"
   s3where="s3://$S3_BUCKET/$S3_PREFIX at $S3_ENDPOINT"
   s3tmp=$(mktemp -d)

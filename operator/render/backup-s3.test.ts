@@ -1,6 +1,8 @@
 // Backups to and restores from an S3-compatible bucket, as rendered: no volume claim, a scratch
-// volume, the key pair by secretKeyRef, egress to exactly the configured CIDRs, and the same
-// static checks (restricted Pod Security, ephemeral storage, kube-score) as every other pod.
+// volume, the work split between Postgres' image (pg_dump, pg_restore) and the shop image (curl:
+// check, upload, download), the key pair by secretKeyRef to the shop-image containers only, egress
+// to exactly the configured CIDRs, and the same static checks (restricted Pod Security,
+// ephemeral storage, kube-score) as every other pod.
 import { describe, expect, it } from 'vitest';
 import { isKept, kubeScore, kubeScoreBinary } from '../../scripts/kube-score.ts';
 import { parseStorefront } from '../api/validate.ts';
@@ -30,8 +32,20 @@ const shop = (database: Record<string, unknown>, name = 'shop') =>
   });
 const find = (objects: KubeObject[], kind: string, name: string) =>
   objects.find((o) => o.kind === kind && o.metadata.name === name) as any;
+const envOfContainer = (c: any) =>
+  Object.fromEntries(c.env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
+/** Every container of the pod, init containers first (the order they run in). */
+const allContainers = (pod: any): any[] => [...(pod.spec.initContainers ?? []), ...pod.spec.containers];
+const byName = (pod: any, name: string) => allContainers(pod).find((c) => c.name === name);
+/** The env of the pod's containers that talk to the bucket, merged. */
 const envOf = (pod: any) =>
-  Object.fromEntries(pod.spec.containers[0].env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
+  Object.assign(
+    {},
+    ...allContainers(pod)
+      .map(envOfContainer)
+      .filter((e) => e.S3_ENDPOINT),
+  );
+const KEY_PAIR = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'];
 
 describe('backup with destination s3', () => {
   const sf = shop({ backup: { schedule: '@daily', retention: { count: 5 }, destination: { s3: S3 } } });
@@ -45,7 +59,8 @@ describe('backup with destination s3', () => {
     expect(objects.filter((o) => o.kind === 'PersistentVolumeClaim')).toEqual([]);
     const backups = pod.spec.volumes.find((v: any) => v.name === 'backups');
     expect(backups).toEqual({ name: 'backups', emptyDir: { sizeLimit: '20480Mi' } });
-    expect(pod.spec.containers[0].resources.limits['ephemeral-storage']).toBe('20608Mi');
+    for (const c of allContainers(pod))
+      expect(c.resources.limits['ephemeral-storage'], c.name).toBe('20608Mi');
     expect(cron.spec).toMatchObject({
       concurrencyPolicy: 'Forbid',
       successfulJobsHistoryLimit: 3,
@@ -62,6 +77,54 @@ describe('backup with destination s3', () => {
       AWS_ACCESS_KEY_ID: { secretKeyRef: { name: 's3-credentials', key: 'AWS_ACCESS_KEY_ID' } },
       AWS_SECRET_ACCESS_KEY: { secretKeyRef: { name: 's3-credentials', key: 'AWS_SECRET_ACCESS_KEY' } },
     });
+  });
+
+  it('when destination is s3, then the bucket check runs first and the upload last in the shop image, and only the dump in the Postgres image', () => {
+    expect(pod.spec.initContainers.map((c: any) => [c.name, c.image, c.command])).toEqual([
+      ['bucket-check', sf.spec.app.image, ['sh', '/scripts/transfer.sh', 'check']],
+      ['backup', 'docker.io/library/postgres:17-bookworm', ['sh', '/scripts/backup.sh']],
+    ]);
+    expect(pod.spec.containers.map((c: any) => [c.name, c.image, c.command])).toEqual([
+      ['upload', sf.spec.app.image, ['sh', '/scripts/transfer.sh', 'upload']],
+    ]);
+    for (const c of allContainers(pod)) {
+      // All three share the scratch volume (the dump passes through it) and the scripts.
+      expect(c.volumeMounts.map((m: any) => m.name).sort(), c.name).toEqual(['backups', 'scripts', 'tmp']);
+      expect(c.terminationMessagePolicy).toBe('FallbackToLogsOnError');
+    }
+    expect(byName(pod, 'upload').imagePullPolicy).toBe(sf.spec.app.imagePullPolicy);
+  });
+
+  it('when the shop image is pulled Always, then so are the transfer containers, and the dump keeps IfNotPresent', () => {
+    const always = shop({ backup: { schedule: '@daily', destination: { s3: S3 } } });
+    always.spec.app.imagePullPolicy = 'Always';
+    const t = find(render(always, fixedInputs(always)), 'CronJob', names(always).backup).spec.jobTemplate.spec
+      .template;
+    expect(allContainers(t).map((c: any) => [c.name, c.imagePullPolicy])).toEqual([
+      ['bucket-check', 'Always'],
+      ['backup', 'IfNotPresent'],
+      ['upload', 'Always'],
+    ]);
+  });
+
+  it('when destination is s3, then the key pair reaches only the shop-image containers and the database password only the Postgres one', () => {
+    const env = (name: string) => envOfContainer(byName(pod, name));
+    for (const name of ['bucket-check', 'upload']) {
+      expect(
+        Object.keys(env(name)).filter((k) => KEY_PAIR.includes(k) || k.startsWith('PG')),
+        name,
+      ).toEqual(KEY_PAIR);
+    }
+    expect(env('backup').PGPASSWORD).toEqual({
+      secretKeyRef: { name: n.postgresCredentials, key: 'password' },
+    });
+    for (const k of KEY_PAIR) expect(env('backup')[k]).toBeUndefined();
+    // The dump knows where it goes (its log line names the bucket), not how to get in.
+    expect(env('backup')).toMatchObject({ S3_BUCKET: 'shop-backups', STOREFRONT: 'shop' });
+    // Retention is the upload's: the dump does not apply it.
+    expect(env('upload')).toMatchObject({ KEEP_COUNT: '5', MAX_AGE_SECONDS: '0' });
+    expect(env('backup').KEEP_COUNT).toBeUndefined();
+    expect(env('bucket-check').KEEP_COUNT).toBeUndefined();
   });
 
   it('when destination is s3, then its pods may reach Postgres and exactly the egress CIDRs on their ports', () => {
@@ -87,11 +150,18 @@ describe('backup with destination s3', () => {
   it('when destination is s3, then the pod is restricted and its ephemeral storage covers its scratch volumes', () => {
     const [t] = podTemplates(objects).filter((t) => t.owner === `CronJob/${n.backup}`);
     expect(restrictedProblems(t!)).toEqual([]);
+    // restrictedProblems walks init containers too: all three are there, read-only and limited.
+    expect(allContainers(t!).map((c) => [c.name, c.securityContext.readOnlyRootFilesystem])).toEqual([
+      ['bucket-check', true],
+      ['backup', true],
+      ['upload', true],
+    ]);
     const mib = (q: string) => Number(q.replace(/Mi$/, ''));
     const disk = t!.spec.volumes
       .filter((v: any) => v.emptyDir && v.emptyDir.medium !== 'Memory')
       .reduce((sum: number, v: any) => sum + mib(v.emptyDir.sizeLimit), 0);
-    expect(mib(t!.spec.containers[0].resources.limits['ephemeral-storage'])).toBeGreaterThan(disk);
+    for (const c of allContainers(t!))
+      expect(mib(c.resources.limits['ephemeral-storage']), c.name).toBeGreaterThan(disk);
   });
 
   it('when destination is s3, then kube-score finds nothing the README does not list', async () => {
@@ -113,6 +183,22 @@ describe('restore from s3', () => {
     expect(env).toMatchObject({ RESTORE_BACKUP: 'latest', S3_BUCKET: 'shop-backups', S3_PREFIX: 'shop/' });
     expect(env.RESTORE_CLAIM).toBeUndefined();
     expect(job.spec.template.spec.volumes.find((v: any) => v.name === 'backups').emptyDir).toBeDefined();
+    // The download first, in the shop image with the key pair; then the check and pg_restore in
+    // Postgres' image with the password and without the key pair.
+    const t = job.spec.template;
+    expect(t.spec.initContainers.map((c: any) => [c.name, c.image, c.command])).toEqual([
+      ['download', sf.spec.app.image, ['sh', '/scripts/transfer.sh', 'download']],
+    ]);
+    expect(t.spec.containers.map((c: any) => [c.name, c.image, c.command])).toEqual([
+      ['restore', 'docker.io/library/postgres:17-bookworm', ['sh', '/scripts/restore.sh']],
+    ]);
+    const download = envOfContainer(byName(t, 'download'));
+    const restore = envOfContainer(byName(t, 'restore'));
+    expect(download).toMatchObject({ RESTORE_BACKUP: 'latest', S3_PREFIX: 'shop/' });
+    expect(Object.keys(download).filter((k) => KEY_PAIR.includes(k) || k.startsWith('PG'))).toEqual(KEY_PAIR);
+    expect(restore).toMatchObject({ RESTORE_BACKUP: 'latest', S3_PREFIX: 'shop/' });
+    expect(restore.PGPASSWORD).toBeDefined();
+    for (const k of KEY_PAIR) expect(restore[k]).toBeUndefined();
   });
 
   it("when restore.from.s3 names another Storefront's prefix, then the restore Job reads it, may reach its CIDRs, and claims nothing", () => {
@@ -128,7 +214,7 @@ describe('restore from s3', () => {
     const n = names(sf);
     const job = find(objects, 'Job', n.restore);
     expect(envOf(job.spec.template)).toMatchObject({ S3_PREFIX: 'old-shop/', S3_REGION: 'eu-central-1' });
-    const mount = job.spec.template.spec.containers[0].volumeMounts.find((m: any) => m.name === 'backups');
+    const mount = byName(job.spec.template, 'download').volumeMounts.find((m: any) => m.name === 'backups');
     expect(mount.readOnly).toBeUndefined(); // the download is written there
     expect(
       objects.filter((o) => o.kind === 'PersistentVolumeClaim' && o.metadata.name === n.backups),
@@ -155,5 +241,7 @@ describe('restore from s3', () => {
       readOnly: true,
     });
     expect(envOf(job.spec.template).S3_ENDPOINT).toBeUndefined();
+    expect(job.spec.template.spec.initContainers).toBeUndefined();
+    expect(job.spec.template.spec.containers.map((c: any) => c.name)).toEqual(['restore']);
   });
 });

@@ -1,7 +1,8 @@
 // Where the backup and restore pods find their bucket (destination.s3, restore.from.s3): the
 // settings their scripts read (render/backup-s3-script.ts), the key pair by secretKeyRef (never a
-// literal in the pod spec), the scratch volume the backup is staged in, and the egress their
-// NetworkPolicies add (render/network-policies.ts).
+// literal in the pod spec, and only in the containers that talk to the bucket), the scratch
+// volume the backup is staged in, and the egress their NetworkPolicies add
+// (render/network-policies.ts).
 
 import { parseQuantity } from '../api/quantity.ts';
 import type { Storefront } from '../api/types.ts';
@@ -29,13 +30,20 @@ export function restoreS3(sf: Storefront): S3Location | undefined {
 /** The key prefix: as set, or the Storefront's name and `/`. */
 export const s3Prefix = (sf: Storefront, s3: S3Location) => s3.prefix ?? `${sf.metadata.name}/`;
 
-export function s3Env(sf: Storefront, s3: S3Location): k8s.EnvVar[] {
-  const secret = s3.credentialsSecret;
+/** The bucket's plain settings: every container of an s3 pod gets them (messages name the bucket). */
+export function s3Settings(sf: Storefront, s3: S3Location): k8s.EnvVar[] {
   return [
     { name: 'S3_ENDPOINT', value: s3.endpoint },
     { name: 'S3_BUCKET', value: s3.bucket },
     { name: 'S3_PREFIX', value: s3Prefix(sf, s3) },
     { name: 'S3_REGION', value: s3.region },
+  ];
+}
+
+/** The key pair, by secretKeyRef: only the transfer containers (the shop image) get it. */
+export function s3KeyPair(s3: S3Location): k8s.EnvVar[] {
+  const secret = s3.credentialsSecret;
+  return [
     {
       name: 'AWS_ACCESS_KEY_ID',
       valueFrom: { secretKeyRef: { name: secret.name, key: secret.accessKeyIdKey } },

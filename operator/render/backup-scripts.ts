@@ -1,7 +1,10 @@
-// The shell scripts the backup CronJob and the restore Job run, in Postgres' own image (it has
-// pg_dump, pg_restore, psql and coreutils' sha256sum). They live in the ConfigMap
-// <name>-backup-scripts. Credentials come from the environment (PGPASSWORD from the generated
-// Secret), never from arguments, and no script prints them.
+// The shell scripts of the backup CronJob and the restore Job, in the ConfigMap
+// <name>-backup-scripts. backup.sh and restore.sh run in Postgres' own image (it has pg_dump,
+// pg_restore, psql and coreutils' sha256sum, and no curl); transfer.sh, the bucket's side with
+// destination s3, runs in the shop image (spec.app.image, which carries curl). Credentials come
+// from the environment (PGPASSWORD from the generated Secret to the Postgres containers, the
+// bucket's key pair to the transfer containers only), never from arguments, and no script prints
+// them.
 //
 // Layout of the backups volume (the contract `storefront backup list` and restores read):
 //   <UTC start time, e.g. 20261201T031500Z>/
@@ -12,15 +15,45 @@
 //   .partial-<time>/    a backup being written; renamed to <time>/ only once complete
 // A directory without manifest.json is not a backup.
 //
-// With destination s3 the same layout is written to the pod's scratch volume (BACKUP_ROOT, an
-// emptyDir), then uploaded to <bucket>/<prefix><time>/ object by object, manifest.json LAST: in
-// the bucket too, a <time>/ without manifest.json is not a backup (nothing is restored from it,
-// listings show it partial, retention removes it after a day). Restore downloads a backup into
-// the scratch volume and goes on as from the volume. S3_ENDPOINT set means s3.
+// With destination s3 (S3_ENDPOINT set) one pod runs three containers in turn over a scratch
+// emptyDir (BACKUP_ROOT): `transfer.sh check` (the bucket answers, before any dump), backup.sh
+// (the same layout into the scratch volume, no retention) and `transfer.sh upload`, which sends
+// it to <bucket>/<prefix><time>/ object by object, manifest.json LAST: in the bucket too, a
+// <time>/ without manifest.json is not a backup (nothing is restored from it, listings show it
+// partial, retention removes it after a day). It then applies retention to the bucket. A restore
+// runs `transfer.sh download` (the backup into the scratch volume), then restore.sh, which goes
+// on as from a backups volume.
 
 import { S3_FUNCTIONS } from './backup-s3-script.ts';
 
-/** Backups: dump, checksum, manifest, atomic rename, then retention (count, then maxAge). */
+/**
+ * expired: of the backup names on stdin, newest first, those retention deletes, one a line —
+ * all but the newest KEEP_COUNT and, of those, the ones older than MAX_AGE_SECONDS, but never
+ * the newest.
+ */
+const RETENTION_FUNCTION = String.raw`
+expired() {
+  cutoff=0
+  if [ "$MAX_AGE_SECONDS" -gt 0 ]; then
+    cutoff=$(date -u -d "@$(( $(date -u +%s) - MAX_AGE_SECONDS ))" +%Y%m%d%H%M%S)
+  fi
+  i=0
+  while read -r b; do
+    [ -n "$b" ] || continue
+    i=$((i + 1))
+    stamp=$(echo "$b" | tr -dc 0-9)
+    if [ "$i" -gt "$KEEP_COUNT" ] || { [ "$i" -gt 1 ] && [ "$stamp" -lt "$cutoff" ]; }; then echo "$b"; fi
+  done
+}
+`;
+
+/** The bucket as the scripts name it in messages (S3_* are plain settings, no secret). */
+const S3_WHERE = String.raw`s3where="s3://$S3_BUCKET/$S3_PREFIX at $S3_ENDPOINT"`;
+
+/**
+ * Backups: dump, checksum, manifest, atomic rename, then retention (count, then maxAge). With s3
+ * it stops after the rename: `transfer.sh upload` sends the backup and applies retention.
+ */
 export const BACKUP_SCRIPT = String.raw`#!/bin/sh
 set -eu
 umask 027
@@ -28,12 +61,7 @@ root=$BACKUP_ROOT
 s3=$(printenv S3_ENDPOINT || true)
 # The kubelet's termination-log file carries the reason into the pod status (outside a pod: none).
 fail() { echo "backup failed: $*" >&2; if [ -w /dev/termination-log ]; then echo "backup failed: $*" > /dev/termination-log; fi; exit 1; }
-${S3_FUNCTIONS}
-if [ -n "$s3" ]; then
-  # Before any dump: an unreachable endpoint, a missing bucket or refused keys fail fast.
-  s3_setup
-  s3_check || fail "cannot list $s3where: $(s3_why "$s3tmp/list")"
-fi
+${RETENTION_FUNCTION}
 n=0
 until pg_isready -q; do
   n=$((n + 1)); [ "$n" -lt 60 ] || fail "Postgres $PGHOST:$PGPORT is not ready after 120 s"
@@ -45,7 +73,9 @@ work="$root/.partial-$name"
 mkdir -p "$work" || fail "cannot write to the backups volume ($root)"
 # Partial backups of runs that died (killed, volume full) more than a day ago.
 find "$root" -mindepth 1 -maxdepth 1 -name '.partial-*' -mmin +1440 -exec rm -rf {} + 2>/dev/null || true
-version=$(psql -XAtqc 'SHOW server_version' | tr -d '"\\') || fail "cannot query Postgres"
+# Not in a pipe: a refused login fails here, with psql's reason in the log.
+version=$(psql -XAtqc 'SHOW server_version') || fail "cannot query Postgres"
+version=$(echo "$version" | tr -d '"\\')
 dbs=$(psql -XAtqc "SELECT datname FROM pg_database WHERE datallowconn AND NOT datistemplate AND datname <> 'postgres' ORDER BY datname") || fail "cannot list databases"
 entries=""
 total=0
@@ -70,53 +100,21 @@ printf '{"name":"%s","time":"%s","storefront":"%s","postgresVersion":"%s","appVe
   || fail "cannot write manifest.json"
 sync "$work"/* 2>/dev/null || true
 mv "$work" "$root/$name" || fail "cannot rename $work to $root/$name"
-where=""
 if [ -n "$s3" ]; then
-  for f in $(ls -1 "$root/$name" | grep -v '^manifest.json$') manifest.json; do
-    s3_put "$root/$name/$f" "$S3_PREFIX$name/$f" || fail "upload of $name/$f to $s3where failed: $(s3_why "$s3tmp/put")"
-  done
-  rm -rf "$root/$name"
-  where=" to $s3where"
+  # The upload container (transfer.sh upload, the shop image) sends it on and applies retention.
+  ${S3_WHERE}
+  echo "backup $name dumped into the scratch volume: $total bytes, databases: $(echo $dbs); uploading to $s3where next"
+  exit 0
 fi
-done_line="backup $name complete$where: $total bytes, databases: $(echo $dbs)"
+done_line="backup $name complete: $total bytes, databases: $(echo $dbs)"
 echo "$done_line"
 # The pod's termination message: what "storefront backup create" prints.
 if [ -w /dev/termination-log ]; then echo "$done_line" > /dev/termination-log; fi
 # Retention: keep the newest KEEP_COUNT; of those, drop the ones older than MAX_AGE_SECONDS, but
 # never the newest.
-cutoff=0
-if [ "$MAX_AGE_SECONDS" -gt 0 ]; then
-  cutoff=$(date -u -d "@$(( $(date -u +%s) - MAX_AGE_SECONDS ))" +%Y%m%d%H%M%S)
-fi
-if [ -n "$s3" ]; then
-  s3_keys || fail "backup $name is complete, but listing $s3where for retention failed: $(s3_why "$s3tmp/list")"
-  list=$(s3_backups | sort -r)
-else
-  list=$(ls -1 "$root" | grep -E '^[0-9]{8}T[0-9]{6}Z$' | sort -r || true)
-fi
-i=0
-for b in $list; do
-  i=$((i + 1))
-  stamp=$(echo "$b" | tr -dc 0-9)
-  if [ "$i" -gt "$KEEP_COUNT" ] || { [ "$i" -gt 1 ] && [ "$stamp" -lt "$cutoff" ]; }; then
-    if [ -n "$s3" ]; then
-      s3_delete_backup "$b" || fail "backup $name is complete, but retention could not delete backup $b from $s3where: $(s3_why "$s3tmp/delete")"
-      echo "retention: deleted backup $b"
-    else
-      rm -rf "$root/$b" && echo "retention: deleted backup $b"
-    fi
-  fi
+for b in $(ls -1 "$root" | grep -E '^[0-9]{8}T[0-9]{6}Z$' | sort -r | expired); do
+  rm -rf "$root/$b" && echo "retention: deleted backup $b"
 done
-if [ -n "$s3" ]; then
-  # Uploads of runs that died (no manifest.json) more than a day ago, as .partial-* on a volume.
-  day=$(date -u -d "@$(( $(date -u +%s) - 86400 ))" +%Y%m%d%H%M%S)
-  for b in $(sed -n "s:^$S3_PREFIX\([0-9]\{8\}T[0-9]\{6\}Z\)/.*:\1:p" "$s3tmp/keys" | sort -u); do
-    grep -qx "$S3_PREFIX$b/manifest.json" "$s3tmp/keys" && continue
-    [ "$(echo "$b" | tr -dc 0-9)" -lt "$day" ] || continue
-    for k in $(grep "^$S3_PREFIX$b/" "$s3tmp/keys"); do s3_delete "$k" || true; done
-    echo "retention: deleted the partial upload $b"
-  done
-fi
 `;
 
 /**
@@ -131,26 +129,12 @@ root=$BACKUP_ROOT
 name=$RESTORE_BACKUP
 s3=$(printenv S3_ENDPOINT || true)
 fail() { echo "restore failed: $*" >&2; if [ -w /dev/termination-log ]; then echo "restore failed: $*" > /dev/termination-log; fi; exit 1; }
-${S3_FUNCTIONS}
 if [ -n "$s3" ]; then
-  # Downloaded into the scratch volume, then checked and restored as from a backups volume.
-  s3_setup
+  # The download container (transfer.sh download, the shop image) put the backup into the
+  # scratch volume; it is checked and restored as from a backups volume.
+  ${S3_WHERE}
   where="in $s3where"
   from="from $s3where"
-  s3_keys || fail "cannot list $s3where: $(s3_why "$s3tmp/list"); nothing was restored"
-  if [ "$name" = latest ]; then
-    name=$(s3_backups | tail -n 1)
-    [ -n "$name" ] || fail "no backup $where to restore (latest); nothing was restored"
-  fi
-  grep -qx "$S3_PREFIX$name/manifest.json" "$s3tmp/keys" || fail "backup $name not found $where (no $name/manifest.json); nothing was restored"
-  mkdir -p "$root/$name" || fail "cannot write to the scratch volume ($root)"
-  for f in manifest.json SHA256SUMS; do
-    s3_get "$S3_PREFIX$name/$f" "$root/$name/$f" || fail "download of $name/$f $where failed: $(s3_why "$root/$name/$f"); nothing was restored"
-  done
-  for f in $(sed 's/^[0-9a-f]*  //' "$root/$name/SHA256SUMS"); do
-    case "$f" in */* | .*) fail "backup $name $where lists a file $f outside its directory in SHA256SUMS; nothing was restored" ;; esac
-    s3_get "$S3_PREFIX$name/$f" "$root/$name/$f" || fail "download of $name/$f $where failed: $(s3_why "$root/$name/$f"); nothing was restored"
-  done
 else
   where="on PersistentVolumeClaim $RESTORE_CLAIM"
   from="from PersistentVolumeClaim $RESTORE_CLAIM"
@@ -189,6 +173,90 @@ for f in $files; do
 done
 psql -Xqc "COMMENT ON DATABASE \"$PGDATABASE\" IS '$marker'" || fail "cannot mark database $PGDATABASE as restored"
 echo "restore of backup $name $from complete"
+`;
+
+/**
+ * transfer.sh MODE, the bucket's side of destination s3 and restore.from.s3, in the shop image
+ * (curl; no Postgres client, no database password — only the bucket's key pair):
+ *   check     before the dump: the bucket answers a listing of the prefix (reachable, exists,
+ *             the keys may list), so a bad endpoint or key pair fails before an hour of pg_dump;
+ *   upload    after backup.sh: the one backup in the scratch volume to <prefix><time>/, object by
+ *             object, manifest.json last; then retention over the bucket and the removal of
+ *             uploads that died (no manifest.json) more than a day ago;
+ *   download  before restore.sh: the backup RESTORE_BACKUP (`latest`: the newest complete one)
+ *             into the scratch volume, manifest.json and SHA256SUMS first, then the files
+ *             SHA256SUMS names (restore.sh checks them).
+ * Failures read "backup failed: …" (check, upload) or "restore failed: …" (download), in the
+ * termination message like backup.sh's and restore.sh's.
+ */
+export const TRANSFER_SCRIPT = String.raw`#!/bin/sh
+set -eu
+umask 027
+root=$BACKUP_ROOT
+mode="$*"
+case "$mode" in
+  check | upload) what=backup ;;
+  download) what=restore ;;
+  *) echo "usage: transfer.sh check|upload|download" >&2; exit 2 ;;
+esac
+fail() { echo "$what failed: $*" >&2; if [ -w /dev/termination-log ]; then echo "$what failed: $*" > /dev/termination-log; fi; exit 1; }
+${S3_FUNCTIONS}
+${RETENTION_FUNCTION}
+s3_setup
+case "$mode" in
+check)
+  s3_check || fail "cannot list $s3where: $(s3_why "$s3tmp/list")"
+  echo "$s3where answers; dumping next"
+  ;;
+upload)
+  name=$(ls -1 "$root" | grep -E '^[0-9]{8}T[0-9]{6}Z$' || true)
+  [ -n "$name" ] || fail "no backup in the scratch volume ($root) to upload to $s3where"
+  [ "$(echo "$name" | wc -l)" = 1 ] || fail "more than one backup in the scratch volume ($root): $(echo $name)"
+  [ -f "$root/$name/manifest.json" ] && [ -f "$root/$name/SHA256SUMS" ] || fail "backup $name in the scratch volume has no manifest.json or SHA256SUMS"
+  for f in $(ls -1 "$root/$name" | grep -v '^manifest.json$') manifest.json; do
+    s3_put "$root/$name/$f" "$S3_PREFIX$name/$f" || fail "upload of $name/$f to $s3where failed: $(s3_why "$s3tmp/put")"
+  done
+  total=$(sed -n 's/.*"appImage":"[^"]*","size":\([0-9]*\).*/\1/p' "$root/$name/manifest.json" | head -n 1)
+  dbs=$(sed 's/^[0-9a-f]*  //; s/\.dump$//' "$root/$name/SHA256SUMS")
+  rm -rf "$root/$name"
+  done_line="backup $name complete to $s3where: $total bytes, databases: $(echo $dbs)"
+  echo "$done_line"
+  # The pod's termination message: what "storefront backup create" prints.
+  if [ -w /dev/termination-log ]; then echo "$done_line" > /dev/termination-log; fi
+  s3_keys || fail "backup $name is complete, but listing $s3where for retention failed: $(s3_why "$s3tmp/list")"
+  for b in $(s3_backups | sort -r | expired); do
+    s3_delete_backup "$b" || fail "backup $name is complete, but retention could not delete backup $b from $s3where: $(s3_why "$s3tmp/delete")"
+    echo "retention: deleted backup $b"
+  done
+  # Uploads of runs that died (no manifest.json) more than a day ago, as .partial-* on a volume.
+  day=$(date -u -d "@$(( $(date -u +%s) - 86400 ))" +%Y%m%d%H%M%S)
+  for b in $(sed -n "s:^$S3_PREFIX\([0-9]\{8\}T[0-9]\{6\}Z\)/.*:\1:p" "$s3tmp/keys" | sort -u); do
+    grep -qx "$S3_PREFIX$b/manifest.json" "$s3tmp/keys" && continue
+    [ "$(echo "$b" | tr -dc 0-9)" -lt "$day" ] || continue
+    for k in $(grep "^$S3_PREFIX$b/" "$s3tmp/keys"); do s3_delete "$k" || true; done
+    echo "retention: deleted the partial upload $b"
+  done
+  ;;
+download)
+  name=$RESTORE_BACKUP
+  where="in $s3where"
+  s3_keys || fail "cannot list $s3where: $(s3_why "$s3tmp/list"); nothing was restored"
+  if [ "$name" = latest ]; then
+    name=$(s3_backups | tail -n 1)
+    [ -n "$name" ] || fail "no backup $where to restore (latest); nothing was restored"
+  fi
+  grep -qx "$S3_PREFIX$name/manifest.json" "$s3tmp/keys" || fail "backup $name not found $where (no $name/manifest.json); nothing was restored"
+  mkdir -p "$root/$name" || fail "cannot write to the scratch volume ($root)"
+  for f in manifest.json SHA256SUMS; do
+    s3_get "$S3_PREFIX$name/$f" "$root/$name/$f" || fail "download of $name/$f $where failed: $(s3_why "$root/$name/$f"); nothing was restored"
+  done
+  for f in $(sed 's/^[0-9a-f]*  //' "$root/$name/SHA256SUMS"); do
+    case "$f" in */* | .*) fail "backup $name $where lists a file $f outside its directory in SHA256SUMS; nothing was restored" ;; esac
+    s3_get "$S3_PREFIX$name/$f" "$root/$name/$f" || fail "download of $name/$f $where failed: $(s3_why "$root/$name/$f"); nothing was restored"
+  done
+  echo "downloaded backup $name from $s3where into the scratch volume; restoring next"
+  ;;
+esac
 `;
 
 /** The termination message's size limit (the kubelet keeps 4096 bytes of it). */

@@ -2,9 +2,10 @@
 import { describe, expect, it } from 'vitest';
 import { parseStorefront } from '../api/validate.ts';
 import type { KubeObject } from '../core/object.ts';
-import { BACKUP_SCRIPT, RESTORE_SCRIPT } from './backup-scripts.ts';
+import { BACKUP_SCRIPT, RESTORE_SCRIPT, TRANSFER_SCRIPT } from './backup-scripts.ts';
 import { RETAIN_ANNOTATION } from './credentials.ts';
 import { names, workloadSelector } from './names.ts';
+import { postgresImage } from './postgres.ts';
 import { render } from './render.ts';
 import { fixedInputs } from './testdata/fixtures.ts';
 import { podTemplates } from './testdata/pod-templates.ts';
@@ -44,7 +45,12 @@ describe('backup', () => {
     expect(find(objects, 'ConfigMap', n.backupScripts).data).toEqual({
       'backup.sh': BACKUP_SCRIPT,
       'restore.sh': RESTORE_SCRIPT,
+      'transfer.sh': TRANSFER_SCRIPT,
     });
+    // A backups volume: one container, Postgres' image, no init containers and no bucket.
+    expect(pod.spec.initContainers).toBeUndefined();
+    expect(pod.spec.containers.map((c: any) => [c.name, c.image])).toEqual([['backup', postgresImage(sf)]]);
+    expect(Object.keys(env).filter((k) => /^(S3_|AWS_)/.test(k))).toEqual([]);
   });
 
   it('when the backup pod is rendered, then it is restricted, sized (ephemeral storage too) and reads the password from the Secret only', () => {

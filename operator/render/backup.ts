@@ -12,14 +12,24 @@
 // need no passwd entry: PGUSER is set; files on the backups volume are theirs), log in
 // as the bootstrap superuser (to dump every database and restore objects of any owner) with the
 // password from the generated Secret, and reach only Postgres, plus the bucket's egress CIDRs
-// with s3 (network-policies.ts).
+// with s3 (network-policies.ts). With s3 the bucket's side (curl, which the official postgres image
+// lacks) runs in separate containers of the same pod in the shop image (spec.app.image), over the
+// scratch volume: they alone get the key pair, and the Postgres-image ones alone the password.
 
 import { maxAgeSeconds } from '../api/backup-schema.ts';
 import { applyDefaults } from '../api/schema.ts';
 import { backupResourcesSchema } from '../api/storefront-schema.ts';
 import type { Storefront } from '../api/types.ts';
-import { backupS3, restoreS3, type S3Location, s3Env, scratchEphemeral, scratchSize } from './backup-s3.ts';
-import { BACKUP_SCRIPT, RESTORE_SCRIPT } from './backup-scripts.ts';
+import {
+  backupS3,
+  restoreS3,
+  type S3Location,
+  s3KeyPair,
+  s3Settings,
+  scratchEphemeral,
+  scratchSize,
+} from './backup-s3.ts';
+import { BACKUP_SCRIPT, RESTORE_SCRIPT, TRANSFER_SCRIPT } from './backup-scripts.ts';
 import { POSTGRES_DB, POSTGRES_USER, RETAIN_ANNOTATION } from './credentials.ts';
 import * as k8s from './k8s.ts';
 import { imageVersion, names, type Workload, workloadLabels, workloadSelector } from './names.ts';
@@ -49,16 +59,107 @@ export function hasBackupOrRestore(sf: Storefront): boolean {
 /** Where a pod's backups are: a backups volume, or a bucket (staged in a scratch volume). */
 type Store = { claimName: string; readOnly: boolean } | { s3: S3Location };
 
-/** A backup or restore pod: Postgres' image, the superuser from its Secret, the scripts, the volume. */
-function pod(
+const scriptMounts = (readOnly: boolean): NonNullable<k8s.Container['volumeMounts']> => [
+  { name: 'backups', mountPath: BACKUP_ROOT, ...(readOnly ? { readOnly: true } : {}) },
+  { name: 'scripts', mountPath: SCRIPTS_DIR, readOnly: true },
+  { name: 'tmp', mountPath: '/tmp' },
+];
+
+/**
+ * /tmp (64Mi) + logs; the dumps go to the volume, not to ephemeral storage (with s3 they do: the
+ * scratch volume counts too, and every container of the pod may fill it).
+ */
+const ephemeral = (sf: Storefront, store: Store) =>
+  's3' in store ? scratchEphemeral(sf) : { request: '16Mi', limit: '128Mi' };
+
+/** The container in Postgres' image (pg_dump/pg_restore of the server's version): the superuser, no key pair. */
+function postgresContainer(
   sf: Storefront,
   workload: Extract<Workload, 'backup' | 'restore'>,
   env: k8s.EnvVar[],
   store: Store,
+): k8s.Container {
+  const n = names(sf);
+  const readOnly = 'claimName' in store && store.readOnly;
+  return {
+    name: workload,
+    image: postgresImage(sf),
+    imagePullPolicy: 'IfNotPresent',
+    command: ['sh', `${SCRIPTS_DIR}/${workload}.sh`],
+    env: [
+      { name: 'PGHOST', value: n.postgres },
+      { name: 'PGPORT', value: '5432' },
+      { name: 'PGDATABASE', value: POSTGRES_DB },
+      { name: 'PGUSER', value: POSTGRES_USER },
+      {
+        name: 'PGPASSWORD',
+        valueFrom: { secretKeyRef: { name: n.postgresCredentials, key: 'password' } },
+      },
+      { name: 'PGSSLMODE', value: 'disable' },
+      { name: 'PGCONNECT_TIMEOUT', value: '10' },
+      { name: 'BACKUP_ROOT', value: BACKUP_ROOT },
+      ...env,
+      // The bucket's name for its messages; never the key pair.
+      ...('s3' in store ? s3Settings(sf, store.s3) : []),
+    ],
+    resources: resources(backupResources(sf), ephemeral(sf, store)),
+    securityContext: containerSecurityContext(BACKUP_UID),
+    terminationMessagePolicy: 'FallbackToLogsOnError',
+    volumeMounts: scriptMounts(readOnly),
+  };
+}
+
+/**
+ * A container in the shop image (spec.app.image: ours, so present wherever the Storefront runs,
+ * and it carries curl — the official postgres image has none) running `transfer.sh MODE`: the
+ * bucket's side of the pod, with the key pair and no database password.
+ */
+function transferContainer(
+  sf: Storefront,
+  name: string,
+  mode: 'check' | 'upload' | 'download',
+  env: k8s.EnvVar[],
+  s3: S3Location,
+): k8s.Container {
+  return {
+    name,
+    image: sf.spec.app.image,
+    imagePullPolicy: sf.spec.app.imagePullPolicy,
+    command: ['sh', `${SCRIPTS_DIR}/transfer.sh`, mode],
+    env: [{ name: 'BACKUP_ROOT', value: BACKUP_ROOT }, ...env, ...s3Settings(sf, s3), ...s3KeyPair(s3)],
+    resources: resources(backupResources(sf), scratchEphemeral(sf)),
+    securityContext: containerSecurityContext(BACKUP_UID),
+    terminationMessagePolicy: 'FallbackToLogsOnError',
+    volumeMounts: scriptMounts(false),
+  };
+}
+
+/**
+ * A backup or restore pod. With a backups volume: one container in Postgres' image. With a bucket
+ * the work is split over the scratch volume, in order (init containers first): a backup checks
+ * the bucket (shop image), dumps (Postgres' image), then uploads and applies retention (shop
+ * image); a restore downloads (shop image), then checks and restores (Postgres' image).
+ */
+function pod(
+  sf: Storefront,
+  workload: Extract<Workload, 'backup' | 'restore'>,
+  env: { postgres: k8s.EnvVar[]; transfer: k8s.EnvVar[] },
+  store: Store,
 ): k8s.PodTemplateSpec {
   const n = names(sf);
   const readOnly = 'claimName' in store && store.readOnly;
-  const script = workload === 'backup' ? 'backup.sh' : 'restore.sh';
+  const main = postgresContainer(sf, workload, env.postgres, store);
+  const containers: { initContainers?: k8s.Container[]; containers: k8s.Container[] } = !('s3' in store)
+    ? { containers: [main] }
+    : workload === 'backup'
+      ? {
+          initContainers: [transferContainer(sf, 'bucket-check', 'check', [], store.s3), main],
+          containers: [transferContainer(sf, 'upload', 'upload', env.transfer, store.s3)],
+        }
+      : {
+          initContainers: [transferContainer(sf, 'download', 'download', env.transfer, store.s3)],
+          containers: [main],
+        };
   return {
     metadata: { labels: workloadLabels(sf, workload, sf.spec.database.version) },
     spec: {
@@ -68,42 +169,7 @@ function pod(
       securityContext: podSecurityContext(BACKUP_UID),
       // Next to the database: the same node constraints (and a ReadWriteOnce volume there).
       ...podPlacement(sf, sf.spec.database, workloadSelector(sf, workload)),
-      containers: [
-        {
-          name: workload,
-          image: postgresImage(sf),
-          imagePullPolicy: 'IfNotPresent',
-          command: ['sh', `${SCRIPTS_DIR}/${script}`],
-          env: [
-            { name: 'PGHOST', value: n.postgres },
-            { name: 'PGPORT', value: '5432' },
-            { name: 'PGDATABASE', value: POSTGRES_DB },
-            { name: 'PGUSER', value: POSTGRES_USER },
-            {
-              name: 'PGPASSWORD',
-              valueFrom: { secretKeyRef: { name: n.postgresCredentials, key: 'password' } },
-            },
-            { name: 'PGSSLMODE', value: 'disable' },
-            { name: 'PGCONNECT_TIMEOUT', value: '10' },
-            { name: 'BACKUP_ROOT', value: BACKUP_ROOT },
-            ...env,
-            ...('s3' in store ? s3Env(sf, store.s3) : []),
-          ],
-          // /tmp (64Mi) + logs; the dumps go to the volume, not to ephemeral storage (with s3 they
-          // do: the scratch volume counts too).
-          resources: resources(
-            backupResources(sf),
-            's3' in store ? scratchEphemeral(sf) : { request: '16Mi', limit: '128Mi' },
-          ),
-          securityContext: containerSecurityContext(BACKUP_UID),
-          terminationMessagePolicy: 'FallbackToLogsOnError',
-          volumeMounts: [
-            { name: 'backups', mountPath: BACKUP_ROOT, ...(readOnly ? { readOnly: true } : {}) },
-            { name: 'scripts', mountPath: SCRIPTS_DIR, readOnly: true },
-            { name: 'tmp', mountPath: '/tmp' },
-          ],
-        },
-      ],
+      ...containers,
       volumes: [
         's3' in store
           ? scratchVolume('backups', scratchSize(sf))
@@ -125,7 +191,7 @@ export function renderBackup(out: Objects, sf: Storefront): void {
 
   out.add(k8s.ConfigMap, {
     metadata: { name: n.backupScripts, labels: workloadLabels(sf, 'backup', 'v1') },
-    data: { 'backup.sh': BACKUP_SCRIPT, 'restore.sh': RESTORE_SCRIPT },
+    data: { 'backup.sh': BACKUP_SCRIPT, 'restore.sh': RESTORE_SCRIPT, 'transfer.sh': TRANSFER_SCRIPT },
   });
 
   const pvc = backup?.destination.pvc;
@@ -145,21 +211,27 @@ export function renderBackup(out: Objects, sf: Storefront): void {
   }
   if (backup) {
     const s3 = backupS3(sf);
-    const template = pod(
-      sf,
-      'backup',
-      [
-        { name: 'STOREFRONT', value: sf.metadata.name },
-        { name: 'APP_VERSION', value: imageVersion(sf.spec.app.image) },
-        { name: 'APP_IMAGE', value: sf.spec.app.image },
-        { name: 'KEEP_COUNT', value: String(backup.retention.count) },
-        {
-          name: 'MAX_AGE_SECONDS',
-          value: String(backup.retention.maxAge ? maxAgeSeconds(backup.retention.maxAge) : 0),
-        },
-      ],
-      s3 ? { s3 } : { claimName: n.backups, readOnly: false },
-    );
+    const retention: k8s.EnvVar[] = [
+      { name: 'KEEP_COUNT', value: String(backup.retention.count) },
+      {
+        name: 'MAX_AGE_SECONDS',
+        value: String(backup.retention.maxAge ? maxAgeSeconds(backup.retention.maxAge) : 0),
+      },
+    ];
+    const manifest: k8s.EnvVar[] = [
+      { name: 'STOREFRONT', value: sf.metadata.name },
+      { name: 'APP_VERSION', value: imageVersion(sf.spec.app.image) },
+      { name: 'APP_IMAGE', value: sf.spec.app.image },
+    ];
+    // Retention is applied where the backups are: by backup.sh on a volume, by the upload in a bucket.
+    const template = s3
+      ? pod(sf, 'backup', { postgres: manifest, transfer: retention }, { s3 })
+      : pod(
+          sf,
+          'backup',
+          { postgres: [...manifest, ...retention], transfer: [] },
+          { claimName: n.backups, readOnly: false },
+        );
     out.add(k8s.CronJob, {
       metadata: { name: n.backup, labels: template.metadata?.labels },
       spec: {
@@ -183,15 +255,15 @@ export function renderBackup(out: Objects, sf: Storefront): void {
   if (restore) {
     const claimName = restore.from.claimName ?? n.backups;
     const s3 = restoreS3(sf);
-    const template = pod(
-      sf,
-      'restore',
-      [
-        { name: 'RESTORE_BACKUP', value: restore.from.backup },
-        ...(s3 ? [] : [{ name: 'RESTORE_CLAIM', value: claimName }]),
-      ],
-      s3 ? { s3 } : { claimName, readOnly: true },
-    );
+    const backupName: k8s.EnvVar = { name: 'RESTORE_BACKUP', value: restore.from.backup };
+    const template = s3
+      ? pod(sf, 'restore', { postgres: [backupName], transfer: [backupName] }, { s3 })
+      : pod(
+          sf,
+          'restore',
+          { postgres: [backupName, { name: 'RESTORE_CLAIM', value: claimName }], transfer: [] },
+          { claimName, readOnly: true },
+        );
     out.add(k8s.Job, {
       metadata: { name: n.restore, labels: template.metadata?.labels },
       // A missing or corrupt backup fails the same way every time: few retries. The script's

@@ -120,7 +120,7 @@ describe('BackupReady and status.backups', () => {
     );
     expect(cond(st, 'BackupReady')).toMatchObject({ status: 'False', reason: 'BackupFailed' });
     expect(cond(st, 'BackupReady')!.message).toBe(
-      `backup Job shop-backup-5 failed at 2026-12-01T03:50:00Z (BackoffLimitExceeded: Job has reached the specified backoff limit): ${cause}; see kubectl logs job/shop-backup-5`,
+      `backup Job shop-backup-5 failed at 2026-12-01T03:50:00Z (BackoffLimitExceeded: Job has reached the specified backoff limit): ${cause}; see kubectl logs --all-containers job/shop-backup-5`,
     );
   });
 

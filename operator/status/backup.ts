@@ -80,7 +80,7 @@ export function backupVerdict(sf: Storefront, o: Observed): Verdict | undefined 
     return {
       ok: false,
       reason: 'BackupFailed',
-      message: `backup Job ${last.job.metadata.name} failed at ${last.f.at} (${last.f.why})${cause(o, last.job)}; see kubectl logs job/${last.job.metadata.name}`,
+      message: `backup Job ${last.job.metadata.name} failed at ${last.f.at} (${last.f.why})${cause(o, last.job)}; see kubectl logs --all-containers job/${last.job.metadata.name}`,
     };
   if (last)
     return {
@@ -152,7 +152,7 @@ export function restoreVerdict(sf: Storefront, o: Observed): Verdict | undefined
     return {
       ok: false,
       reason: 'RestoreFailed',
-      message: `restore of ${what} failed (Job ${n.restore}: ${f.why})${cause(o, job)}; nothing was restored and the app is not started; see kubectl logs job/${n.restore}`,
+      message: `restore of ${what} failed (Job ${n.restore}: ${f.why})${cause(o, job)}; nothing was restored and the app is not started; see kubectl logs --all-containers job/${n.restore}`,
     };
   if (f) return { ok: true, reason: 'Restored', message: `${what} restored by Job ${n.restore}` };
   return {

@@ -17,3 +17,21 @@ export function failureCause(message: string): string {
     .replace(/(\/\/[^/\s:@]+):[^/\s@]+@/g, '$1:<redacted>@');
   return line.length > MAX_CAUSE ? `…${line.slice(line.length - MAX_CAUSE + 1)}` : line;
 }
+
+type Terminated = { state?: { terminated?: { exitCode?: number; message?: string } } };
+/** The part of a pod's status a termination message is read from. */
+export type PodMessageStatus = { initContainerStatuses?: Terminated[]; containerStatuses?: Terminated[] };
+
+/**
+ * What a finished pod of a backup, restore or listing Job says: the termination message of the
+ * init container that failed (with destination s3 the bucket check, the dump or the download
+ * runs first; after a failed one the main container never starts), else that of its (first)
+ * container — the failure, or the result line ("backup … complete"). Trimmed; '' when none.
+ */
+export function podMessage(status: PodMessageStatus | undefined): string {
+  for (const s of status?.initContainerStatuses ?? []) {
+    const t = s.state?.terminated;
+    if (t && t.exitCode !== 0) return t.message?.trim() ?? '';
+  }
+  return status?.containerStatuses?.[0]?.state?.terminated?.message?.trim() ?? '';
+}

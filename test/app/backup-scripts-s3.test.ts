@@ -1,5 +1,8 @@
 // The backup and restore scripts (render/backup-scripts.ts) with destination s3, run by sh as the
-// pods run them, against real Postgres servers and a real S3-compatible server (gofakes3 behind a
+// rendered pods run them — container after container over one scratch dir, init containers first:
+// the bucket check, the dump (Postgres' image: no curl on its PATH, no key pair in its env) and the
+// upload (the shop image: no Postgres client, no database password); the download, then the
+// restore — against real Postgres servers and a real S3-compatible server (gofakes3 behind a
 // SigV4 check, test/s3-server) on a loopback port: objects, manifest-last uploads, retention over
 // paginated listings, restore round trips and the failures the BackupReady condition shows.
 import { spawnSync } from 'node:child_process';
@@ -8,14 +11,19 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseStorefront } from '../../operator/api/validate.ts';
+import { backupListJob } from '../../operator/render/backup-list.ts';
+import { render } from '../../operator/render/render.ts';
+import { fixedInputs } from '../../operator/render/testdata/fixtures.ts';
 import { type S3Server, s3Keys, s3Request, startS3Server } from '../support/s3-server.ts';
 import {
   freshPostgres,
+  imagePaths,
   NAME,
   nextSecond,
   PASSWORD,
   query,
-  type Script,
+  runPod,
   scriptEnv,
   shopDatabase,
   writeScripts,
@@ -28,29 +36,68 @@ let source: TestPostgres;
 let s3: S3Server;
 let dir: string;
 let scripts: string;
+let paths: { postgres: string; shop: string };
 const targets: TestPostgres[] = [];
 
-function run(script: Script, db: TestPostgres, env: Record<string, string>) {
-  const scratch = mkdtempSync(join(dir, 'scratch-'));
-  const r = spawnSync('sh', [join(scripts, script)], {
-    encoding: 'utf8',
-    env: {
-      ...scriptEnv(db),
-      BACKUP_ROOT: scratch,
-      S3_ENDPOINT: s3.endpoint,
-      S3_BUCKET: BUCKET,
-      S3_PREFIX: 'shop/',
-      S3_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: s3.accessKey,
-      AWS_SECRET_ACCESS_KEY: s3.secretKey,
-      ...env,
-    },
+const S3_SPEC = {
+  endpoint: 'http://s3.test:9000',
+  bucket: BUCKET,
+  credentialsSecret: { name: 's3-credentials' },
+  egress: [{ cidr: '127.0.0.1/32', ports: [9000] }],
+};
+const storefront = (database: Record<string, unknown>) =>
+  parseStorefront({
+    apiVersion: 'storefront.dev/v1alpha1',
+    kind: 'Storefront',
+    metadata: { name: 'shop', namespace: 'web' },
+    spec: { host: 'shop.example.com', database },
   });
-  const out = `${r.stdout}${r.stderr}`;
+/** The pods as rendered: the backup CronJob's, the restore Job's, and the listing Job's. */
+const pods = (() => {
+  const sf = storefront({ backup: { schedule: '@daily', destination: { s3: S3_SPEC } } });
+  const objects = render(sf, fixedInputs(sf));
+  const cron = objects.find((o) => o.kind === 'CronJob') as any;
+  const rsf = storefront({ restore: { from: { backup: 'latest', s3: S3_SPEC } } });
+  const job = render(rsf, fixedInputs(rsf)).find(
+    (o) => o.kind === 'Job' && o.metadata.name === 'shop-restore',
+  ) as any;
+  return {
+    shopImage: sf.spec.app.image,
+    backup: cron.spec.jobTemplate.spec.template,
+    restore: job.spec.template,
+    list: (backupListJob({ ...cron, metadata: { ...cron.metadata, namespace: 'web', uid: 'u' } }, 'l') as any)
+      .spec.template,
+  };
+})();
+/** Settings the scripts read that no pod spec sets: the test's knobs. */
+const KNOBS = ['S3_PAGE_KEYS', 'TERMINATION_LOG'];
+
+function run(pod: 'backup' | 'restore' | 'list', db: TestPostgres, env: Record<string, string>) {
+  const scratch = mkdtempSync(join(dir, 'scratch-'));
+  const all: Record<string, string> = {
+    ...scriptEnv(db),
+    PGCONNECT_TIMEOUT: '10',
+    BACKUP_ROOT: scratch,
+    S3_ENDPOINT: s3.endpoint,
+    S3_BUCKET: BUCKET,
+    S3_PREFIX: 'shop/',
+    S3_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: s3.accessKey,
+    AWS_SECRET_ACCESS_KEY: s3.secretKey,
+    RESTORE_BACKUP: 'latest',
+    ...env,
+  };
+  const r = runPod(pods[pod], {
+    scripts,
+    shopImage: pods.shopImage,
+    paths,
+    values: all,
+    knobs: Object.fromEntries(Object.entries(all).filter(([k]) => KNOBS.includes(k))),
+  });
   // The credentials never reach the output (the BackupReady condition, the logs).
-  expect(out).not.toContain(PASSWORD);
-  expect(out).not.toContain(s3.secretKey);
-  return { status: r.status, out, scratch };
+  expect(r.out).not.toContain(PASSWORD);
+  expect(r.out).not.toContain(s3.secretKey);
+  return { ...r, scratch };
 }
 
 const target = async () => {
@@ -75,6 +122,7 @@ const get = (key: string) => {
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'storefront-backup-s3-'));
   scripts = writeScripts(dir);
+  paths = imagePaths(dir);
   s3 = await startS3Server([BUCKET, 'shared']);
   source = await shopDatabase();
 }, 120_000);
@@ -86,10 +134,49 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-describe('backup.sh with destination s3', () => {
+describe('the s3 pods as rendered', () => {
+  it('when the containers run, then the Postgres ones find no curl and the shop-image ones no Postgres client', () => {
+    const has = (path: string, program: string) =>
+      spawnSync('sh', ['-c', `command -v ${program}`], { env: { PATH: path } }).status === 0;
+    expect([
+      has(paths.postgres, 'pg_dump'),
+      has(paths.postgres, 'curl'),
+      has(paths.postgres, 'sha256sum'),
+    ]).toEqual([true, false, true]);
+    expect([
+      has(paths.shop, 'curl'),
+      has(paths.shop, 'pg_dump'),
+      has(paths.shop, 'psql'),
+      has(paths.shop, 'sed'),
+    ]).toEqual([true, false, false, true]);
+    // Which container runs in which image: the runner picks the PATH by it.
+    const images = (t: any) =>
+      [...(t.spec.initContainers ?? []), ...t.spec.containers].map((c: any) => [
+        c.name,
+        c.image === pods.shopImage ? 'shop' : 'postgres',
+      ]);
+    expect(images(pods.backup)).toEqual([
+      ['bucket-check', 'shop'],
+      ['backup', 'postgres'],
+      ['upload', 'shop'],
+    ]);
+    expect(images(pods.restore)).toEqual([
+      ['download', 'shop'],
+      ['restore', 'postgres'],
+    ]);
+    expect(images(pods.list)).toEqual([['backup-list', 'shop']]);
+  });
+});
+
+describe('the backup pod with destination s3 (bucket check, dump, upload)', () => {
   it('when it runs, then <prefix><time>/ holds the dump, SHA256SUMS and a manifest whose sizes and checksums are the objects, and the scratch volume is emptied', () => {
-    const r = run('backup.sh', source, { S3_PREFIX: 'one/' });
+    const r = run('backup', source, { S3_PREFIX: 'one/' });
     expect(r.status, r.out).toBe(0);
+    expect(r.ran).toEqual(['bucket-check', 'backup', 'upload']);
+    // The dump said where it goes; the upload that it arrived.
+    expect(r.out).toMatch(
+      /backup [0-9T]+Z dumped into the scratch volume: [0-9]+ bytes, databases: storefront; uploading to s3:/,
+    );
     const [name] = backupsIn('one/');
     expect(name).toMatch(NAME);
     expect(s3Keys(s3, BUCKET, 'one/')).toEqual([
@@ -119,7 +206,7 @@ describe('backup.sh with destination s3', () => {
     for (let i = 0; i < 4; i++) {
       if (i) await nextSecond();
       // Two keys a page: each backup's three objects span pages, so continuation tokens are followed.
-      const r = run('backup.sh', source, { S3_PREFIX: 'count/', KEEP_COUNT: '2', S3_PAGE_KEYS: '2' });
+      const r = run('backup', source, { S3_PREFIX: 'count/', KEEP_COUNT: '2', S3_PAGE_KEYS: '2' });
       expect(r.status, r.out).toBe(0);
       made.push(/backup ([0-9T]+Z) complete/.exec(r.out)![1]!);
     }
@@ -136,7 +223,7 @@ describe('backup.sh with destination s3', () => {
       'age/20200102T000000Z/storefront.dump',
     ])
       expect(s3Request(s3, 'PUT', `/${BUCKET}/${key}`, Buffer.from('x')).status).toBe(200);
-    const r = run('backup.sh', source, { S3_PREFIX: 'age/', KEEP_COUNT: '10', MAX_AGE_SECONDS: '3600' });
+    const r = run('backup', source, { S3_PREFIX: 'age/', KEEP_COUNT: '10', MAX_AGE_SECONDS: '3600' });
     expect(r.status, r.out).toBe(0);
     expect(r.out).toContain('retention: deleted backup 20200101T000000Z');
     expect(r.out).toContain('retention: deleted the partial upload 20200102T000000Z');
@@ -147,24 +234,34 @@ describe('backup.sh with destination s3', () => {
 
   it('when the endpoint is unreachable, then it fails before dumping, naming the bucket and the reason', async () => {
     const closed = await freePort();
-    const r = run('backup.sh', source, { S3_ENDPOINT: `http://127.0.0.1:${closed}` });
+    const r = run('backup', source, { S3_ENDPOINT: `http://127.0.0.1:${closed}` });
     expect(r.status).toBe(1);
     expect(r.out).toContain(
       `backup failed: cannot list s3://${BUCKET}/shop/ at http://127.0.0.1:${closed}: curl: (7) Failed to connect`,
     );
+    // The bucket check is the first container: nothing was dumped.
+    expect(r.ran).toEqual(['bucket-check']);
     expect(readdirSync(r.scratch)).toEqual([]);
   });
 
   it('when the bucket does not exist, then it fails with NoSuchBucket', () => {
-    const r = run('backup.sh', source, { S3_BUCKET: 'no-such-bucket' });
+    const r = run('backup', source, { S3_BUCKET: 'no-such-bucket' });
     expect(r.status).toBe(1);
     expect(r.out).toContain(
       `backup failed: cannot list s3://no-such-bucket/shop/ at ${s3.endpoint}: HTTP 404 NoSuchBucket`,
     );
   });
 
+  it('when the dump fails (Postgres refuses the password), then the upload never runs and nothing reaches the bucket', () => {
+    const r = run('backup', source, { S3_PREFIX: 'refused/', PGPASSWORD: 'not-the-password' });
+    expect(r.status).toBe(1);
+    expect(r.ran).toEqual(['bucket-check', 'backup']);
+    expect(r.out).toContain('backup failed: cannot query Postgres');
+    expect(s3Keys(s3, BUCKET, 'refused/')).toEqual([]);
+  });
+
   it('when the secret key is wrong, then it fails with 403 AccessDenied', () => {
-    const r = run('backup.sh', source, { AWS_SECRET_ACCESS_KEY: 'not-the-secret' });
+    const r = run('backup', source, { AWS_SECRET_ACCESS_KEY: 'not-the-secret' });
     expect(r.status).toBe(1);
     expect(r.out).toContain(
       `backup failed: cannot list s3://${BUCKET}/shop/ at ${s3.endpoint}: HTTP 403 AccessDenied`,
@@ -172,18 +269,20 @@ describe('backup.sh with destination s3', () => {
   });
 });
 
-describe('restore.sh from s3', () => {
+describe('the restore pod from s3 (download, restore)', () => {
   let name: string;
   beforeAll(() => {
-    const r = run('backup.sh', source, { S3_PREFIX: 'restore/' });
+    const r = run('backup', source, { S3_PREFIX: 'restore/' });
     if (r.status !== 0) throw new Error(r.out);
     name = backupsIn('restore/')[0]!;
   });
 
   it('when latest is restored into an empty database, then every order and the stock are back', async () => {
     const db = await target();
-    const r = run('restore.sh', db, { S3_PREFIX: 'restore/', RESTORE_BACKUP: 'latest' });
+    const r = run('restore', db, { S3_PREFIX: 'restore/', RESTORE_BACKUP: 'latest' });
     expect(r.status, r.out).toBe(0);
+    expect(r.ran).toEqual(['download', 'restore']);
+    expect(r.out).toContain(`downloaded backup ${name} from s3://${BUCKET}/restore/ at ${s3.endpoint}`);
     expect(r.out).toContain(
       `restore of backup ${name} from s3://${BUCKET}/restore/ at ${s3.endpoint} complete`,
     );
@@ -203,8 +302,10 @@ describe('restore.sh from s3', () => {
       s3Request(s3, 'PUT', `/${BUCKET}/corrupt/${name}/${f}`, get(`restore/${name}/${f}`));
     s3Request(s3, 'PUT', `/${BUCKET}/corrupt/${name}/storefront.dump`, dump);
     const db = await target();
-    const r = run('restore.sh', db, { S3_PREFIX: 'corrupt/', RESTORE_BACKUP: name });
+    const r = run('restore', db, { S3_PREFIX: 'corrupt/', RESTORE_BACKUP: name });
     expect(r.status).toBe(1);
+    // Downloaded fine; the Postgres container's sha256sum -c refuses it before pg_restore.
+    expect(r.ran).toEqual(['download', 'restore']);
     expect(r.out).toContain(
       `restore failed: backup ${name} in s3://${BUCKET}/corrupt/ at ${s3.endpoint} is corrupt (checksum mismatch`,
     );
@@ -215,14 +316,15 @@ describe('restore.sh from s3', () => {
   it('when the backup has no manifest (an upload cut short) or does not exist, then it fails naming it and nothing is restored', async () => {
     s3Request(s3, 'PUT', `/${BUCKET}/cut/${name}/storefront.dump`, get(`restore/${name}/storefront.dump`));
     const db = await target();
-    const cut = run('restore.sh', db, { S3_PREFIX: 'cut/', RESTORE_BACKUP: name });
+    const cut = run('restore', db, { S3_PREFIX: 'cut/', RESTORE_BACKUP: name });
     expect(cut.status).toBe(1);
+    expect(cut.ran).toEqual(['download']);
     expect(cut.out).toContain(
       `restore failed: backup ${name} not found in s3://${BUCKET}/cut/ at ${s3.endpoint} (no ${name}/manifest.json)`,
     );
-    const latest = run('restore.sh', db, { S3_PREFIX: 'cut/', RESTORE_BACKUP: 'latest' });
+    const latest = run('restore', db, { S3_PREFIX: 'cut/', RESTORE_BACKUP: 'latest' });
     expect(latest.out).toContain(`restore failed: no backup in s3://${BUCKET}/cut/`);
-    const missing = run('restore.sh', db, { S3_PREFIX: 'restore/', RESTORE_BACKUP: '20991231T000000Z' });
+    const missing = run('restore', db, { S3_PREFIX: 'restore/', RESTORE_BACKUP: '20991231T000000Z' });
     expect(missing.out).toContain('restore failed: backup 20991231T000000Z not found in s3://');
     expect(await tables(db)).toBe(0);
   });
@@ -230,8 +332,9 @@ describe('restore.sh from s3', () => {
   it('when the endpoint is unreachable, then it fails naming it and nothing is restored', async () => {
     const db = await target();
     const closed = await freePort();
-    const r = run('restore.sh', db, { S3_ENDPOINT: `http://127.0.0.1:${closed}`, RESTORE_BACKUP: 'latest' });
+    const r = run('restore', db, { S3_ENDPOINT: `http://127.0.0.1:${closed}`, RESTORE_BACKUP: 'latest' });
     expect(r.status).toBe(1);
+    expect(r.ran).toEqual(['download']);
     expect(r.out).toContain(
       `restore failed: cannot list s3://${BUCKET}/shop/ at http://127.0.0.1:${closed}: curl: (7)`,
     );
@@ -239,19 +342,19 @@ describe('restore.sh from s3', () => {
   });
 });
 
-describe('list script (storefront backup list) on a bucket', () => {
+describe('the listing pod (storefront backup list) on a bucket', () => {
   it('when the prefix holds backups and a partial upload, then each is listed newest first from its manifest, to stdout and the termination message', async () => {
     const made: string[] = [];
     for (let i = 0; i < 2; i++) {
       if (i) await nextSecond();
-      const r = run('backup.sh', source, { S3_PREFIX: 'listed/' });
+      const r = run('backup', source, { S3_PREFIX: 'listed/' });
       expect(r.status, r.out).toBe(0);
       made.push(/backup ([0-9T]+Z) complete/.exec(r.out)![1]!);
     }
     s3Request(s3, 'PUT', `/${BUCKET}/listed/20991231T000000Z/storefront.dump`, Buffer.from('cut short'));
     const log = join(dir, 'list-termination-log');
     writeFileSync(log, '');
-    const r = run('list.sh', source, { S3_PREFIX: 'listed/', TERMINATION_LOG: log });
+    const r = run('list', source, { S3_PREFIX: 'listed/', TERMINATION_LOG: log });
     expect(r.status, r.out).toBe(0);
     const lines = readFileSync(log, 'utf8')
       .trim()
@@ -277,7 +380,7 @@ describe('list script (storefront backup list) on a bucket', () => {
   it('when the bucket does not exist, then the listing fails naming it', () => {
     const log = join(dir, 'list-termination-log-missing');
     writeFileSync(log, '');
-    const r = run('list.sh', source, { S3_BUCKET: 'no-such-bucket', TERMINATION_LOG: log });
+    const r = run('list', source, { S3_BUCKET: 'no-such-bucket', TERMINATION_LOG: log });
     expect(r.status).toBe(1);
     expect(readFileSync(log, 'utf8')).toContain(
       `backup list failed: cannot list s3://no-such-bucket/shop/ at ${s3.endpoint}: HTTP 404 NoSuchBucket`,

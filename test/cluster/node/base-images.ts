@@ -106,7 +106,10 @@ export function nodeBaseImage(): Promise<Image> {
   const npm = npmTarball();
   return debianImage({
     name: 'node',
-    packages: ['ca-certificates'],
+    // curl: the shop image (FROM this base) is what the backup, restore and listing pods of
+    // destination s3 talk to the bucket with (app/Dockerfile installs it when the base lacks it;
+    // here the build is offline, so the base carries it).
+    packages: ['ca-certificates', 'curl'],
     hooks: [
       `copy-in ${node} /usr/local/bin`,
       'mkdir -p "$1"/usr/local/lib/node_modules/npm',
@@ -133,9 +136,9 @@ export function postgresImage(major: PostgresMajor): Promise<Image> {
   return debianImage({
     // The 15 image keeps its original name, so its cached archive (hash) stays valid.
     name: major === '15' ? 'postgres' : `postgres${major}`,
-    // curl: the backup and restore scripts of destination s3 upload and download with it
-    // (render/backup-s3-script.ts); the official postgres image has none.
-    packages: [`postgresql-${major}`, `postgresql-client-${major}`, 'curl'],
+    // No curl, like the official postgres image: destination s3 runs curl in the shop image
+    // (render/backup.ts), and the real node proves the Postgres image need not have it.
+    packages: [`postgresql-${major}`, `postgresql-client-${major}`],
     hooks: [
       'chroot "$1" sh -c "groupmod -g 999 postgres && usermod -u 999 -g 999 postgres && chown -R 999:999 /var/lib/postgresql /var/run/postgresql /etc/postgresql /var/log/postgresql"',
       `copy-in ${entrypoint} /usr/local/bin`,
