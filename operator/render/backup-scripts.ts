@@ -31,7 +31,7 @@ import { S3_FUNCTIONS } from './backup-s3-script.ts';
  * all but the newest KEEP_COUNT and, of those, the ones older than MAX_AGE_SECONDS, but never
  * the newest.
  */
-const RETENTION_FUNCTION = String.raw`
+const RETENTION_FUNCTION = `
 expired() {
   cutoff=0
   if [ "$MAX_AGE_SECONDS" -gt 0 ]; then
@@ -48,7 +48,7 @@ expired() {
 `;
 
 /** The bucket as the scripts name it in messages (S3_* are plain settings, no secret). */
-const S3_WHERE = String.raw`s3where="s3://$S3_BUCKET/$S3_PREFIX at $S3_ENDPOINT"`;
+const S3_WHERE = `s3where="s3://$S3_BUCKET/$S3_PREFIX at $S3_ENDPOINT"`;
 
 /**
  * Backups: dump, checksum, manifest, atomic rename, then retention (count, then maxAge). With s3

@@ -1,5 +1,7 @@
 // A local S3-compatible server for the backup tests: gofakes3 (MIT) with its in-memory backend,
-// bound to a loopback address only, behind a SigV4 check of our own (gofakes3 checks no
+// bound to a loopback address — or, for the real node's pods, to an address of a network
+// namespace that routes nowhere (no default route: the node's, where the node IP is on lo) —
+// behind a SigV4 check of our own (gofakes3 checks no
 // signature): a request whose Authorization is not a valid AWS4-HMAC-SHA256 signature by the
 // configured key pair gets 403 AccessDenied, as from S3. So the tests find out when curl's
 // signing, our query strings or the credentials the scripts pass would be refused by a real S3.
@@ -24,6 +26,40 @@ import (
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 )
+
+// defaultRoute describes this process's network namespace's usable default route ("" when it has
+// none), read from /proc/net/route and /proc/net/ipv6_route (the namespace's own tables). Routes
+// that are not up or that reject (the kernel's IPv6 null entry) do not count.
+func defaultRoute() string {
+	const up, reject = 0x0001, 0x0200
+	if b, err := os.ReadFile("/proc/net/route"); err != nil {
+		return "an unreadable /proc/net/route: " + err.Error()
+	} else {
+		for _, line := range strings.Split(string(b), "\n")[1:] {
+			f := strings.Fields(line)
+			var flags int64
+			if len(f) > 7 {
+				fmt.Sscanf(f[3], "%x", &flags)
+			}
+			if len(f) > 7 && f[1] == "00000000" && f[7] == "00000000" && flags&up != 0 && flags&reject == 0 {
+				return "an IPv4 default route via " + f[0]
+			}
+		}
+	}
+	if b, err := os.ReadFile("/proc/net/ipv6_route"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			f := strings.Fields(line)
+			var flags int64
+			if len(f) > 9 {
+				fmt.Sscanf(f[8], "%x", &flags)
+			}
+			if len(f) > 9 && f[0] == strings.Repeat("0", 32) && f[1] == "00" && flags&up != 0 && flags&reject == 0 {
+				return "an IPv6 default route via " + f[9]
+			}
+		}
+	}
+	return ""
+}
 
 func hmacSHA256(key []byte, data string) []byte {
 	m := hmac.New(sha256.New, key)
@@ -111,7 +147,7 @@ func verify(r *http.Request, accessKey, secretKey string) string {
 }
 
 func main() {
-	addr := flag.String("addr", "127.0.0.1:0", "loopback address to listen on (port 0: a free one)")
+	addr := flag.String("addr", "127.0.0.1:0", "address to listen on (port 0: a free one): loopback, or any in a namespace without a default route")
 	buckets := flag.String("buckets", "", "comma-separated buckets to create at start")
 	accessKey := flag.String("access-key", "", "the access key id requests must be signed with")
 	flag.Parse()
@@ -121,8 +157,15 @@ func main() {
 		log.Fatal("s3-server: -access-key and $S3_SERVER_SECRET_KEY are required")
 	}
 	host, _, err := net.SplitHostPort(*addr)
-	if err != nil || !net.ParseIP(host).IsLoopback() {
-		log.Fatalf("s3-server: -addr %q is not a loopback address (no packet may leave the machine)", *addr)
+	if err != nil || net.ParseIP(host) == nil {
+		log.Fatalf("s3-server: -addr %q is not an IP address and port", *addr)
+	}
+	if !net.ParseIP(host).IsLoopback() {
+		// Anything but loopback only where nothing can be routed off the machine: a network
+		// namespace without a default route (answers then go only to its own bridges and lo).
+		if why := defaultRoute(); why != "" {
+			log.Fatalf("s3-server: -addr %q is not a loopback address and this network namespace has %s (no packet may leave the machine)", *addr, why)
+		}
 	}
 	backend := s3mem.New()
 	for _, b := range strings.Split(*buckets, ",") {

@@ -3,7 +3,9 @@
 // database when it was written, pins every module; -mod=readonly refuses anything else) and
 // cached outside the clone in <cache>/s3-server-<hash>/s3-server, once per source and Go version.
 // Each test file starts its own on a free loopback port and stops it; a server that cannot be
-// built or started fails the test loudly, never skips it.
+// built or started fails the test loudly, never skips it. For the real node's pods it runs inside
+// the node's network namespace (no uplink) on the node IP, and the test's own requests enter that
+// namespace too (nsenter): nothing is sent anywhere else.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -46,24 +48,37 @@ export async function s3ServerBinary(): Promise<string> {
 }
 
 export interface S3Server {
-  /** http://127.0.0.1:<port> */
+  /** http://<address>:<port> (127.0.0.1 unless started in a namespace on another address) */
   endpoint: string;
+  address: string;
   port: number;
+  /** The network namespace (/run/netns/<name>) it listens in, if not the host's. */
+  netns?: string;
   accessKey: string;
   secretKey: string;
   stop: () => Promise<void>;
 }
 
-/** Starts a server holding `buckets` (empty, in memory), signed for by the returned key pair. */
-export async function startS3Server(buckets: string[]): Promise<S3Server> {
+/**
+ * Starts a server holding `buckets` (empty, in memory), signed for by the returned key pair: on a
+ * free loopback port, or with `netns` (a path under /run/netns) inside that namespace on
+ * `address` (the server itself refuses a non-loopback address in a namespace with a default route).
+ */
+export async function startS3Server(
+  buckets: string[],
+  opts: { netns?: string; address?: string } = {},
+): Promise<S3Server> {
   const bin = await s3ServerBinary();
   const accessKey = 'STOREFRONTTESTKEY';
   // A secret with the characters a curl config needs escaped, and those S3 secrets have (/ +).
   const secretKey = `test/secret+${process.pid}"\\x`;
-  const child: ChildProcess = spawn(bin, ['-buckets', buckets.join(','), '-access-key', accessKey], {
-    env: { ...process.env, S3_SERVER_SECRET_KEY: secretKey },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const address = opts.address ?? '127.0.0.1';
+  const args = ['-addr', `${address}:0`, '-buckets', buckets.join(','), '-access-key', accessKey];
+  const child: ChildProcess = spawn(
+    opts.netns ? 'nsenter' : bin,
+    opts.netns ? [`--net=${opts.netns}`, bin, ...args] : args,
+    { env: { ...process.env, S3_SERVER_SECRET_KEY: secretKey }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let stderr = '';
   child.stderr!.on('data', (d) => {
     stderr += d;
@@ -78,17 +93,19 @@ export async function startS3Server(buckets: string[]): Promise<S3Server> {
       reject(new Error(`s3-server exited (${code}) before listening: ${stderr}`));
     });
     createInterface({ input: child.stdout! }).on('line', (line) => {
-      const m = /^listening 127\.0\.0\.1:([0-9]+)$/.exec(line);
-      if (m) {
+      const m = /^listening ([0-9.]+):([0-9]+)$/.exec(line);
+      if (m && m[1] === address) {
         clearTimeout(timer);
-        resolve(Number(m[1]));
+        resolve(Number(m[2]));
       }
     });
   });
   process.once('exit', () => child.kill('SIGKILL'));
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: `http://${address}:${port}`,
+    address,
     port,
+    ...(opts.netns ? { netns: opts.netns } : {}),
     accessKey,
     secretKey,
     stop: async () => {
@@ -100,7 +117,10 @@ export async function startS3Server(buckets: string[]): Promise<S3Server> {
   };
 }
 
-/** One signed request with curl (as the scripts make them), the key pair on stdin (-K -). */
+/**
+ * One signed request with curl (as the scripts make them), the key pair on stdin (-K -); from
+ * inside the server's namespace when it has one.
+ */
 export function s3Request(
   s3: S3Server,
   method: 'GET' | 'PUT' | 'DELETE',
@@ -117,24 +137,28 @@ export function s3Request(
   const tmp = body ? mkdtempSync(join(tmpdir(), 's3-body-')) : undefined;
   const bodyFile = tmp ? join(tmp, 'body') : undefined;
   if (bodyFile) writeFileSync(bodyFile, body!);
+  const curl = [
+    '-sS',
+    '-K',
+    '-',
+    '--aws-sigv4',
+    'aws:amz:us-east-1:s3',
+    '-H',
+    `x-amz-content-sha256: ${sha}`,
+    '-X',
+    method,
+    ...(bodyFile ? ['-T', bodyFile] : []),
+    '-w',
+    `${marker}%{http_code}`,
+    `${s3.endpoint}${path}`,
+  ];
   const r = spawnSync(
-    'curl',
-    [
-      '-sS',
-      '-K',
-      '-',
-      '--aws-sigv4',
-      'aws:amz:us-east-1:s3',
-      '-H',
-      `x-amz-content-sha256: ${sha}`,
-      '-X',
-      method,
-      ...(bodyFile ? ['-T', bodyFile] : []),
-      '-w',
-      `${marker}%{http_code}`,
-      `${s3.endpoint}${path}`,
-    ],
-    { input: config, maxBuffer: 1 << 28 },
+    s3.netns ? 'nsenter' : 'curl',
+    s3.netns ? [`--net=${s3.netns}`, 'curl', ...curl] : curl,
+    {
+      input: config,
+      maxBuffer: 1 << 28,
+    },
   );
   if (tmp) rmSync(tmp, { recursive: true, force: true });
   if (r.status !== 0) throw new Error(`curl ${method} ${path} failed: ${r.stderr}`);
