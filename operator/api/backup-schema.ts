@@ -44,8 +44,14 @@ export const CRON_PATTERN = `^((${CRON_FIELDS.map(cronField).join(') (')})|@(yea
 
 /** Backup names are the UTC time the backup started: `20261201T031500Z`. */
 export const BACKUP_NAME_PATTERN = '^[0-9]{8}T[0-9]{6}Z$';
-/** What `restore.from.backup` accepts: a backup name, or `latest` (the newest complete backup). */
-const RESTORE_BACKUP_PATTERN = '^([0-9]{8}T[0-9]{6}Z|latest)$';
+/**
+ * What `restore.from.backup` accepts: a backup name, or `latest` (the newest complete backup). The
+ * trailing Z is ours (managed mode); CloudNativePG's Barman backup IDs have none. Which of the two
+ * a Storefront takes is a rule of its database mode (cloudnativepg-restore-rules.ts).
+ */
+const RESTORE_BACKUP_PATTERN = '^([0-9]{8}T[0-9]{6}Z?|latest)$';
+/** A Storefront name (validate.ts NAME_PATTERN, at most 40 characters). */
+const STOREFRONT_NAME = '^[a-z]([-a-z0-9]*[a-z0-9])?$';
 /** maxAge: whole hours or days. */
 export const MAX_AGE_PATTERN = '^[1-9][0-9]{0,4}(h|d)$';
 
@@ -231,9 +237,10 @@ export function backupSchemas(b: {
             backup: required(
               str({
                 description:
-                  'The backup to restore: its name (the UTC time it started, e.g. 20261201T031500Z, as `storefront backup list` shows) or latest.',
+                  "The backup to restore: its name (the UTC time it started, e.g. 20261201T031500Z, as `storefront backup list` shows) or latest. Database mode cloudnativepg: a Barman backup ID (e.g. 20261201T031500, no Z: status.backupId of CloudNativePG's Backup objects), restored to the state at the end of that backup; or latest, the newest base backup and all the WAL archived after it.",
                 pattern: RESTORE_BACKUP_PATTERN,
-                patternDescription: 'a backup name such as 20261201T031500Z, or latest',
+                patternDescription:
+                  'a backup name such as 20261201T031500Z (20261201T031500 in mode cloudnativepg), or latest',
                 maxLength: 32,
               }),
             ),
@@ -246,6 +253,15 @@ export function backupSchemas(b: {
               }),
             ),
             s3: optional(s3Location('source')),
+            storefront: optional(
+              str({
+                description:
+                  'Database mode cloudnativepg: the Storefront whose backups these are (default: this one). Its Cluster <storefront>-postgres is the Barman server name the backups are stored under, and <storefront>/ the default of s3.prefix. Not used in mode managed (name the source there by claimName or s3.prefix).',
+                pattern: STOREFRONT_NAME,
+                patternDescription: 'a Storefront name',
+                maxLength: 40,
+              }),
+            ),
           },
           {
             description:
@@ -264,7 +280,7 @@ export function backupSchemas(b: {
     },
     {
       description:
-        "Restore a backup before the app starts (managed database, new Storefronts): a Job <name>-restore verifies the backup's checksums and restores it with pg_restore --single-transaction into the empty database; the migration and the app start only after it succeeded. It never restores over a database that holds tables. Set at creation only.",
+        "Restore a backup before the app starts (new Storefronts; set at creation only). Managed database: a Job <name>-restore verifies the backup's checksums and restores it with pg_restore --single-transaction into the empty database; it never restores over a database that holds tables. Database mode cloudnativepg: the Cluster is created with bootstrap.recovery from the bucket (CloudNativePG recovers only when it creates a Cluster, never in place). Either way the migration and the app start only after the restore succeeded.",
     },
   );
   return { backup, restore, backupResources };

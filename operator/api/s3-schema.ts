@@ -87,7 +87,7 @@ export function s3Location(what: 'destination' | 'source') {
         str({
           description: writes
             ? "Key prefix of this Storefront's backups, ending in / (default: the Storefront's name and /); backups are <prefix><time>/. Several Storefronts may share a bucket under different prefixes; retention only ever deletes under this prefix."
-            : "Key prefix the backups were written under (default: this Storefront's name and /; the other Storefront's name and / to restore its backups).",
+            : "Key prefix the backups were written under (default: the name of restore.from.storefront, else this Storefront's, and /; the other Storefront's name and / to restore its backups).",
           pattern: S3_PREFIX_PATTERN,
           patternDescription:
             'path segments of A-Z a-z 0-9 . _ - each ending in /, e.g. shop/ or backups/shop/',

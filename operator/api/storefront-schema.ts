@@ -7,6 +7,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { backupSchemas } from './backup-schema.ts';
 import { isCanonicalCidr } from './cidr.ts';
 import { CLOUDNATIVE_PG_BACKUP_RULES } from './cloudnativepg-backup-rules.ts';
+import { RESTORE_RULES } from './cloudnativepg-restore-rules.ts';
 import { QUANTITY_PATTERN } from './openapi.ts';
 import { compareQuantities } from './quantity.ts';
 import { labelMap, schedulingFields } from './scheduling-schema.ts';
@@ -614,16 +615,12 @@ const database = obj(
         check: (s) => s.mode !== 'external' || s.backup === undefined,
       },
       ...CLOUDNATIVE_PG_BACKUP_RULES,
-      {
-        cel: "self.mode == 'managed' || !has(self.restore)",
-        message:
-          "restore needs mode 'managed' (it restores into the Storefront's own Postgres; a cloudnativepg database would be restored by CloudNativePG's bootstrap.recovery, which Storefront does not render: see the README's backups section)",
-        fieldPath: '.restore',
-        check: (s) => s.mode === 'managed' || s.restore === undefined,
-      },
+      ...RESTORE_RULES,
       {
         // A restore runs once, into the empty database of a new Storefront: adding one later (or
-        // pointing it elsewhere) would not restore anything; it may be removed once done.
+        // pointing it elsewhere) would not restore anything; it may be removed once done. In mode
+        // cloudnativepg too: CloudNativePG reads bootstrap.recovery only when it creates the
+        // Cluster, so on a running one it would restore nothing (and never touches its data).
         cel: '!has(self.restore) || (has(oldSelf.restore) && self.restore == oldSelf.restore)',
         message:
           'restore can only be set when the Storefront is created (it restores into its new, empty database) and cannot change; remove it once restored, or use `storefront restore` on a new Storefront',

@@ -59,15 +59,31 @@ export async function gatherInputs(
 }
 
 /**
- * Whether the restore Job succeeded. An app Deployment that exists means it did once (the app is
- * rendered only after it): a restore Job deleted later must not take the running shop down.
+ * Whether the restore is done: the restore Job succeeded, or in database mode cloudnativepg the
+ * Cluster has a ready instance (CloudNativePG starts the first instance only once recovery reached
+ * its target and the primary was promoted). An app Deployment that exists means it did once (the
+ * app is rendered only after it): a restore Job deleted later, or a Cluster briefly without a
+ * ready instance, must not take the running shop down.
  */
 async function restoreComplete(reader: ObjectReader, sf: Storefront, namespace: string): Promise<boolean> {
   const n = names(sf);
-  const job = (await reader.observed({ apiVersion: 'batch/v1', kind: 'Job', namespace, name: n.restore })) as
-    | (KubeObject & { status?: { succeeded?: number } })
-    | undefined;
-  if ((job?.status?.succeeded ?? 0) >= 1) return true;
+  if (sf.spec.database.mode === 'cloudnativepg') {
+    const cluster = (await reader.observed({
+      apiVersion: 'postgresql.cnpg.io/v1',
+      kind: 'Cluster',
+      namespace,
+      name: n.cnpgCluster,
+    })) as (KubeObject & { status?: { readyInstances?: number } }) | undefined;
+    if ((cluster?.status?.readyInstances ?? 0) >= 1) return true;
+  } else {
+    const job = (await reader.observed({
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      namespace,
+      name: n.restore,
+    })) as (KubeObject & { status?: { succeeded?: number } }) | undefined;
+    if ((job?.status?.succeeded ?? 0) >= 1) return true;
+  }
   const app = await reader.observed({ apiVersion: 'apps/v1', kind: 'Deployment', namespace, name: n.app });
   return app !== undefined;
 }

@@ -26,6 +26,12 @@ export type Component =
 export const backupCronJobName = (name: string) => `${name}-backup`;
 /** The backups volume of Storefront `name` (what `storefront restore --source` restores from). */
 export const backupsClaimName = (name: string) => `${name}-backups`;
+/**
+ * The CloudNativePG Cluster of Storefront `name`, which is also the Barman server name its
+ * backups are stored under (CloudNativePG's default: the Cluster's name), so what a cloudnativepg
+ * restore of that Storefront's backups reads (render/cloudnativepg-restore.ts).
+ */
+export const cnpgClusterName = (name: string) => `${name}-postgres`;
 
 export function names(sf: Storefront) {
   const n = sf.metadata.name;
@@ -42,7 +48,7 @@ export function names(sf: Storefront) {
     postgresAppCredentials: `${n}-postgres-app-login`,
     /** The PVC the StatefulSet controller creates from the `data` claim template. */
     postgresDataClaim: `data-${n}-postgres-0`,
-    cnpgCluster: `${n}-postgres`,
+    cnpgCluster: cnpgClusterName(n),
     cnpgApp: `${n}-postgres-app`,
     cnpgRw: `${n}-postgres-rw`,
     /** The backups volume, its scripts, the CronJob (whose Jobs are `<name>-backup-<n>`). */

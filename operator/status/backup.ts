@@ -1,10 +1,12 @@
 // The backup and restore part of the status (pure): BackupReady from the Jobs of the backup
 // CronJob (or, in database mode cloudnativepg, from the ScheduledBackup CloudNativePG runs),
-// status.backups' last successful/failed times, and Restored from the restore Job.
+// status.backups' last successful/failed times, and Restored from the restore Job (or, in database
+// mode cloudnativepg, from the Cluster CloudNativePG recovers).
 
 import type { Condition, Storefront, StorefrontStatus } from '../api/types.ts';
 import { trueCondition } from '../core/object.ts';
 import { backupS3, restoreS3, s3Prefix } from '../render/backup-s3.ts';
+import { cloudNativePgRestoreSource } from '../render/cloudnativepg-restore.ts';
 import { names } from '../render/names.ts';
 import { childKey, type Observed, type ObservedChild } from './conditions.ts';
 
@@ -131,10 +133,46 @@ function cloudNativePgBackupVerdict(sf: Storefront, o: Observed): Verdict {
   };
 }
 
+/**
+ * Restored in database mode cloudnativepg: CloudNativePG restores while it bootstraps the Cluster
+ * and starts its first instance only after recovery reached its target, so a ready instance means
+ * restored. A recovery that fails leaves the Cluster without one; CloudNativePG reports that in its
+ * own objects (the recovery Job and pods, status.phase), which is where the message points: no
+ * failure is inferred here, and nothing is claimed before an instance is ready.
+ */
+function cloudNativePgRestoreVerdict(sf: Storefront, o: Observed, backup: string): Verdict {
+  const n = names(sf);
+  const source = cloudNativePgRestoreSource(sf);
+  const what = `${backup === 'latest' ? 'the latest backup (and the WAL archived after it)' : `backup ${backup}`}${source ? ` of server ${source.serverName} from ${source.destinationPath} at ${source.s3.endpoint}` : ''}`;
+  if (o.missingApis.has('Cluster'))
+    return {
+      ok: false,
+      reason: 'MissingAPI',
+      message: `restoring ${what} needs CloudNativePG (postgresql.cnpg.io/v1 Cluster), which this cluster does not serve`,
+    };
+  const cluster = o.children.get(childKey('Cluster', n.cnpgCluster));
+  if ((cluster?.status?.readyInstances ?? 0) >= 1 || o.children.get(childKey('Deployment', n.app)))
+    return {
+      ok: true,
+      reason: 'Restored',
+      message: `${what} restored by CloudNativePG into Cluster ${n.cnpgCluster}`,
+    };
+  if (!cluster)
+    return { ok: false, reason: 'Restoring', message: `Cluster ${n.cnpgCluster} does not exist yet` };
+  const phase = typeof cluster.status?.phase === 'string' ? ` (phase: ${cluster.status.phase})` : '';
+  return {
+    ok: false,
+    reason: 'Restoring',
+    message: `CloudNativePG is bootstrapping Cluster ${n.cnpgCluster} from ${what}${phase}; the migration and the app start once an instance is ready; a failing recovery shows in kubectl get jobs,pods -l cnpg.io/cluster=${n.cnpgCluster}`,
+  };
+}
+
 /** Restored: the restore Job's outcome, naming the backup and the volume it comes from. */
 export function restoreVerdict(sf: Storefront, o: Observed): Verdict | undefined {
   const restore = sf.spec.database.restore;
   if (!restore) return undefined;
+  if (sf.spec.database.mode === 'cloudnativepg')
+    return cloudNativePgRestoreVerdict(sf, o, restore.from.backup);
   const n = names(sf);
   const s3 = restoreS3(sf);
   const what = s3

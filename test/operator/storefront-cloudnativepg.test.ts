@@ -232,4 +232,147 @@ describe('database mode cloudnativepg', () => {
       () => !kJson(['get', 'clusters.postgresql.cnpg.io', 'bk-postgres', '-n', ns]).spec.backup,
     );
   });
+
+  it("with restore, the Cluster is created with bootstrap.recovery from the bucket and the source Storefront's server, admitted by its CRD; the migration and the app wait for a ready instance; what CloudNativePG cannot do is refused by the API server", async () => {
+    installCrds(cluster(), cloudNativePgCrdFiles());
+    k([
+      'create',
+      'secret',
+      'generic',
+      'old-s3',
+      '-n',
+      ns,
+      '--from-literal=AWS_ACCESS_KEY_ID=test-key',
+      '--from-literal=AWS_SECRET_ACCESS_KEY=test-secret',
+    ]);
+    const s3 = {
+      endpoint: 'http://minio.storage.svc:9000/',
+      bucket: 'shop-backups',
+      prefix: 'shops/old/',
+      credentialsSecret: { name: 'old-s3' },
+      egress: [{ cidr: '10.96.0.10/32', ports: [9000] }],
+    };
+    const backup = {
+      schedule: '@daily',
+      retention: { maxAge: '30d' },
+      destination: { s3: { ...s3, prefix: 'shops/rs/' } },
+    };
+    const spec = (restore: Record<string, unknown>, b: Record<string, unknown> = backup) => ({
+      database: { mode: 'cloudnativepg', backup: b, restore: { from: restore } },
+    });
+    const refused = (doc: string, field: string, why: string) => {
+      const r = kTry(['apply', '--server-side', '-n', ns, '-f', '-'], doc);
+      expect(r.status, doc).not.toBe(0);
+      expect(r.stderr).toContain(field);
+      expect(r.stderr).toContain(why);
+    };
+    refused(
+      storefrontDoc('rs', spec({ backup: 'latest', claimName: 'old-backups' })),
+      'spec.database.restore.from.claimName',
+      'CloudNativePG recovers physical backups from a bucket',
+    );
+    refused(
+      storefrontDoc('rs', spec({ backup: '20261201T031500Z', s3, storefront: 'old' })),
+      'spec.database.restore.from.backup',
+      'Barman backup ID without a Z',
+    );
+    refused(
+      storefrontDoc(
+        'rs',
+        spec({ backup: 'latest' }, { ...backup, destination: { s3: { ...s3, prefix: undefined } } }),
+      ),
+      'spec.database.backup.destination.s3.prefix',
+      'empty WAL archive',
+    );
+
+    k(
+      ['apply', '--server-side', '-n', ns, '-f', '-'],
+      storefrontDoc('rs', spec({ backup: '20261201T031500', s3, storefront: 'old' })),
+    );
+    const pgCluster = await waitFor(
+      'Cluster rs-postgres',
+      () => kTry(['get', 'clusters.postgresql.cnpg.io', 'rs-postgres', '-n', ns, '-o', 'json']).stdout,
+      180_000,
+    ).then((out) => JSON.parse(out));
+    // As CloudNativePG's own CRD stored it.
+    expect(pgCluster.spec.bootstrap).toEqual({
+      recovery: {
+        source: 'restore-source',
+        database: 'storefront',
+        owner: 'storefront',
+        recoveryTarget: { backupID: '20261201T031500', targetImmediate: true },
+      },
+    });
+    expect(pgCluster.spec.externalClusters).toEqual([
+      {
+        name: 'restore-source',
+        barmanObjectStore: {
+          destinationPath: 's3://shop-backups/shops/old',
+          endpointURL: 'http://minio.storage.svc:9000',
+          s3Credentials: {
+            accessKeyId: { name: 'old-s3', key: 'AWS_ACCESS_KEY_ID' },
+            secretAccessKey: { name: 'old-s3', key: 'AWS_SECRET_ACCESS_KEY' },
+          },
+          serverName: 'old-postgres',
+        },
+      },
+    ]);
+    // Its own backups go elsewhere: the recovered Cluster's WAL archive starts empty.
+    expect(pgCluster.spec.backup.barmanObjectStore.destinationPath).toBe('s3://shop-backups/shops/rs');
+    expect(pgCluster.metadata.ownerReferences).toEqual([
+      expect.objectContaining({ kind: 'Storefront', name: 'rs', controller: true }),
+    ]);
+
+    // Recovering: Restored says so, and neither the migration nor the app exists.
+    const restoring = await waitFor('Restored=False Restoring', () => {
+      const c = condition(ns, 'rs', 'Restored');
+      return c?.reason === 'Restoring' && c.message.includes('bootstrapping') ? c : undefined;
+    });
+    expect(restoring.message).toContain(
+      'backup 20261201T031500 of server old-postgres from s3://shop-backups/shops/old',
+    );
+    expect(condition(ns, 'rs', 'AppReady')).toMatchObject({ status: 'False', reason: 'WaitingForRestore' });
+    expect(kTry(['get', 'deployment', 'rs-app', '-n', ns]).status).not.toBe(0);
+    const jobs = () =>
+      kJson(['get', 'jobs', '-n', ns, '-l', 'storefront.dev/storefront=rs']).items.map(
+        (j: { metadata: { name: string } }) => j.metadata.name,
+      );
+    expect(jobs()).toEqual([]);
+    // The restore cannot change once set (CloudNativePG would not recover again).
+    refused(
+      storefrontDoc('rs', spec({ backup: 'latest', s3, storefront: 'old' })),
+      'spec.database.restore',
+      'can only be set when the Storefront is created',
+    );
+
+    // CloudNativePG's part: the app Secret, then the first instance ready (recovery done).
+    k([
+      'create',
+      'secret',
+      'generic',
+      'rs-postgres-app',
+      '-n',
+      ns,
+      '--from-literal=uri=postgresql://storefront:generated@rs-postgres-rw:5432/storefront',
+    ]);
+    k([
+      'patch',
+      'clusters.postgresql.cnpg.io',
+      'rs-postgres',
+      '-n',
+      ns,
+      '--subresource=status',
+      '--type=merge',
+      '-p',
+      JSON.stringify({ status: { instances: 1, readyInstances: 1, phase: 'Cluster in healthy state' } }),
+    ]);
+    const restored = await waitFor('Restored=True', () => {
+      const c = condition(ns, 'rs', 'Restored');
+      return c?.status === 'True' ? c : undefined;
+    });
+    expect(restored.message).toContain('restored by CloudNativePG into Cluster rs-postgres');
+    await waitFor('Deployment rs-app', () => kTry(['get', 'deployment', 'rs-app', '-n', ns]).status === 0);
+    expect(jobs()).toEqual([expect.stringMatching(/^rs-migrate-/)]);
+    await waitReady(ns, 'rs');
+  });
 });

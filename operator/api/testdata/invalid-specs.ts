@@ -678,9 +678,75 @@ export const invalidSpecs: InvalidSpecCase[] = [
     path: 'spec.database.backup.destination.s3.region',
   },
   {
-    name: 'restore into a cloudnativepg database',
-    spec: { database: { mode: 'cloudnativepg', restore: { from: { backup: 'latest' } } } },
+    name: 'restore into an external database',
+    spec: {
+      database: { mode: 'external', external: { name: 'db' }, restore: { from: { backup: 'latest' } } },
+    },
     path: 'spec.database.restore',
+  },
+  {
+    name: 'restore of a Barman backup ID (no Z) into a managed database',
+    spec: { database: { restore: { from: { backup: '20261201T031500' } } } },
+    path: 'spec.database.restore.from.backup',
+  },
+  {
+    name: 'restore.from.storefront in a managed database',
+    spec: { database: { restore: { from: { backup: 'latest', storefront: 'old-shop' } } } },
+    path: 'spec.database.restore.from.storefront',
+  },
+  {
+    name: 'a cloudnativepg restore without a bucket',
+    spec: { database: { mode: 'cloudnativepg', restore: { from: { backup: 'latest' } } } },
+    path: 'spec.database.restore.from.s3',
+  },
+  {
+    name: 'a cloudnativepg restore from a backups volume',
+    spec: {
+      database: { mode: 'cloudnativepg', restore: { from: { backup: 'latest', claimName: 'old-backups' } } },
+    },
+    path: 'spec.database.restore.from.claimName',
+  },
+  {
+    name: 'a cloudnativepg restore of a backup name with a Z',
+    spec: { database: { mode: 'cloudnativepg', restore: { from: { backup: '20261201T031500Z', s3: S3 } } } },
+    path: 'spec.database.restore.from.backup',
+  },
+  {
+    name: 'a cloudnativepg restore from another S3 region',
+    spec: {
+      database: {
+        mode: 'cloudnativepg',
+        restore: { from: { backup: 'latest', s3: { ...S3, region: 'eu-west-1' } } },
+      },
+    },
+    path: 'spec.database.restore.from.s3.region',
+  },
+  {
+    name: 'a cloudnativepg restore from where its own backups will be archived',
+    spec: {
+      database: {
+        mode: 'cloudnativepg',
+        backup: { ...s3Backup({}), retention: { maxAge: '30d' } },
+        restore: { from: { backup: 'latest' } },
+      },
+    },
+    path: 'spec.database.backup.destination.s3.prefix',
+  },
+  {
+    name: 'a cloudnativepg restore added to an existing Storefront',
+    spec: { database: { mode: 'cloudnativepg', restore: { from: { backup: 'latest', s3: S3 } } } },
+    old: { database: { mode: 'cloudnativepg' } },
+    path: 'spec.database.restore',
+  },
+  {
+    name: 'a restore.from.storefront that is no Storefront name',
+    spec: {
+      database: {
+        mode: 'cloudnativepg',
+        restore: { from: { backup: 'latest', s3: S3, storefront: 'Old_Shop' } },
+      },
+    },
+    path: 'spec.database.restore.from.storefront',
   },
   {
     name: 'restore added to an existing Storefront',
