@@ -27,12 +27,11 @@ import {
   releaseInfo,
   summary,
 } from '../deploy/queries.ts';
-import { runRestore } from '../deploy/restore.ts';
+import { restoreSource, runRestore } from '../deploy/restore.ts';
 import { runRollback } from '../deploy/rollback.ts';
 import { formatStatus, statusReport } from '../deploy/status-report.ts';
 import { runUninstall } from '../deploy/uninstall.ts';
 import { STOREFRONT_KIND } from '../observe/owned-kinds.ts';
-import { backupsClaimName } from '../render/names.ts';
 import { parseDuration } from './duration.ts';
 import { formatValue, useColor } from './output.ts';
 import { type SpecFlags, storefrontsOf } from './template-action.ts';
@@ -130,24 +129,41 @@ export const installAction = (name: string, flags: ApplyFlags) => apply(name, fl
 
 /**
  * `storefront restore NAME --from B [--source OLD]`: a new release whose spec gets
- * database.restore.from (backup B, on OLD's backups volume), installed in two revisions
+ * database.restore.from (backup B; with --source, where OLD's backups are: its bucket and prefix,
+ * or its backups volume; deploy/restore.ts restoreSource), installed in two revisions
  * (deploy/restore.ts). A restore only ever goes into a new, empty database: an existing release
  * or Storefront of that name is refused, and restore.sh refuses a database that holds tables.
+ * --source reads OLD from the cluster, so it needs one even with --dry-run=client.
  */
 export async function restoreAction(
   name: string,
   flags: ApplyFlags & { from: string; source?: string },
 ): Promise<number> {
-  const setString = [
-    ...(flags.setString ?? []),
-    `spec.database.restore.from.backup=${flags.from}`,
-    ...(flags.source ? [`spec.database.restore.from.claimName=${backupsClaimName(flags.source)}`] : []),
-  ];
-  const withRestore = { ...flags, setString };
+  const withBackup = {
+    ...flags,
+    setString: [...(flags.setString ?? []), `spec.database.restore.from.backup=${flags.from}`],
+  };
+  let ctx: ReturnType<typeof connect> | undefined;
+  let withRestore: ApplyFlags = withBackup;
+  if (flags.source) {
+    // NEW's spec without the restore tells the namespace and the database mode; OLD's where.
+    const base = specFor(name, flags);
+    ctx = connect(connectOptions(flags));
+    ctx.namespace = releaseNamespace(ctx, base);
+    const from = await restoreSource(ctx, base, flags.source);
+    const assignments = Object.entries(from).map(([key, value]) => ({
+      path: ['spec', 'database', 'restore', 'from', key],
+      value,
+      source: `--source ${flags.source}`,
+    }));
+    withRestore = { ...withBackup, assignments };
+  }
   if (flags.dryRun) return apply(name, withRestore, 'install');
   const sf = specFor(name, withRestore);
-  const ctx = connect(connectOptions(flags));
-  ctx.namespace = releaseNamespace(ctx, sf);
+  if (!ctx) {
+    ctx = connect(connectOptions(flags));
+    ctx.namespace = releaseNamespace(ctx, sf);
+  }
   const served = await ctx.client.resourceFor(STOREFRONT_KIND.apiVersion, STOREFRONT_KIND.kind);
   const live = served
     ? await ctx.client.tryGet({ ...STOREFRONT_KIND, namespace: ctx.namespace, name })

@@ -306,10 +306,13 @@ export function buildProgram(): Command {
         'install a new Storefront NAME (revision 1) that restores a backup before its app starts (spec.database.restore.from); never restores over an existing Storefront',
       ),
   )
-    .requiredOption('--from <backup>', 'the backup to restore: its name (as backup list shows) or latest')
+    .requiredOption(
+      '--from <backup>',
+      'the backup to restore: its name (as backup list shows; in database mode cloudnativepg a Barman backup ID such as 20261201T031500) or latest',
+    )
     .option(
       '--source <storefront>',
-      "restore from this Storefront's backups volume <storefront>-backups (default: NAME's own)",
+      "restore that Storefront's backups (default: NAME's own): read from the cluster, its bucket and prefix when it backs up to s3 (cloudnativepg: also its Cluster as the Barman server), else its backups volume <storefront>-backups",
     )
     .action(lazy(async () => (await deploy()).restoreAction));
 

@@ -1,12 +1,14 @@
 // `storefront template`: render Storefront specs to stdout, no cluster touched.
 import { loadStorefronts } from './load-spec.ts';
-import { parseSet } from './set-values.ts';
+import { type Assignment, parseSet } from './set-values.ts';
 import { formatObjects, templateObjects } from './template.ts';
 
 export interface SpecFlags {
   file?: string[];
   set?: string[];
   setString?: string[];
+  /** Values a command sets itself (restore --source: where the backups are), applied last. */
+  assignments?: Assignment[];
 }
 
 /** The Storefronts of -f files layered in order with --set / --set-string on top. */
@@ -14,6 +16,7 @@ export function storefrontsOf(flags: SpecFlags) {
   const sets = [
     ...(flags.set ?? []).flatMap((s) => parseSet(s)),
     ...(flags.setString ?? []).flatMap((s) => parseSet(s, true)),
+    ...(flags.assignments ?? []),
   ];
   return loadStorefronts(flags.file ?? [], sets);
 }

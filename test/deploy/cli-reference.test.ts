@@ -8,7 +8,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { cluster, k, kJson, kTry, ROOT, restrictedNamespace, waitFor } from '../operator/support.ts';
+import { cloudNativePgCrdFiles, installCrds } from '../cluster/third-party-crds.ts';
+import {
+  cluster,
+  k,
+  kJson,
+  kTry,
+  ROOT,
+  restrictedNamespace,
+  STOREFRONT_CRD,
+  waitFor,
+} from '../operator/support.ts';
 import { type CliResult, explain, sf, startCli } from './support.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sf-cli-reference-'));
@@ -686,6 +696,188 @@ describe('storefront CLI reference, against the local cluster', () => {
     const bad = await run(['restore', name, '--from', 'yesterday', '-f', spec, '-n', nsA]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('spec.database.restore.from.backup');
+  });
+
+  it('when restore --source names a Storefront that backs up to s3, then restore.from.s3 is its bucket with its effective prefix (cloudnativepg: and its Cluster as the Barman server, the new Cluster recovering from it); a source that cannot be found, or of the other database mode, is named with what to pass', async () => {
+    // The Storefront CRD too (`crd install` above installs it; this case must not depend on that).
+    installCrds(cluster(), [STOREFRONT_CRD, ...cloudNativePgCrdFiles()]);
+    k([
+      'create',
+      'secret',
+      'generic',
+      'cli-s3',
+      '-n',
+      nsA,
+      '--from-literal=AWS_ACCESS_KEY_ID=test-key',
+      '--from-literal=AWS_SECRET_ACCESS_KEY=test-secret',
+    ]);
+    const s3 = {
+      endpoint: 'http://minio.storage.svc:9000',
+      bucket: 'shop-backups',
+      credentialsSecret: { name: 'cli-s3' },
+      egress: [{ cidr: '10.96.0.10/32', ports: [9000] }],
+    };
+    const wait = ['-n', nsA, '--wait', '--timeout', '4m'];
+
+    // Managed: OLD is a live Storefront object (kubectl-applied; no operator watches this namespace)
+    // writing to s3 under its own prefix. The restore Job reads that bucket and prefix.
+    k(
+      ['apply', '--server-side', '-n', nsA, '-f', '-'],
+      JSON.stringify(
+        shop('clis3old', {
+          cache: { mode: 'disabled' },
+          database: { backup: { schedule: '@daily', destination: { s3: { ...s3, prefix: 'shops/old/' } } } },
+        }),
+      ),
+    );
+    const newSpec = write('clis3new.yaml', shop('clis3new', { cache: { mode: 'disabled' } }));
+    await ok(['restore', 'clis3new', '--from', 'latest', '--source', 'clis3old', '-f', newSpec, ...wait]);
+    const values = parse((await ok(['get', 'values', 'clis3new', '-n', nsA])).stdout);
+    expect(values.spec.database.restore.from).toEqual({
+      backup: 'latest',
+      s3: {
+        ...s3,
+        prefix: 'shops/old/',
+        region: 'us-east-1',
+        credentialsSecret: {
+          name: 'cli-s3',
+          accessKeyIdKey: 'AWS_ACCESS_KEY_ID',
+          secretAccessKeyKey: 'AWS_SECRET_ACCESS_KEY',
+        },
+      },
+    });
+    const job = kJson(['get', 'job', 'clis3new-restore', '-n', nsA]);
+    const env = Object.fromEntries(
+      job.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value]),
+    );
+    expect(env).toMatchObject({
+      S3_BUCKET: 'shop-backups',
+      S3_PREFIX: 'shops/old/',
+      RESTORE_BACKUP: 'latest',
+    });
+    expect(kJson(['get', 'deployment', 'clis3new-app', '-n', nsA]).metadata.name).toBe('clis3new-app');
+
+    // cloudnativepg: OLD is a release (no Storefront object) backing up to s3 with the default
+    // prefix; NEW's Cluster recovers from OLD's server under OLD's prefix. The test plays
+    // CloudNativePG: once the Cluster exists, its app Secret and a ready instance.
+    const cnpg = (backup?: Record<string, unknown>) => ({
+      cache: { mode: 'disabled' },
+      database: { mode: 'cloudnativepg', ...(backup ? { backup } : {}) },
+    });
+    const oldSpec = write(
+      'clipgold.yaml',
+      shop('clipgold', cnpg({ schedule: '@daily', retention: { maxAge: '30d' }, destination: { s3 } })),
+    );
+    await ok(['install', 'clipgold', '-f', oldSpec, '-n', nsA]);
+    const pgSpec = write('clipgnew.yaml', shop('clipgnew', cnpg()));
+    const restoring = startCli(
+      ['restore', 'clipgnew', '--from', '20261201T031500', '--source', 'clipgold', '-f', pgSpec, ...wait],
+      {},
+    );
+    record(['restore', 'clipgnew', '--from', '20261201T031500', '--source', 'clipgold']);
+    const pgCluster = await waitFor(
+      'Cluster clipgnew-postgres',
+      () => kTry(['get', 'clusters.postgresql.cnpg.io', 'clipgnew-postgres', '-n', nsA, '-o', 'json']).stdout,
+    ).then((out) => JSON.parse(out));
+    expect(pgCluster.spec.bootstrap.recovery).toEqual({
+      source: 'restore-source',
+      database: 'storefront',
+      owner: 'storefront',
+      recoveryTarget: { backupID: '20261201T031500', targetImmediate: true },
+    });
+    expect(pgCluster.spec.externalClusters[0].barmanObjectStore).toMatchObject({
+      destinationPath: 's3://shop-backups/clipgold',
+      serverName: 'clipgold-postgres',
+    });
+    // Revision 1 holds the app back while the Cluster recovers.
+    expect(kTry(['get', 'deployment', 'clipgnew-app', '-n', nsA]).status).not.toBe(0);
+    k([
+      'create',
+      'secret',
+      'generic',
+      'clipgnew-postgres-app',
+      '-n',
+      nsA,
+      '--from-literal=uri=postgresql://storefront:generated@clipgnew-postgres-rw:5432/storefront',
+    ]);
+    k([
+      'patch',
+      'clusters.postgresql.cnpg.io',
+      'clipgnew-postgres',
+      '-n',
+      nsA,
+      '--subresource=status',
+      '--type=merge',
+      '-p',
+      JSON.stringify({ status: { instances: 1, readyInstances: 1 } }),
+    ]);
+    const done = await restoring.done;
+    expect(done.code, explain(done)).toBe(0);
+    expect(done.stderr).toContain(`waiting for CloudNativePG to recover Cluster ${nsA}/clipgnew-postgres`);
+    const pgValues = parse((await ok(['get', 'values', 'clipgnew', '-n', nsA])).stdout);
+    expect(pgValues.spec.database.restore.from).toMatchObject({
+      backup: '20261201T031500',
+      storefront: 'clipgold',
+      s3: { endpoint: s3.endpoint, bucket: 'shop-backups', prefix: 'clipgold/' },
+    });
+    const revisions = JSON.parse((await ok(['history', 'clipgnew', '-n', nsA, '-o', 'json'])).stdout);
+    expect(revisions).toHaveLength(2);
+    expect(kJson(['get', 'deployment', 'clipgnew-app', '-n', nsA]).metadata.name).toBe('clipgnew-app');
+
+    // A source that is nowhere: named, with what to pass instead.
+    const gone = await run([
+      'restore',
+      'clipggone',
+      '--from',
+      'latest',
+      '--source',
+      'nothere',
+      '-f',
+      write('clipggone.yaml', shop('clipggone', cnpg())),
+      '-n',
+      nsA,
+    ]);
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toContain(`--source nothere: no Storefront or release nothere in namespace ${nsA}`);
+    expect(gone.stderr).toContain('spec.database.restore.from.s3 (endpoint, bucket, prefix');
+    const goneManaged = await run([
+      'restore',
+      'cligone',
+      '--from',
+      'latest',
+      '--source',
+      'nothere',
+      '-f',
+      write('cligone.yaml', shop('cligone')),
+      '-n',
+      nsA,
+      '--dry-run=client',
+    ]);
+    expect(goneManaged.code).toBe(1);
+    expect(goneManaged.stderr).toContain('nor its backups volume nothere-backups exists');
+    // CloudNativePG's physical backups cannot go into a managed database.
+    const mixed = await run([
+      'restore',
+      'climixed',
+      '--from',
+      'latest',
+      '--source',
+      'clipgold',
+      '-f',
+      write('climixed.yaml', shop('climixed')),
+      '-n',
+      nsA,
+    ]);
+    expect(mixed.code).toBe(1);
+    expect(mixed.stderr).toContain(
+      'Storefront clipgold is in database mode cloudnativepg and climixed in mode managed',
+    );
+    // Nothing was installed for any of them.
+    const releases = JSON.parse((await ok(['list', '-n', nsA, '-o', 'json'])).stdout) as { name: string }[];
+    expect(releases.map((r) => r.name)).toEqual(expect.arrayContaining(['clis3new', 'clipgold', 'clipgnew']));
+    expect(releases.map((r) => r.name)).not.toEqual(
+      expect.arrayContaining([expect.stringMatching(/^(clipggone|cligone|climixed)$/)]),
+    );
   });
 
   it('when doctor runs with every flag, then it reports per check in both formats; an unreachable server is a FAIL (exit 1)', async () => {
