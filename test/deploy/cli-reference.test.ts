@@ -824,6 +824,45 @@ describe('storefront CLI reference, against the local cluster', () => {
     expect(revisions).toHaveLength(2);
     expect(kJson(['get', 'deployment', 'clipgnew-app', '-n', nsA]).metadata.name).toBe('clipgnew-app');
 
+    // The bucket given in the spec is kept as given; --source only names the server (dry run: the
+    // objects are printed, nothing is stored).
+    const given = write(
+      'clipgmine.yaml',
+      shop('clipgmine', {
+        ...cnpg(),
+        database: {
+          mode: 'cloudnativepg',
+          restore: { from: { backup: 'latest', s3: { ...s3, prefix: 'elsewhere/' } } },
+        },
+      }),
+    );
+    const dry = await ok([
+      'restore',
+      'clipgmine',
+      '--from',
+      'latest',
+      '--source',
+      'clipgold',
+      '-f',
+      given,
+      '-n',
+      nsA,
+      '--dry-run=client',
+      '-o',
+      'json',
+    ]);
+    const printedCluster = JSON.parse(dry.stdout).items.find((o: { kind: string }) => o.kind === 'Cluster');
+    expect(printedCluster.spec.bootstrap.recovery).toEqual({
+      source: 'restore-source',
+      database: 'storefront',
+      owner: 'storefront',
+    });
+    expect(printedCluster.spec.externalClusters[0].barmanObjectStore).toMatchObject({
+      destinationPath: 's3://shop-backups/elsewhere',
+      serverName: 'clipgold-postgres',
+    });
+    expect(kTry(['get', 'clusters.postgresql.cnpg.io', 'clipgmine-postgres', '-n', nsA]).status).not.toBe(0);
+
     // A source that is nowhere: named, with what to pass instead.
     const gone = await run([
       'restore',
@@ -876,7 +915,7 @@ describe('storefront CLI reference, against the local cluster', () => {
     const releases = JSON.parse((await ok(['list', '-n', nsA, '-o', 'json'])).stdout) as { name: string }[];
     expect(releases.map((r) => r.name)).toEqual(expect.arrayContaining(['clis3new', 'clipgold', 'clipgnew']));
     expect(releases.map((r) => r.name)).not.toEqual(
-      expect.arrayContaining([expect.stringMatching(/^(clipggone|cligone|climixed)$/)]),
+      expect.arrayContaining([expect.stringMatching(/^(clipggone|cligone|climixed|clipgmine)$/)]),
     );
   });
 
