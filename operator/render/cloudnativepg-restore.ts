@@ -21,7 +21,8 @@
 // always written out (an externalClusters entry without one would read <its own name>/).
 //
 // Recovery is bootstrap-only in CloudNativePG: it reads spec.bootstrap when it creates the Cluster
-// and never again; there is no in-place restore. Admission sets restore on create only (the
+// and never again (v1.28.0 internal/controller/cluster_create.go: createPrimaryInstance, the only
+// reader, returns as soon as status.latestGeneratedNode is set); there is no in-place restore. Admission sets restore on create only (the
 // transition rule in storefront-schema.ts) and the Cluster is owned by the Storefront (a new
 // Storefront gets a new Cluster), so this bootstrap is always that of a new Cluster. Were it ever
 // rendered onto an existing one, CloudNativePG would ignore it: nothing is restored over running
