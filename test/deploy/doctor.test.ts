@@ -56,6 +56,7 @@ const OPTIONAL_CRDS = [
   'certificates.cert-manager.io',
   'httproutes.gateway.networking.k8s.io',
   'clusters.postgresql.cnpg.io',
+  'scheduledbackups.postgresql.cnpg.io',
   'podmonitors.monitoring.coreos.com',
   'servicemonitors.monitoring.coreos.com',
 ];
@@ -277,6 +278,39 @@ describe('storefront doctor', () => {
       await failsOnly(['-f', specFile(name, spec)], check, message);
     },
   );
+
+  it('when a spec (-f) backs up in cloudnativepg mode and the cluster serves neither Cluster nor ScheduledBackup, then both are FAILs naming what needs them, exit 1', async () => {
+    const spec = {
+      database: {
+        mode: 'cloudnativepg',
+        backup: {
+          schedule: '30 2 * * 0',
+          retention: { maxAge: '30d' },
+          destination: {
+            s3: {
+              endpoint: 'http://s3.storage.svc:9000',
+              bucket: 'shop-backups',
+              credentialsSecret: { name: 'doc-s3' },
+              egress: [{ cidr: '10.96.0.10/32', ports: [9000] }],
+            },
+          },
+        },
+      },
+    };
+    const { r, findings: list } = await findings(['-f', specFile('doc-scheduledbackup', spec)]);
+    expect(r.code, explain(r)).toBe(1);
+    expect(failures(list).map((f) => f.check).sort(), explain(r)).toEqual([
+      'api Cluster',
+      'api ScheduledBackup',
+    ]);
+    expect(byCheck(list, 'api ScheduledBackup')).toEqual({
+      check: 'api ScheduledBackup',
+      level: 'FAIL',
+      message:
+        'postgresql.cnpg.io/v1 ScheduledBackup is not served, and doc-scheduledbackup sets database.backup in database.mode cloudnativepg',
+      fix: 'install its CRDs/controller, or change database.backup in database.mode cloudnativepg',
+    });
+  });
 
   it("when no IngressClass exists for the spec's class, then ingress-class fails naming it, exit 1", async () => {
     await failsOnly(
