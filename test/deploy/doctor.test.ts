@@ -299,10 +299,12 @@ describe('storefront doctor', () => {
     };
     const { r, findings: list } = await findings(['-f', specFile('doc-scheduledbackup', spec)]);
     expect(r.code, explain(r)).toBe(1);
-    expect(failures(list).map((f) => f.check).sort(), explain(r)).toEqual([
-      'api Cluster',
-      'api ScheduledBackup',
-    ]);
+    expect(
+      failures(list)
+        .map((f) => f.check)
+        .sort(),
+      explain(r),
+    ).toEqual(['api Cluster', 'api ScheduledBackup']);
     expect(byCheck(list, 'api ScheduledBackup')).toEqual({
       check: 'api ScheduledBackup',
       level: 'FAIL',
