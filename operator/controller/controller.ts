@@ -75,9 +75,13 @@ export class Controller {
   watch<T extends KubeObject>(
     informer: Informer<T>,
     toKeys: KeyMapper<T> = keyOf,
-    options: { coalesceMs?: number } = {},
+    options: {
+      coalesceMs?: number;
+      /** Updates for which this is false are not queued (a write of status only, say). */
+      updated?: (oldObj: T, newObj: T) => boolean;
+    } = {},
   ): this {
-    const { coalesceMs = 0 } = options;
+    const { coalesceMs = 0, updated } = options;
     const enqueue = (obj: T) => {
       const keys = toKeys(obj);
       for (const k of Array.isArray(keys) ? keys : keys ? [keys] : []) this.queue.addAfter(k, coalesceMs);
@@ -86,6 +90,7 @@ export class Controller {
       informer.on({
         add: enqueue,
         update: (oldObj, newObj) => {
+          if (updated && !updated(oldObj, newObj)) return;
           enqueue(newObj);
           // A child that changed owner must also wake its previous owner.
           if (toKeys !== keyOf) enqueue(oldObj);

@@ -7,7 +7,7 @@ import { hostname } from 'node:os';
 import type { Storefront } from '../api/types.ts';
 import type { Clock } from '../core/clock.ts';
 import { realClock } from '../core/clock.ts';
-import type { KubeObject } from '../core/object.ts';
+import { type KubeObject, keyOf } from '../core/object.ts';
 import { createKubeClient, type KubeClient } from '../kube/client.ts';
 import { ChildCache } from '../observe/child-cache.ts';
 import { OWNED_KINDS, type OwnedKind, STOREFRONT_KIND } from '../observe/owned-kinds.ts';
@@ -18,7 +18,8 @@ import { LateWatches } from './late-watches.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { Manager } from './manager.ts';
 import { OperatorMetrics } from './metrics.ts';
-import { StorefrontReconciler } from './reconcile-storefront.ts';
+import { FINALIZER, StorefrontReconciler } from './reconcile-storefront.ts';
+import { storefrontChanged } from './storefront-events.ts';
 import type { WorkQueue } from './workqueue.ts';
 
 export interface OperatorOptions {
@@ -159,7 +160,8 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
       return outcome.requeueAfterMs !== undefined ? { requeueAfterMs: outcome.requeueAfterMs } : undefined;
     },
   });
-  controller.watch(storefronts);
+  // Status-only updates (our own status writes) and our finalizer being added queue nothing.
+  controller.watch(storefronts, keyOf, { updated: (a, b) => storefrontChanged(a, b, FINALIZER) });
   for (const inf of cache.all()) controller.watch(inf, storefrontOf, { coalesceMs: CHILD_EVENT_COALESCE_MS });
   manager.add(controller);
   await manager.start();
