@@ -5,8 +5,8 @@
 import type { Storefront } from '../api/types.ts';
 import { withDefaults } from '../api/validate.ts';
 import type { Clock } from '../core/clock.ts';
-import { type KubeObject, type ObjectRef, refOf } from '../core/object.ts';
-import { type ApplyAllResult, applyAll, pruneOwned, withOwner } from '../kube/apply-all.ts';
+import { identity, type KubeObject, type ObjectRef, refOf } from '../core/object.ts';
+import { type ApplyAllResult, applyAll, pruneOwned, withAppliedHash, withOwner } from '../kube/apply-all.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { isNotFound } from '../kube/errors.ts';
 import type { ChildCache } from '../observe/child-cache.ts';
@@ -99,15 +99,24 @@ export class StorefrontReconciler {
     let reconcileError: string | undefined;
     let requeueAfterMs: number | undefined;
     try {
+      // What the API server said this reconcile about objects the cache lacks: the takeover check
+      // asks about every rendered object, and the credential and certificate Secrets it found
+      // absent need not be asked about again a moment later.
+      const fetched = new Map<string, KubeObject | undefined>();
       // Before anything is written (generated credentials included): nothing of someone else's.
-      await this.refuseForeign(sf, namespace, missingApis);
-      const { inputs, renewAt } = await this.inputs(sf, namespace);
+      await this.refuseForeign(sf, namespace, missingApis, fetched);
+      const { inputs, renewAt, created } = await this.inputs(sf, namespace, fetched);
       const objects = render(sf, inputs).filter((o) => !missingApis.has(o.kind as OptionalKind));
       const result = await applyAll(this.deps.client, objects, {
         fieldManager: FIELD_MANAGER,
         owner: sf as unknown as KubeObject,
         keepWithoutOwner,
-        live: this.deps.cache.live,
+        // Only which objects were applied is used; the informers bring the live copies.
+        discardResponses: true,
+        // Secrets created just now (with the hash apply would give them) are not applied again.
+        live: created.size
+          ? (ref) => created.get(identity(ref)) ?? this.deps.cache.live(ref)
+          : this.deps.cache.live,
       });
       // A mode switch keeps the old object until its replacement is usable (observe/replacements.ts).
       const kept = await observeReplacements(this.reader, sf, namespace, missingApis);
@@ -133,16 +142,19 @@ export class StorefrontReconciler {
     sf: Storefront,
     namespace: string,
     missingApis: ReadonlySet<string>,
+    fetched: Map<string, KubeObject | undefined>,
   ): Promise<void> {
     const refs = this.refsOf(sf, namespace).filter((r) => !missingApis.has(r.kind));
     // Our own objects are in the cache (it holds what a Storefront owns); only the rest is read
     // from the API server, so a steady state costs no request. A list by name, not a GET: the
     // chart's RBAC grants `list` on every kind we write, `get` only on Secrets.
-    const foreign = await foreignObjects(
-      sf,
-      refs,
-      async (ref) => this.deps.cache.live(ref) ?? this.deps.client.findByName(ref),
-    );
+    const foreign = await foreignObjects(sf, refs, async (ref) => {
+      const cached = this.deps.cache.live(ref);
+      if (cached) return cached;
+      const live = await this.deps.client.findByName(ref);
+      fetched.set(identity(ref), live);
+      return live;
+    });
     if (foreign.length) throw new ForeignObjectsError(sf, foreign);
   }
 
@@ -168,13 +180,29 @@ export class StorefrontReconciler {
     return refs;
   }
 
-  private async inputs(sf: Storefront, namespace: string): Promise<{ inputs: RenderInputs; renewAt?: Date }> {
-    const gathered = await gatherInputs(this.reader, sf, namespace, {
-      owner: (o) => (keepWithoutOwner(o) ? o : withOwner(o, sf as unknown as KubeObject)),
+  private async inputs(
+    sf: Storefront,
+    namespace: string,
+    fetched: ReadonlyMap<string, KubeObject | undefined>,
+  ): Promise<{ inputs: RenderInputs; renewAt?: Date; created: Map<string, KubeObject> }> {
+    // A Secret the takeover check just asked the server about is not asked about again.
+    const reader: ObjectReader = fetched.size
+      ? {
+          ...this.reader,
+          confirmed: (ref) => {
+            const id = identity(ref);
+            return fetched.has(id) ? Promise.resolve(fetched.get(id)) : this.reader.confirmed(ref);
+          },
+        }
+      : this.reader;
+    const gathered = await gatherInputs(reader, sf, namespace, {
+      // With the hash applyAll would put on it: the apply right after leaves it alone.
+      owner: (o) => withAppliedHash(keepWithoutOwner(o) ? o : withOwner(o, sf as unknown as KubeObject)),
       fieldManager: FIELD_MANAGER,
       now: new Date(this.deps.clock.now()),
     });
     const { inputs, createdSecrets, tls } = gathered;
+    const created = new Map(gathered.createdObjects.map((o) => [identity(o), o]));
     if (createdSecrets.length)
       this.record(
         sf,
@@ -182,7 +210,7 @@ export class StorefrontReconciler {
         'CredentialsGenerated',
         `generated ${createdSecrets.join(', ')} (kept for the life of the data; never rotated)`,
       );
-    if (!tls) return { inputs };
+    if (!tls) return { inputs, created };
     if (tls.issued !== 'none') {
       this.record(
         sf,
@@ -191,7 +219,7 @@ export class StorefrontReconciler {
         `issued ${tls.issued === 'leaf' ? 'a new leaf certificate' : 'a CA and a leaf certificate'} for ${sf.spec.host}, valid until ${tls.notAfter.toISOString()}`,
       );
     }
-    return { inputs, renewAt: tls.renewAt };
+    return { inputs, renewAt: tls.renewAt, created };
   }
 
   private async prune(sf: Storefront, namespace: string, keep: (KubeObject | ObjectRef)[]): Promise<void> {

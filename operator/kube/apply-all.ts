@@ -70,6 +70,21 @@ export function containsAll(live: unknown, desired: unknown): boolean {
   return live === desired;
 }
 
+/** Annotation on every object applied with `live`: the hash of the desired object (see applyAll). */
+export const APPLIED_HASH_ANNOTATION = 'storefront.dev/applied-hash';
+
+/**
+ * `obj` with the hash of its content in `hashKey`, as applyAll sends it when given `live`: an
+ * object written another way (created with POST) carrying it is recognised as up to date.
+ */
+export function withAppliedHash(obj: KubeObject, hashKey = APPLIED_HASH_ANNOTATION): KubeObject {
+  const hash = objectHash(obj);
+  return {
+    ...obj,
+    metadata: { ...obj.metadata, annotations: { ...obj.metadata.annotations, [hashKey]: hash } },
+  };
+}
+
 export interface ApplyAllOptions {
   fieldManager: string;
   /** Take over fields other managers own. @default true (the operator is the source of truth) */
@@ -92,10 +107,18 @@ export interface ApplyAllOptions {
   hashAnnotation?: string;
   /** Stops before the next object once aborted (the deployer's lock was lost), with its reason. */
   signal?: AbortSignal;
+  /**
+   * Leave the API server's answers unparsed: `objects` then holds applied objects as sent (the
+   * operator reads the live ones from its watches). @default false
+   */
+  discardResponses?: boolean;
 }
 
 export interface ApplyAllResult {
-  /** Objects as the API server returned them (or the live copy for skipped ones), in apply order. */
+  /**
+   * Objects as the API server returned them (as sent with `discardResponses`; the live copy for
+   * skipped ones), in apply order.
+   */
   objects: KubeObject[];
   applied: ObjectRef[];
   /** Left alone because the live copy already matched. */
@@ -131,19 +154,12 @@ export async function applyAll(
   objects: readonly KubeObject[],
   options: ApplyAllOptions,
 ): Promise<ApplyAllResult> {
-  const hashKey = options.hashAnnotation ?? 'storefront.dev/applied-hash';
+  const hashKey = options.hashAnnotation ?? APPLIED_HASH_ANNOTATION;
   const keepWithoutOwner =
     options.keepWithoutOwner ?? ((o: KubeObject) => o.kind === 'PersistentVolumeClaim');
   const prepared = sortForApply(objects).map((obj) => {
-    let out = options.owner && !keepWithoutOwner(obj) ? withOwner(obj, options.owner) : obj;
-    if (options.live) {
-      const hash = objectHash(out);
-      out = {
-        ...out,
-        metadata: { ...out.metadata, annotations: { ...out.metadata.annotations, [hashKey]: hash } },
-      };
-    }
-    return out;
+    const out = options.owner && !keepWithoutOwner(obj) ? withOwner(obj, options.owner) : obj;
+    return options.live ? withAppliedHash(out, hashKey) : out;
   });
   const result: ApplyAllResult = { objects: [], applied: [], unchanged: [] };
   const ranks = new Map<number, KubeObject[]>();
@@ -163,6 +179,7 @@ export async function applyAll(
           fieldManager: options.fieldManager,
           force: options.force ?? true,
           dryRun: options.dryRun ?? false,
+          ...(options.discardResponses ? { discardResponse: true } : {}),
         });
         return { ref, obj: applied, applied: true };
       }),

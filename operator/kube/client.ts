@@ -26,6 +26,12 @@ export interface ApplyOptions {
   force?: boolean;
   /** Validate and default on the server without persisting. @default false */
   dryRun?: boolean;
+  /**
+   * Resolve with the object as sent instead of parsing the server's answer, which repeats it with
+   * defaults and managedFields (several KB per object): for callers that read what they need from
+   * a watch anyway. @default false
+   */
+  discardResponse?: boolean;
 }
 
 export interface ListOptions extends KindRef {
@@ -221,8 +227,9 @@ export class KubeClient {
       body,
       contentType: 'application/apply-patch+yaml',
       context: ctx('apply', ref),
+      ...(options.discardResponse ? { discardBody: true } : {}),
     });
-    return withKind(result, ref);
+    return options.discardResponse ? (obj as T) : withKind(result, ref);
   }
 
   async create<T extends KubeObject = KubeObject>(

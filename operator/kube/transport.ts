@@ -55,6 +55,8 @@ export interface HttpRequest {
   contentType?: string;
   context: KubeApiErrorContext;
   signal?: AbortSignal;
+  /** Read the body to its end but do not parse it (the caller has no use for the answer). */
+  discardBody?: boolean;
 }
 
 interface HttpResponse {
@@ -98,7 +100,7 @@ export class Transport {
     try {
       const text = await response.body.text();
       finish();
-      return (text ? JSON.parse(text) : undefined) as T;
+      return (text && !req.discardBody ? JSON.parse(text) : undefined) as T;
     } catch (err) {
       throw fail(err);
     }

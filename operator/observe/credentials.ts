@@ -28,6 +28,8 @@ export interface CredentialsResult {
   values: Partial<Record<CredentialKey, string>>;
   /** Secrets created by this call (for an event). */
   created: string[];
+  /** Those Secrets as the API server returned them: written now, maybe not yet in a cache. */
+  createdObjects: KubeObject[];
 }
 
 export interface EnsureCredentialsOptions {
@@ -76,11 +78,12 @@ export async function ensureCredentials(
           `Secret ${namespace}/${secret} exists but has no "${field}" key; restore it (the value must not change) or delete the Secret to generate a new one`,
         );
       }
-      return { key, value, created: made ? secret : undefined };
+      return { key, value, created: made ? secret : undefined, object: made ? live : undefined };
     }),
   );
   const values: Partial<Record<CredentialKey, string>> = {};
   for (const r of results) values[r.key] = r.value;
   const created = results.map((r) => r.created).filter((c): c is string => c !== undefined);
-  return { values, created };
+  const createdObjects = results.map((r) => r.object).filter((o): o is KubeObject => o !== undefined);
+  return { values, created, createdObjects };
 }

@@ -24,6 +24,8 @@ export interface GatheredInputs {
   inputs: RenderInputs;
   /** Credential Secrets created by this call (or that a dry run would create). */
   createdSecrets: string[];
+  /** Those Secrets as the API server returned them (a cache may not hold them yet). */
+  createdObjects: KubeObject[];
   /** tls mode selfSigned: what was issued now (if anything) and when to renew. */
   tls?: TlsDecision;
 }
@@ -38,7 +40,7 @@ export async function gatherInputs(
   namespace: string,
   options: GatherOptions,
 ): Promise<GatheredInputs> {
-  const { values, created } = await ensureCredentials(reader, sf, namespace, options.owner, {
+  const { values, created, createdObjects } = await ensureCredentials(reader, sf, namespace, options.owner, {
     fieldManager: options.fieldManager,
     ...(options.dryRun ? { dryRun: true } : {}),
   });
@@ -52,10 +54,10 @@ export async function gatherInputs(
   const liveSize = sts?.spec?.volumeClaimTemplates?.[0]?.spec?.resources?.requests?.storage;
   if (liveSize) inputs.observedPostgresVolumeSize = liveSize;
   if (sf.spec.database.restore) inputs.restoreComplete = await restoreComplete(reader, sf, namespace);
-  if (sf.spec.ingress.tls.mode !== 'selfSigned') return { inputs, createdSecrets: created };
+  if (sf.spec.ingress.tls.mode !== 'selfSigned') return { inputs, createdSecrets: created, createdObjects };
   const { tls, decision } = await selfSignedInputs(reader, sf, namespace, options.now);
   inputs.tls = tls;
-  return { inputs, createdSecrets: created, tls: decision };
+  return { inputs, createdSecrets: created, createdObjects, tls: decision };
 }
 
 /**
