@@ -31,18 +31,21 @@ s3_setup() {
   )
 }
 # s3 METHOD PATH-OR-QUERY OUT [curl options]: one signed request, the response body in OUT;
-# succeeds on a 2xx status (in s3code; 000 when no response came).
+# succeeds on a 2xx status (in s3code; 000 when no response came). A refused connection is retried
+# too (5 times, 1+2+4+8+16 s apart): a network plugin may not have applied a new pod's
+# NetworkPolicy yet in its first seconds, and one that rejects meanwhile refuses the connection.
 s3() {
   s3m=$1; s3p=$2; s3o=$3; shift 3
   s3code=$(curl -sS -K "$s3tmp/curlrc" --aws-sigv4 "aws:amz:$S3_REGION:s3" --connect-timeout 10 \
-    --retry 2 -X "$s3m" -o "$s3o" -w '%{http_code}' "$@" "$s3base$s3p" 2>"$s3tmp/err") || true
+    --retry 5 --retry-connrefused -X "$s3m" -o "$s3o" -w '%{http_code}' "$@" "$s3base$s3p" 2>"$s3tmp/err") || true
   case "$s3code" in 2??) return 0 ;; esac
   return 1
 }
 # Why the last request failed: curl's own error, or the status and the S3 error's code and message.
 s3_why() {
   if [ -z "$s3code" ] || [ "$s3code" = 000 ]; then
-    echo "$(tail -c 300 "$s3tmp/err" | tr '\n' ' ')"
+    # The last attempt's error (with retries curl prints one per attempt).
+    echo "$(grep . "$s3tmp/err" | tail -n 1 | tail -c 300)"
     return
   fi
   c=$(sed -n 's:.*<Code>\([^<]*\)</Code>.*:\1:p' "$1" 2>/dev/null | head -n 1)
