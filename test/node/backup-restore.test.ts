@@ -26,6 +26,13 @@ import {
   waitReady,
 } from '../operator/support.ts';
 import {
+  placeOrders,
+  shopData as shopDataOf,
+  podsOf as shopPodsOf,
+  psql as shopPsql,
+  tableCount as shopTableCount,
+} from './shop-data.ts';
+import {
   frontDoorPort,
   frontDoorServes,
   httpsRequest,
@@ -78,54 +85,10 @@ function storefrontDoc(name: string, major: '15' | '17', database: Record<string
   });
 }
 
-function podsOf(name: string, component: string): any[] {
-  return kJson([
-    'get',
-    'pods',
-    '-n',
-    ns,
-    '-l',
-    `app.kubernetes.io/instance=${name},app.kubernetes.io/component=${component}`,
-  ]).items;
-}
-
-/** psql in the Postgres pod of Storefront `name` (session time zone UTC: comparable JSON). */
-function psql(name: string, sql: string): string {
-  const pod = podsOf(name, 'database')[0]?.metadata.name;
-  if (!pod) throw new Error(`Storefront ${name} has no Postgres pod`);
-  return k([
-    'exec',
-    '-n',
-    ns,
-    pod,
-    '--',
-    'env',
-    'PGTZ=UTC',
-    'psql',
-    '-h',
-    '/var/run/postgresql',
-    '-U',
-    'storefront',
-    '-d',
-    'storefront',
-    '-XtAc',
-    sql,
-  ]).trim();
-}
-
-/** Every order, order line and product stock of Storefront `name`, as JSON text. */
-function shopData(name: string): { orders: string; items: string; stock: string } {
-  return {
-    orders: psql(name, 'SELECT json_agg(o ORDER BY o.id) FROM orders o'),
-    items: psql(name, 'SELECT json_agg(i ORDER BY i.order_id, i.product_id) FROM order_items i'),
-    stock: psql(name, 'SELECT json_agg(json_build_array(id, sku, stock) ORDER BY id) FROM products'),
-  };
-}
-
-/** The tables of the public schema in Storefront `name`'s database (0: nothing restored). */
-function tableCount(name: string): number {
-  return Number(psql(name, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"));
-}
+const podsOf = (name: string, component: string) => shopPodsOf(ns, name, component);
+const psql = (name: string, sql: string) => shopPsql(ns, name, sql);
+const shopData = (name: string) => shopDataOf(ns, name);
+const tableCount = (name: string) => shopTableCount(ns, name);
 
 /** The directory on this host that holds PersistentVolumeClaim `claim` (hostPath volumes). */
 function claimDir(claim: string): string {
@@ -176,29 +139,7 @@ describe('backups and restore on the real node', () => {
     expect(psql(OLD, 'SHOW server_version_num')).toMatch(/^15/);
     const ca = storefrontCa(ns, OLD);
     await frontDoorServes(port, host, ca, '/', { what: 'the front door to serve the shop' });
-    const json = { 'content-type': 'application/json' };
-    const list = JSON.parse((await httpsRequest(port, host, ca, '/api/products')).body);
-    const products: any[] = list.items ?? list.products ?? list;
-    orderIds = [];
-    for (const [i, product] of products.slice(0, 3).entries()) {
-      const cart = JSON.parse(
-        (await httpsRequest(port, host, ca, '/api/carts', { method: 'POST', headers: json, body: '{}' }))
-          .body,
-      );
-      const added = await httpsRequest(port, host, ca, `/api/carts/${cart.id}/items`, {
-        method: 'POST',
-        headers: json,
-        body: JSON.stringify({ productId: product.id, quantity: i + 1 }),
-      });
-      expect(added.status, added.body).toBeLessThan(300);
-      const order = await httpsRequest(port, host, ca, '/api/orders', {
-        method: 'POST',
-        headers: { ...json, 'idempotency-key': `backup-${i}-${Date.now()}` },
-        body: JSON.stringify({ cartId: cart.id, email: `buyer${i}@example.com` }),
-      });
-      expect(order.status, order.body).toBe(201);
-      orderIds.push(String(JSON.parse(order.body).id));
-    }
+    orderIds = await placeOrders(port, host, ca, 'backup');
     expect(Number(psql(OLD, 'SELECT count(*) FROM orders'))).toBe(3);
     before = shopData(OLD);
   });
