@@ -23,6 +23,7 @@ import {
   warn,
 } from './doctor-finding.ts';
 import { ingressClass } from './doctor-ingress.ts';
+import { type Pod, podTrouble } from './doctor-pod.ts';
 import { CLI_VERSION } from './identity.ts';
 import { statusReport } from './status-report.ts';
 
@@ -376,33 +377,6 @@ async function podSecurity(ctx: DeployContext): Promise<Finding[]> {
           `kubectl label namespace ${ctx.namespace} pod-security.kubernetes.io/enforce=restricted`,
         ),
       ];
-}
-
-type Pod = KubeObject & {
-  status?: {
-    phase?: string;
-    conditions?: { type: string; status: string; reason?: string; message?: string }[];
-    containerStatuses?: {
-      name: string;
-      ready?: boolean;
-      state?: { waiting?: { reason?: string; message?: string } };
-    }[];
-  };
-};
-
-/** Why a pod is not serving, or undefined when it is Running and ready. */
-function podTrouble(p: Pod): string | undefined {
-  const waiting = (p.status?.containerStatuses ?? [])
-    .filter((c) => c.state?.waiting)
-    .map(
-      (c) =>
-        `${c.name} ${c.state!.waiting!.reason ?? 'Waiting'}${c.state!.waiting!.message ? `: ${c.state!.waiting!.message}` : ''}`,
-    );
-  if (waiting.length) return waiting.join('; ');
-  const unscheduled = p.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False');
-  if (unscheduled) return `not scheduled: ${unscheduled.reason ?? ''} ${unscheduled.message ?? ''}`.trim();
-  if (p.status?.phase === 'Failed') return 'Failed';
-  return undefined;
 }
 
 async function storefrontFindings(ctx: DeployContext, name: string): Promise<Finding[]> {
