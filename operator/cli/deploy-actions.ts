@@ -24,6 +24,7 @@ import {
   historyTable,
   list,
   listTable,
+  liveStorefront,
   releaseInfo,
   summary,
 } from '../deploy/queries.ts';
@@ -31,7 +32,6 @@ import { restoreSource, runRestore } from '../deploy/restore.ts';
 import { runRollback } from '../deploy/rollback.ts';
 import { formatStatus, statusReport } from '../deploy/status-report.ts';
 import { runUninstall } from '../deploy/uninstall.ts';
-import { STOREFRONT_KIND } from '../observe/owned-kinds.ts';
 import { parseDuration } from './duration.ts';
 import { formatValue, useColor } from './output.ts';
 import { type SpecFlags, storefrontsOf } from './template-action.ts';
@@ -164,10 +164,7 @@ export async function restoreAction(
     ctx = connect(connectOptions(flags));
     ctx.namespace = releaseNamespace(ctx, sf);
   }
-  const served = await ctx.client.resourceFor(STOREFRONT_KIND.apiVersion, STOREFRONT_KIND.kind);
-  const live = served
-    ? await ctx.client.tryGet({ ...STOREFRONT_KIND, namespace: ctx.namespace, name })
-    : undefined;
+  const live = await liveStorefront(ctx, name);
   const release = (await ctx.store.history(ctx.namespace, name)).some((h) => h.release.status !== 'failed');
   if (live || release)
     throw new DeployError(

@@ -7,7 +7,7 @@ import type { Storefront } from '../api/types.ts';
 import { withDefaults } from '../api/validate.ts';
 import type { KubeObject } from '../core/object.ts';
 import { isForbidden, isNotFound } from '../kube/errors.ts';
-import { apiName, type OptionalKind, optionalKindsFor, STOREFRONT_KIND } from '../observe/owned-kinds.ts';
+import { apiName, type OptionalKind, optionalKindsFor } from '../observe/owned-kinds.ts';
 import { STOREFRONT_LABEL } from '../render/names.ts';
 import type { DeployContext } from './context.ts';
 import {
@@ -25,6 +25,7 @@ import {
 import { ingressClass } from './doctor-ingress.ts';
 import { type Pod, podTrouble } from './doctor-pod.ts';
 import { CLI_VERSION } from './identity.ts';
+import { liveStorefront } from './queries.ts';
 import { statusReport } from './status-report.ts';
 
 export type { Finding, Level, Target };
@@ -433,12 +434,7 @@ async function storefrontFindings(ctx: DeployContext, name: string): Promise<Fin
 async function specOf(ctx: DeployContext, name: string): Promise<Target | undefined> {
   const latest = (await ctx.store.history(ctx.namespace, name)).at(-1)?.release;
   if (latest) return { sf: latest.spec, via: 'release' };
-  if (!(await ctx.client.resourceFor(STOREFRONT_KIND.apiVersion, STOREFRONT_KIND.kind))) return undefined;
-  const o = await ctx.client.tryGet<Storefront & KubeObject>({
-    ...STOREFRONT_KIND,
-    namespace: ctx.namespace,
-    name,
-  });
+  const o = await liveStorefront<Storefront & KubeObject>(ctx, name);
   return o ? { sf: withDefaults(o), via: 'kubectl' } : undefined;
 }
 

@@ -8,6 +8,18 @@ import { lockState } from './lock.ts';
 import type { Release } from './release.ts';
 import type { StoredRelease } from './release-store.ts';
 
+/**
+ * The Storefront object `name` in the context's namespace, or undefined when it does not exist or
+ * the API server does not serve the Storefront kind (no CRD: releases do without it).
+ */
+export async function liveStorefront<T extends KubeObject = KubeObject>(
+  ctx: DeployContext,
+  name: string,
+): Promise<T | undefined> {
+  if (!(await ctx.client.resourceFor(STOREFRONT_KIND.apiVersion, STOREFRONT_KIND.kind))) return undefined;
+  return ctx.client.tryGet<T>({ ...STOREFRONT_KIND, namespace: ctx.namespace, name });
+}
+
 /** Pure: left-aligned columns. */
 export function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));

@@ -16,13 +16,14 @@ import type { Storefront } from '../api/types.ts';
 import { withDefaults } from '../api/validate.ts';
 import { sleep } from '../core/clock.ts';
 import type { KubeObject } from '../core/object.ts';
-import { STOREFRONT_KIND } from '../observe/owned-kinds.ts';
+import { s3Prefix } from '../render/backup-s3.ts';
 import { backupsClaimName, names } from '../render/names.ts';
 import { failureCause } from '../status/failure-cause.ts';
 import { waitForJob } from './backup.ts';
 import type { DeployContext } from './context.ts';
 import { DeployError, EXIT } from './errors.ts';
 import { type InstallOptions, runInstall } from './install.ts';
+import { liveStorefront } from './queries.ts';
 import type { Release } from './release.ts';
 
 export async function runRestore(
@@ -78,14 +79,7 @@ async function waitForRecovery(ctx: DeployContext, sf: Storefront, timeoutMs: nu
 
 /** OLD's Storefront: the live object (the operator's), else the spec its deployed release applied. */
 async function sourceStorefront(ctx: DeployContext, source: string): Promise<Storefront | undefined> {
-  const served = await ctx.client.resourceFor(STOREFRONT_KIND.apiVersion, STOREFRONT_KIND.kind);
-  const live = served
-    ? await ctx.client.tryGet<KubeObject & { spec?: unknown }>({
-        ...STOREFRONT_KIND,
-        namespace: ctx.namespace,
-        name: source,
-      })
-    : undefined;
+  const live = await liveStorefront<KubeObject & { spec?: unknown }>(ctx, source);
   if (live?.spec) return withDefaults({ ...(live as Storefront), spec: live.spec });
   const revisions = await ctx.store.history(ctx.namespace, source);
   const deployed = revisions.filter((r) => r.release.status !== 'failed').at(-1);
@@ -138,8 +132,7 @@ export async function restoreSource(
       `--source ${source}: Storefront ${source} is in database mode ${oldMode} and ${target.metadata.name} in mode ${target.spec.database.mode}: ${oldMode === 'external' ? 'an external database has no Storefront backups' : "CloudNativePG's backups are physical (base backups and WAL) and only a Storefront in mode cloudnativepg restores them; those of mode managed are logical (pg_dump) and only a managed database restores them"}`,
     );
   const s3 = old.spec.database.backup?.destination.s3;
-  if (s3)
-    return { s3: { ...s3, prefix: s3.prefix ?? `${source}/` }, ...(cnpg ? { storefront: source } : {}) };
+  if (s3) return { s3: { ...s3, prefix: s3Prefix(old, s3) }, ...(cnpg ? { storefront: source } : {}) };
   if (cnpg)
     throw new DeployError(
       `--source ${source}: Storefront ${source} has no spec.database.backup.destination.s3, so CloudNativePG has no backups of it to restore; pass ${bucketFields(source)} if they are in a bucket`,

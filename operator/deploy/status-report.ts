@@ -6,12 +6,12 @@ import type { Condition, Storefront } from '../api/types.ts';
 import { withDefaults } from '../api/validate.ts';
 import type { KubeObject } from '../core/object.ts';
 import { observe } from '../observe/children.ts';
-import { STOREFRONT_KIND } from '../observe/owned-kinds.ts';
 import { getReader } from '../observe/reader.ts';
 import { names } from '../render/names.ts';
 import { computeStatus, storefrontUrl } from '../status/conditions.ts';
 import type { DeployContext } from './context.ts';
 import { DeployError } from './errors.ts';
+import { liveStorefront } from './queries.ts';
 
 /** How many Warning events the report keeps (newest first). */
 const MAX_WARNINGS = 10;
@@ -179,11 +179,7 @@ export async function statusReport(ctx: DeployContext, name: string, now: Date):
   const namespace = ctx.namespace;
   const [history, object] = await Promise.all([
     ctx.store.history(namespace, name),
-    ctx.client
-      .resourceFor(STOREFRONT_KIND.apiVersion, STOREFRONT_KIND.kind)
-      .then((served) =>
-        served ? ctx.client.tryGet<KubeObject>({ ...STOREFRONT_KIND, namespace, name }) : undefined,
-      ),
+    liveStorefront(ctx, name),
   ]);
   const latest = history.at(-1)?.release;
   if (!latest && !object)
