@@ -8,6 +8,7 @@
 // cannot express (an s3-less destination, a time zone, day-of-week 7, a count or hours retention).
 
 import type { Storefront } from '../api/types.ts';
+import { s3Prefix } from './backup-s3.ts';
 import { labels, names } from './names.ts';
 import type { Objects } from './objects.ts';
 
@@ -25,7 +26,7 @@ export function cloudNativePgSchedule(schedule: string): string {
 
 /** `s3://<bucket>/<prefix>` without the prefix's trailing slash (barman appends `/<serverName>`). */
 export function barmanDestinationPath(sf: Storefront, s3: S3): string {
-  const prefix = (s3.prefix ?? `${sf.metadata.name}/`).replace(/\/+$/, '');
+  const prefix = s3Prefix(sf, s3).replace(/\/+$/, '');
   return `s3://${s3.bucket}${prefix ? `/${prefix}` : ''}`;
 }
 

@@ -30,7 +30,7 @@
 // ready instance (render.ts, observe/inputs.ts), i.e. until recovery finished and it was promoted.
 
 import type { Storefront } from '../api/types.ts';
-import { restoreS3, type S3Location } from './backup-s3.ts';
+import { restoreS3, type S3Location, s3Prefix } from './backup-s3.ts';
 import { barmanDestinationPath } from './cloudnativepg-backup.ts';
 import { POSTGRES_DB, POSTGRES_USER } from './credentials.ts';
 import { cnpgClusterName } from './names.ts';
@@ -55,10 +55,10 @@ export function cloudNativePgRestoreSource(sf: Storefront): CloudNativePgRestore
   const owner = from.storefront ?? sf.metadata.name;
   // restore.from.s3 without a prefix: the source Storefront's default prefix (<storefront>/); the
   // own destination: its own prefix as backups are written there.
-  const prefix = from.s3 ? (from.s3.prefix ?? `${owner}/`) : s3.prefix;
+  const prefix = from.s3 ? (from.s3.prefix ?? `${owner}/`) : s3Prefix(sf, s3);
   return {
     s3,
-    destinationPath: barmanDestinationPath(sf, { ...s3, ...(prefix === undefined ? {} : { prefix }) }),
+    destinationPath: barmanDestinationPath(sf, { ...s3, prefix }),
     serverName: cnpgClusterName(owner),
   };
 }
