@@ -20,6 +20,7 @@ import {
   waitFor,
   waitReady,
 } from '../operator/support.ts';
+import { psql as shopPsql } from './shop-data.ts';
 import { frontDoorPort, frontDoorServes, httpsRequest, localImages, storefrontCa } from './support.ts';
 
 const example = parse(readFileSync(join(ROOT, 'examples/minimal.yaml'), 'utf8'));
@@ -307,23 +308,5 @@ describe('examples/minimal.yaml on the real node', () => {
   });
 });
 
-function psql(sql: string): string {
-  const pod = kJson(['get', 'pods', '-n', ns, '-l', 'app.kubernetes.io/component=database']).items[0].metadata
-    .name;
-  return k([
-    'exec',
-    '-n',
-    ns,
-    pod,
-    '--',
-    'psql',
-    '-h',
-    '/var/run/postgresql',
-    '-U',
-    'storefront',
-    '-d',
-    'storefront',
-    '-tAc',
-    sql,
-  ]).trim();
-}
+/** psql in this Storefront's Postgres pod (test/node/shop-data.ts). */
+const psql = (sql: string) => shopPsql(ns, name, sql);
