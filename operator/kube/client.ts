@@ -41,6 +41,11 @@ export interface ListOptions extends KindRef {
   fieldSelector?: string;
   /** Page size; all pages are fetched. @default 500 */
   pageSize?: number;
+  /**
+   * Ask for metadata only (PartialObjectMetadata items, kind and apiVersion meta.k8s.io's): what
+   * exists by name costs the server and us a fraction of the whole objects.
+   */
+  metadataOnly?: boolean;
 }
 
 export interface ListResult<T extends KubeObject> {
@@ -109,11 +114,18 @@ export interface WatchOptions extends KindRef {
   allowWatchBookmarks?: boolean;
   /** Server ends the watch after this long (the caller rewatches). */
   timeoutSeconds?: number;
+  /** Events carry PartialObjectMetadata objects (see ListOptions.metadataOnly). */
+  metadataOnly?: boolean;
   /** Aborting ends the watch; `watch` then resolves. */
   signal: AbortSignal;
 }
 
 const MICROTIME_PAD = '000Z';
+// The API server's metadata-only representation (what client-go's metadata client asks for);
+// plain JSON after the comma for a server that cannot convert.
+const METADATA_LIST_ACCEPT =
+  'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json';
+const METADATA_ACCEPT = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json';
 
 export class KubeClient {
   readonly transport: Transport;
@@ -199,6 +211,7 @@ export class KubeClient {
           limit: options.pageSize ?? 500,
           continue: cont,
         },
+        ...(options.metadataOnly ? { accept: METADATA_LIST_ACCEPT } : {}),
         context: ctx('list', options),
       });
       for (const item of page.items ?? []) items.push(withKind(item, options));
@@ -401,6 +414,7 @@ export class KubeClient {
           allowWatchBookmarks: options.allowWatchBookmarks ? true : undefined,
           timeoutSeconds: options.timeoutSeconds,
         },
+        ...(options.metadataOnly ? { accept: METADATA_ACCEPT } : {}),
         context,
         signal: options.signal,
       });

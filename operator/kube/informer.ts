@@ -27,6 +27,8 @@ export interface InformerOptions<T extends KubeObject> {
   /** Keep only matching objects in memory (a busy cluster has many we do not care about). */
   labelSelector?: LabelSelector;
   fieldSelector?: string;
+  /** List and watch metadata only (PartialObjectMetadata): enough to know what exists by name. */
+  metadataOnly?: boolean;
   /**
    * A watch with no event and no bookmark for this long is taken as dead and restarted with a
    * relist. @default the watch's server-side timeout plus 30 s: a live connection is closed by
@@ -114,6 +116,8 @@ export class Informer<T extends KubeObject = KubeObject> {
   private readonly transform: (obj: KubeObject) => T;
   private readonly clock: Clock;
   private readonly store = new Map<string, T>();
+  /** Keys of objects the list or watch delivered and `keep` refused: known to exist, not held. */
+  private readonly passed = new Set<string>();
   /** Secondary indexes, like client-go's Indexers: index name -> value -> store keys. */
   private readonly indexers = new Map<string, (obj: T) => string | undefined>();
   private readonly indices = new Map<string, Map<string, Set<string>>>();
@@ -194,6 +198,14 @@ export class Informer<T extends KubeObject = KubeObject> {
   /** The cached object (namespace '' or undefined for cluster-scoped kinds). */
   get(namespace: string | undefined, name: string): T | undefined {
     return this.store.get(namespace ? `${namespace}/${name}` : name);
+  }
+
+  /**
+   * Whether an object the list or watch delivered was refused by `keep`: it exists (as of the
+   * last event), but the cache holds only its key.
+   */
+  passedOver(namespace: string | undefined, name: string): boolean {
+    return this.passed.has(namespace ? `${namespace}/${name}` : name);
   }
 
   /** Cached objects, optionally of one namespace. */
@@ -377,11 +389,16 @@ export class Informer<T extends KubeObject = KubeObject> {
     if (this.options.namespace) listOptions.namespace = this.options.namespace;
     if (this.options.labelSelector) listOptions.labelSelector = this.options.labelSelector;
     if (this.options.fieldSelector) listOptions.fieldSelector = this.options.fieldSelector;
+    if (this.options.metadataOnly) listOptions.metadataOnly = true;
     const { items, resourceVersion } = await this.client.list(listOptions);
     this.state.relists++;
     this.state.lastEventAt = this.clock.now();
     const fresh = new Map<string, T>();
-    for (const item of items) if (this.keeps(item)) fresh.set(keyOf(item), this.transform(item));
+    this.passed.clear();
+    for (const item of items) {
+      if (this.keeps(item)) fresh.set(keyOf(item), this.transform(item));
+      else this.passed.add(keyOf(item));
+    }
     const previous = new Map(this.store);
     this.store.clear();
     for (const index of this.indices.values()) index.clear();
@@ -433,6 +450,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     if (this.options.namespace) opts.namespace = this.options.namespace;
     if (this.options.labelSelector) opts.labelSelector = this.options.labelSelector;
     if (this.options.fieldSelector) opts.fieldSelector = this.options.fieldSelector;
+    if (this.options.metadataOnly) opts.metadataOnly = true;
     let failure: unknown;
     const openedAt = this.clock.now();
     armQuietTimer();
@@ -475,16 +493,24 @@ export class Informer<T extends KubeObject = KubeObject> {
       if (rv) this.resourceVersion = rv;
       return;
     }
-    const item = this.transform(obj);
-    const key = keyOf(item);
-    const old = this.store.get(key);
     if (!this.keeps(obj)) {
-      // No longer (or never) one to hold: gone from the cache's point of view.
+      // No longer (or never) one to hold: gone from the cache's point of view; only its key is kept.
+      const key = keyOf(obj);
+      if (event.type === 'DELETED') this.passed.delete(key);
+      else this.passed.add(key);
+      const old = this.store.get(key);
       if (old) {
         this.storeDelete(key);
         this.emit('delete', old);
       }
-    } else if (event.type === 'DELETED') {
+      if (rv) this.resourceVersion = rv;
+      return;
+    }
+    const item = this.transform(obj);
+    const key = keyOf(item);
+    const old = this.store.get(key);
+    this.passed.delete(key);
+    if (event.type === 'DELETED') {
       this.storeDelete(key);
       this.emit('delete', item);
     } else {

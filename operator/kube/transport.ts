@@ -57,6 +57,8 @@ export interface HttpRequest {
   signal?: AbortSignal;
   /** Read the body to its end but do not parse it (the caller has no use for the answer). */
   discardBody?: boolean;
+  /** The Accept header. @default application/json */
+  accept?: string;
 }
 
 interface HttpResponse {
@@ -229,7 +231,10 @@ export class Transport {
       if (v !== undefined) url.searchParams.set(k, String(v));
     }
     // Headers (tokens may rotate) come fresh each time; the agent is built once and reused.
-    const headers: Record<string, string> = { Accept: 'application/json', ...(await this.authHeaders()) };
+    const headers: Record<string, string> = {
+      Accept: req.accept ?? 'application/json',
+      ...(await this.authHeaders()),
+    };
     if (this.impersonate) headers['Impersonate-User'] = this.impersonate.user;
     let body: string | undefined;
     if (req.body !== undefined) {

@@ -92,6 +92,57 @@ describe('Informer on the real API server', () => {
     expect(inf.get(ns, 'before')?.metadata.managedFields).toBeUndefined();
   });
 
+  it('when `keep` refuses objects, then only their names are remembered, through the list, the watch, a change of heart and a delete', async () => {
+    const labels = { watched: 'yes' };
+    await client.apply(cm('refused-listed', 'no', labels), { fieldManager: FM });
+    const inf = start({ keep: (o) => (o.data as { value?: string } | undefined)?.value !== 'no' });
+    inf.start();
+    await inf.synced;
+    expect(inf.get(ns, 'refused-listed')).toBeUndefined();
+    expect(inf.passedOver(ns, 'refused-listed')).toBe(true);
+
+    await client.apply(cm('refused-watched', 'no', labels), { fieldManager: FM });
+    await client.apply(cm('kept-marker', 'yes', labels), { fieldManager: FM });
+    await eventually('the marker after the refused one', () => inf.get(ns, 'kept-marker'));
+    expect(inf.get(ns, 'refused-watched')).toBeUndefined();
+    expect(inf.passedOver(ns, 'refused-watched')).toBe(true);
+    expect(inf.passedOver(ns, 'kept-marker')).toBe(false);
+    expect(inf.passedOver(ns, 'never-created')).toBe(false);
+
+    // Kept after all: held, no longer only a name. Deleted: neither.
+    await client.apply(cm('refused-listed', 'yes', labels), { fieldManager: FM });
+    await eventually('the object now kept', () => inf.get(ns, 'refused-listed'));
+    expect(inf.passedOver(ns, 'refused-listed')).toBe(false);
+    await client.delete({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'refused-watched' });
+    await eventually('the deleted name forgotten', () => !inf.passedOver(ns, 'refused-watched'));
+    await client.delete({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'refused-listed' });
+    await client.delete({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'kept-marker' });
+  });
+
+  it('when it watches metadata only, then it sees objects by name without their data', async () => {
+    await client.apply(cm('meta-listed', 'secret-ish'), { fieldManager: FM });
+    const raw: KubeObject[] = [];
+    const inf = start({
+      metadataOnly: true,
+      transform: (o) => {
+        raw.push(o);
+        return o;
+      },
+    });
+    inf.start();
+    await inf.synced;
+    await client.apply(cm('meta-watched', 'secret-ish'), { fieldManager: FM });
+    await eventually('the watched one', () => inf.get(ns, 'meta-watched'));
+    expect(inf.get(ns, 'meta-listed')).toBeDefined();
+    expect(raw.length).toBeGreaterThanOrEqual(2);
+    for (const o of raw) {
+      expect(o.kind).toBe('PartialObjectMetadata');
+      expect(o['data']).toBeUndefined();
+    }
+    for (const name of ['meta-listed', 'meta-watched'])
+      await client.delete({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name });
+  });
+
   it('when its watch is cut, then it resumes from where it was and misses nothing', async () => {
     const inf = start().start();
     await inf.synced;
