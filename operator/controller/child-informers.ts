@@ -4,15 +4,20 @@
 // Storefront deliberately leaves without one (deletionPolicy Retain: the volume claim and the
 // retained credentials and CA), plus the Jobs of a backup CronJob (owned by it, labelled as a
 // backup: BackupReady reads them). Anything else is dropped as it arrives; the takeover check
-// (ownership.ts) reads objects the cache does not hold from the API server.
+// (ownership.ts) learns of the objects the cache does not hold from their names (foreign-names.ts).
 import type { KubeObject } from '../core/object.ts';
 import type { InformerOptions } from '../kube/informer.ts';
 import type { OwnedKind } from '../observe/owned-kinds.ts';
 import { STOREFRONT_KIND } from '../observe/owned-kinds.ts';
 import { RETAIN_ANNOTATION } from '../render/credentials.ts';
-import { MANAGED_BY, STOREFRONT_LABEL, WORKLOADS } from '../render/names.ts';
+import { STOREFRONT_LABEL, WORKLOADS } from '../render/names.ts';
 
-export const CHILD_LABEL_SELECTOR = `app.kubernetes.io/managed-by=${MANAGED_BY},${STOREFRONT_LABEL}`;
+/**
+ * Every object carrying the Storefront label, whoever manages it: the names watch of
+ * foreign-names.ts takes every object without it, so between them each object of a kind is seen
+ * (one labelled by another tool must still block a takeover). `keep` decides what is held.
+ */
+export const CHILD_LABEL_SELECTOR = STOREFRONT_LABEL;
 
 /** Owned by a Storefront, or data one keeps without an owner. */
 export function isStorefrontChild(obj: KubeObject): boolean {

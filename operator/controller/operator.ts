@@ -14,6 +14,7 @@ import { OWNED_KINDS, type OwnedKind, STOREFRONT_KIND } from '../observe/owned-k
 import { STOREFRONT_LABEL } from '../render/names.ts';
 import { childInformerOptions } from './child-informers.ts';
 import { Controller } from './controller.ts';
+import { ForeignNames, foreignNameInformerOptions } from './foreign-names.ts';
 import { LateWatches } from './late-watches.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { Manager } from './manager.ts';
@@ -112,9 +113,13 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
   // Only our objects (child-informers.ts): the cache stays small however busy the cluster is,
   // and whatever labels others put on theirs.
   const childInformer = (kind: OwnedKind) => manager.informer(childInformerOptions(kind, ns));
+  // Names of everyone else's objects of the kinds we write, for the takeover check. The optional
+  // kinds (cert-manager's, the Gateway API's, ...) have none: their few names are asked about.
+  const foreignNames = new ForeignNames(cache, ns);
   for (const kind of OWNED_KINDS) {
     if (kind.optional && !(await client.resourceFor(kind.apiVersion, kind.kind))) continue;
     cache.set(kind.kind, childInformer(kind));
+    if (!kind.optional) foreignNames.add(kind.kind, manager.informer(foreignNameInformerOptions(kind, ns)));
   }
 
   // Its own runnable: watches of APIs installed after start-up begin and end with the manager.
@@ -132,6 +137,7 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     clock,
     resyncMs: options.resyncMs,
     watchOptionalKinds: lateWatches.ensure,
+    free: foreignNames.free,
     storefront: (namespace, name) => storefronts.get(namespace, name),
     event: async (sf, type, reason, note) => {
       try {

@@ -51,6 +51,12 @@ export interface ReconcilerDeps {
    * children. Resolves once their caches have synced. See late-watches.ts.
    */
   watchOptionalKinds?: (kinds: ReadonlySet<OptionalKind>) => Promise<void>;
+  /**
+   * Whether the operator's watches know that no object of this kind and name exists
+   * (foreign-names.ts): such a name is not looked up before it is written. Without it, every name
+   * the cache lacks is.
+   */
+  free?: (ref: ObjectRef) => boolean;
 }
 
 export interface ReconcileOutcome {
@@ -73,7 +79,7 @@ export class StorefrontReconciler {
 
   constructor(deps: ReconcilerDeps) {
     this.deps = deps;
-    this.reader = cacheReader(deps.client, deps.cache);
+    this.reader = cacheReader(deps.client, deps.cache, deps.free);
   }
 
   async reconcile(key: string): Promise<ReconcileOutcome> {
@@ -145,12 +151,16 @@ export class StorefrontReconciler {
     fetched: Map<string, KubeObject | undefined>,
   ): Promise<void> {
     const refs = this.refsOf(sf, namespace).filter((r) => !missingApis.has(r.kind));
-    // Our own objects are in the cache (it holds what a Storefront owns); only the rest is read
-    // from the API server, so a steady state costs no request. A list by name, not a GET: the
-    // chart's RBAC grants `list` on every kind we write, `get` only on Secrets.
+    // Our own objects are in the cache (it holds what a Storefront owns) and names nobody has
+    // are known free; only a name taken by an object the cache does not hold is read from the API
+    // server, so neither a steady state nor a new Storefront costs a request. A list by name, not
+    // a GET: the chart's RBAC grants `list` on every kind we write, `get` only on Secrets.
     const foreign = await foreignObjects(sf, refs, async (ref) => {
       const cached = this.deps.cache.live(ref);
       if (cached) return cached;
+      // Not recorded in `fetched`: a free name is only good for a check, not for skipping the
+      // read of a Secret that is then applied (a watch lagging our own create would re-issue it).
+      if (this.deps.free?.(ref)) return undefined;
       const live = await this.deps.client.findByName(ref);
       fetched.set(identity(ref), live);
       return live;
@@ -192,6 +202,10 @@ export class StorefrontReconciler {
           confirmed: (ref) => {
             const id = identity(ref);
             return fetched.has(id) ? Promise.resolve(fetched.get(id)) : this.reader.confirmed(ref);
+          },
+          beforeCreate: (ref) => {
+            const id = identity(ref);
+            return fetched.has(id) ? Promise.resolve(fetched.get(id)) : this.reader.beforeCreate(ref);
           },
         }
       : this.reader;

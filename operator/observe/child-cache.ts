@@ -29,6 +29,15 @@ export class ChildCache {
   /** The live copy of a rendered object, for apply's no-op check. */
   live = (ref: ObjectRef): KubeObject | undefined => this.get(ref.kind, ref.namespace ?? '', ref.name);
 
+  /**
+   * Whether the cache's watch has seen `namespace/name` of `kind` and refused to hold it (labelled
+   * like ours, owned by no Storefront); undefined when the kind is not watched or not synced yet.
+   */
+  passedOver(kind: string, namespace: string, name: string): boolean | undefined {
+    const informer = this.informers.get(kind);
+    return informer?.hasSynced() ? informer.passedOver(namespace, name) : undefined;
+  }
+
   /** Cached objects of `kind` labelled as children of Storefront `namespace/storefront`. */
   children(kind: string, namespace: string, storefront: string): KubeObject[] | undefined {
     return this.informers.get(kind)?.byIndex(BY_STOREFRONT, `${namespace}/${storefront}`);

@@ -1,6 +1,7 @@
 // Generated credentials: read from the live Secrets, created once when absent, never rotated.
-// A Secret missing from the cache is looked up on the server before anything is generated, and
-// created with POST (not apply), so two reconciles racing can never overwrite a password.
+// A Secret missing from the cache is looked up on the server before anything is generated (unless
+// the operator's watches know its name is free), and created with POST (not apply), so two
+// reconciles racing, or a watch lagging a create, can never overwrite a password.
 import type { Storefront } from '../api/types.ts';
 import type { KubeObject } from '../core/object.ts';
 import { isAlreadyExists } from '../kube/errors.ts';
@@ -53,7 +54,7 @@ export async function ensureCredentials(
     keys.map(async (key) => {
       const { secret, key: field } = WHERE[key](sf);
       const ref = { apiVersion: 'v1', kind: 'Secret', namespace, name: secret };
-      let live = await reader.confirmed(ref);
+      let live = await reader.beforeCreate(ref);
       let value = secretValue(live, field);
       let made = false;
       if (value === undefined && !live) {

@@ -20,19 +20,33 @@ export interface ObjectReader {
    */
   confirmed(ref: ObjectRef): Promise<KubeObject | undefined>;
   /**
+   * Like `confirmed`, for a read whose miss is followed by a create with POST, which fails when
+   * the object exists after all (a generated password): a name the operator's watches know to be
+   * free is not asked about. Not for what is then applied (apply would overwrite a lagging one).
+   */
+  beforeCreate(ref: ObjectRef): Promise<KubeObject | undefined>;
+  /**
    * Objects of a kind labelled as one Storefront's (including those a controller made from ours,
    * such as the Jobs of the backup CronJob): the cache's index, or a labelled LIST.
    */
   labelled(kind: KindRef, namespace: string, storefront: string): Promise<KubeObject[]>;
 }
 
-/** The operator's reader: informer caches, with a GET for `confirmed` misses. */
-export function cacheReader(client: KubeClient, cache: ChildCache): ObjectReader {
+/**
+ * The operator's reader: informer caches, with a GET for `confirmed` misses and for `beforeCreate`
+ * misses of names `free` (foreign-names.ts) does not know to be free.
+ */
+export function cacheReader(
+  client: KubeClient,
+  cache: ChildCache,
+  free: (ref: ObjectRef) => boolean = () => false,
+): ObjectReader {
   const cached = (ref: ObjectRef) => cache.get(ref.kind, ref.namespace ?? '', ref.name);
   return {
     client,
     observed: async (ref) => cached(ref),
     confirmed: async (ref) => cached(ref) ?? (await client.tryGet(ref)),
+    beforeCreate: async (ref) => cached(ref) ?? (free(ref) ? undefined : await client.tryGet(ref)),
     labelled: async (kind, namespace, storefront) => cache.children(kind.kind, namespace, storefront) ?? [],
   };
 }
@@ -44,6 +58,7 @@ export function getReader(client: KubeClient): ObjectReader {
     observed: async (ref) =>
       (await client.resourceFor(ref.apiVersion, ref.kind)) ? client.tryGet(ref) : undefined,
     confirmed: (ref) => client.tryGet(ref),
+    beforeCreate: (ref) => client.tryGet(ref),
     labelled: async (kind, namespace, storefront) =>
       (await client.resourceFor(kind.apiVersion, kind.kind))
         ? (await client.list({ ...kind, namespace, labelSelector: storefrontSelector(storefront) })).items
