@@ -85,6 +85,7 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     ...(options.context ? { context: options.context } : {}),
     qps: options.qps,
     burst: options.burst,
+    http2: true,
     onRequest: metrics.onApiRequest,
     clock,
   });
@@ -180,6 +181,9 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     metrics,
     manager,
     identity,
-    stop: () => manager.stop(),
+    stop: async () => {
+      await manager.stop();
+      client.transport.close();
+    },
   };
 }
