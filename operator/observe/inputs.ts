@@ -40,6 +40,14 @@ export async function gatherInputs(
   namespace: string,
   options: GatherOptions,
 ): Promise<GatheredInputs> {
+  // The certificate reads (only reads: what is issued is written by the apply after) go out
+  // together with the credential Secrets' round trip, not after it: a new Storefront waits one.
+  const selfSigned =
+    sf.spec.ingress.tls.mode === 'selfSigned'
+      ? selfSignedInputs(reader, sf, namespace, options.now)
+      : undefined;
+  // Settled either way: a failure of the credentials must not leave this one unhandled.
+  selfSigned?.catch(() => undefined);
   const { values, created, createdObjects } = await ensureCredentials(reader, sf, namespace, options.owner, {
     fieldManager: options.fieldManager,
     ...(options.dryRun ? { dryRun: true } : {}),
@@ -54,8 +62,8 @@ export async function gatherInputs(
   const liveSize = sts?.spec?.volumeClaimTemplates?.[0]?.spec?.resources?.requests?.storage;
   if (liveSize) inputs.observedPostgresVolumeSize = liveSize;
   if (sf.spec.database.restore) inputs.restoreComplete = await restoreComplete(reader, sf, namespace);
-  if (sf.spec.ingress.tls.mode !== 'selfSigned') return { inputs, createdSecrets: created, createdObjects };
-  const { tls, decision } = await selfSignedInputs(reader, sf, namespace, options.now);
+  if (!selfSigned) return { inputs, createdSecrets: created, createdObjects };
+  const { tls, decision } = await selfSigned;
   inputs.tls = tls;
   return { inputs, createdSecrets: created, createdObjects, tls: decision };
 }
