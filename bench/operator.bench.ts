@@ -5,13 +5,15 @@
 // operator's CPU (from /proc) and API writes (from its /metrics) per Storefront, its memory, and a
 // no-op resync: a fresh operator process re-reconciling every Storefront must write nothing. Then,
 // with the operator stopped, the floor: the same rendered objects applied straight with
-// server-side apply (operator-floor.ts), timed to the same readiness. Last, at the largest size,
-// the operator's memory before and after 1,000 unrelated 100 KB Secrets and ConfigMaps appear in
-// its watched namespace, half of them labelled like ours but owned by no Storefront.
+// server-side apply (operator-floor.ts), timed to the same readiness, each size on a fresh bench
+// cluster (the first operator run starts on one too; later sizes find the earlier ones' objects).
+// Before the floors, at the largest size, the operator's memory before and after 1,000 unrelated
+// 100 KB Secrets and ConfigMaps appear in its watched namespace, half of them labelled like ours
+// but owned by no Storefront.
 //
 // Sizes: --sizes=100,1000 or BENCH_SIZES (default 100,1000). BENCH_CONCURRENCY (default 8) sets the
 // operator's --concurrency and the floor's parallel Storefronts alike. BENCH_FLOOR=0 skips the floor runs
-// (profiling). BENCH_OPERATOR_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" adds node flags to
+// (profiling); BENCH_OPERATOR=0 runs the floors alone. BENCH_OPERATOR_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" adds node flags to
 // the operator process. Cluster: $STOREFRONT_CLUSTER_STATE_DIR, else <cache>/state/bench, started
 // with the scale flags of test/cluster/components.ts (scaleFlags).
 import { cpus, loadavg } from 'node:os';
@@ -20,7 +22,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import type { KubeObject } from '../operator/core/object.ts';
 import { createKubeClient, type KubeClient } from '../operator/kube/client.ts';
-import { ensureCluster } from '../test/cluster/harness.ts';
+import { ensureCluster, stopCluster } from '../test/cluster/harness.ts';
 import { defaultStateDir } from '../test/cluster/paths.ts';
 import { installCrds } from '../test/cluster/third-party-crds.ts';
 import { clusterCpuSeconds, cpuSplit } from './cluster-cpu.ts';
@@ -34,6 +36,7 @@ const sizes = (flags.sizes ?? process.env.BENCH_SIZES ?? '100,1000').split(',').
 if (sizes.some((n) => !Number.isInteger(n) || n < 1))
   throw new Error(`--sizes: positive integers, got ${sizes}`);
 const withFloor = process.env.BENCH_FLOOR !== '0';
+const withOperator = process.env.BENCH_OPERATOR !== '0';
 const largest = Math.max(...sizes);
 // The operator's --concurrency and the floor's parallel Storefronts (BENCH_CONCURRENCY, default 8).
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
@@ -49,16 +52,17 @@ const secondsSince = (t0: number) => (performance.now() - t0) / 1000;
 
 // Enough fake capacity for ~5 pods per Storefront (2 app, Postgres, Redis, the migration Job).
 const nodes = Math.max(3, Math.ceil((largest * 5) / 1000));
-const cluster = await ensureCluster({
+const clusterOptions = {
   stateDir: defaultStateDir('bench'),
   nodes,
   podsPerNode: 1100,
   cpuPerNode: '1000',
   memoryPerNode: '4Ti',
   scale: true,
-});
+};
+let cluster = await ensureCluster(clusterOptions);
 installCrds(cluster, [join(ROOT, 'crds/storefront.dev_storefronts.yaml')]);
-const client = createKubeClient({ kubeconfig: cluster.kubeconfig, qps: 0 });
+let client = createKubeClient({ kubeconfig: cluster.kubeconfig, qps: 0 });
 const logFile = join(cluster.logDir, 'bench-operator.log');
 
 console.log(`bench:operator | ${machineLine()} | ${load()}`);
@@ -185,109 +189,130 @@ interface Row {
 }
 const rows: Row[] = [];
 
-let op = await startOperator();
-console.log(`operator started (pid ${op.pid}); ${await idleCores()}`);
-await sleep(10_000);
-const idle = op.stats();
-console.log(
-  `operator idle (CRD installed, no Storefronts, informers synced): RSS ${mib(idle.rss).toFixed(1)} MiB`,
-);
-let total = 0;
-let lastNs = '';
-
-for (const n of sizes) {
-  const ns = await createNamespace(`op-${n}`);
-  lastNs = ns;
-  console.log(`N=${n}: ${await idleCores()}; ${load()}`);
-  const before = op.stats();
-  const c0 = await op.counters();
-  const cpu0 = clusterCpuSeconds(cluster.stateDir);
-  const t0 = performance.now();
-  await forEach(n, 8, (i) =>
-    client.apply(benchStorefront(ns, i) as KubeObject, { fieldManager: 'bench-driver', force: true }),
-  );
-  const seconds = await untilReady(
-    `operator N=${n}`,
-    n,
-    t0,
-    () => storefrontsReady(ns),
-    async () => {
-      const s = op.stats();
-      return `; operator RSS ${mib(s.rss).toFixed(0)} MiB, CPU ${((s.cpuMs - before.cpuMs) / 1000).toFixed(0)} s`;
-    },
-  );
-  const after = op.stats();
-  const c1 = await op.counters();
-  const cpu1 = clusterCpuSeconds(cluster.stateDir);
-  total += n;
-  const cpuMs = after.cpuMs - before.cpuMs;
-  const requests = Object.entries(c1.requests).reduce((a, [k, v]) => a + v - (c0.requests[k] ?? 0), 0);
-  const writes = c1.writes - c0.writes;
-  const reconciles = c1.reconciles - c0.reconciles;
-  await sleep(15_000);
-  const settled = op.stats();
-  console.log(
-    `N=${n} operator: all Ready in ${seconds.toFixed(1)} s (${(n / seconds).toFixed(2)}/s); operator CPU ${(cpuMs / 1000).toFixed(1)} s = ${(cpuMs / n).toFixed(1)} ms/Storefront; ${(requests / n).toFixed(1)} API requests, ${(writes / n).toFixed(1)} writes and ${(reconciles / n).toFixed(1)} reconciles per Storefront; RSS ${mib(before.rss).toFixed(0)} -> ${mib(after.rss).toFixed(0)} MiB at all-Ready, ${mib(settled.rss).toFixed(0)} MiB 15 s later, peak (VmHWM) ${mib(after.peakRss).toFixed(0)} MiB`,
-  );
-  console.log(
-    `       CPU while converging (${(seconds * cpus().length).toFixed(0)} core-seconds available): ${cpuSplit(cpu0, cpu1)}, operator ${(cpuMs / 1000).toFixed(0)} s`,
-  );
-  // No-op resync: a new operator process lists everything and reconciles every Storefront again.
-  await op.stop();
-  op = await startOperator();
-  const resync = await noOpResync(op, total);
-  console.log(
-    `N=${n} no-op resync (fresh operator process, ${total} Storefronts): ${resync.writes} writes, ${resync.requests} requests, ${resync.reconciles} reconciles in ${resync.seconds.toFixed(1)} s; RSS then ${mib(op.stats().rss).toFixed(0)} MiB, peak ${mib(op.stats().peakRss).toFixed(0)} MiB`,
-  );
-  if (resync.writes !== 0) console.log(`N=${n}: NO-OP RESYNC WROTE ${resync.writes} TIMES (must be 0)`);
-  rows.push({
-    n,
-    ready: seconds,
-    cpuMsPer: cpuMs / n,
-    idleRss: idle.rss,
-    peakRss: after.peakRss,
-    writesPer: writes / n,
-  });
-}
-
-// Unrelated objects in the watched namespace: 500 Secrets and 500 ConfigMaps of 100 KB each, half of
-// each labelled like a Storefront's children (managed-by + storefront label) but owned by nobody.
-{
+if (withOperator) {
+  let op = await startOperator();
+  console.log(`operator started (pid ${op.pid}); ${await idleCores()}`);
   await sleep(10_000);
-  const before = op.stats();
-  const heapBefore = (await op.counters()).heapUsed;
-  const payload = 'x'.repeat(100 * 1024);
-  const labels = { 'app.kubernetes.io/managed-by': 'storefront', 'storefront.dev/storefront': 's0' };
-  const unrelated = (i: number): KubeObject => {
-    const kind = i % 2 ? 'ConfigMap' : 'Secret';
-    const meta = { name: `unrelated-${i}`, namespace: lastNs, ...(i % 4 < 2 ? { labels } : {}) };
-    return kind === 'Secret'
-      ? { apiVersion: 'v1', kind, metadata: meta, type: 'Opaque', stringData: { blob: payload } }
-      : { apiVersion: 'v1', kind, metadata: meta, data: { blob: payload } };
-  };
-  await forEach(1000, 8, (i) => client.create(unrelated(i)));
-  await sleep(20_000);
-  const after = op.stats();
-  const heapAfter = (await op.counters()).heapUsed;
+  const idle = op.stats();
   console.log(
-    `1,000 unrelated 100 KB Secrets/ConfigMaps (500 labelled like ours, no owner) in ${lastNs}: operator RSS ${mib(before.rss).toFixed(1)} -> ${mib(after.rss).toFixed(1)} MiB (${after.rss >= before.rss ? '+' : ''}${mib(after.rss - before.rss).toFixed(1)} MiB), V8 heap used ${mib(heapBefore).toFixed(1)} -> ${mib(heapAfter).toFixed(1)} MiB, peak ${mib(after.peakRss).toFixed(0)} MiB`,
+    `operator idle (CRD installed, no Storefronts, informers synced): RSS ${mib(idle.rss).toFixed(1)} MiB`,
   );
-  await forEach(1000, 8, (i) => client.delete({ ...refKind(i), namespace: lastNs, name: `unrelated-${i}` }));
+  let total = 0;
+  let lastNs = '';
+
+  for (const n of sizes) {
+    const ns = await createNamespace(`op-${n}`);
+    lastNs = ns;
+    console.log(`N=${n}: ${await idleCores()}; ${load()}`);
+    const before = op.stats();
+    const c0 = await op.counters();
+    const cpu0 = clusterCpuSeconds(cluster.stateDir);
+    const t0 = performance.now();
+    await forEach(n, 8, (i) =>
+      client.apply(benchStorefront(ns, i) as KubeObject, { fieldManager: 'bench-driver', force: true }),
+    );
+    const seconds = await untilReady(
+      `operator N=${n}`,
+      n,
+      t0,
+      () => storefrontsReady(ns),
+      async () => {
+        const s = op.stats();
+        return `; operator RSS ${mib(s.rss).toFixed(0)} MiB, CPU ${((s.cpuMs - before.cpuMs) / 1000).toFixed(0)} s`;
+      },
+    );
+    const after = op.stats();
+    const c1 = await op.counters();
+    const cpu1 = clusterCpuSeconds(cluster.stateDir);
+    total += n;
+    const cpuMs = after.cpuMs - before.cpuMs;
+    const requests = Object.entries(c1.requests).reduce((a, [k, v]) => a + v - (c0.requests[k] ?? 0), 0);
+    const writes = c1.writes - c0.writes;
+    const reconciles = c1.reconciles - c0.reconciles;
+    await sleep(15_000);
+    const settled = op.stats();
+    console.log(
+      `N=${n} operator: all Ready in ${seconds.toFixed(1)} s (${(n / seconds).toFixed(2)}/s); operator CPU ${(cpuMs / 1000).toFixed(1)} s = ${(cpuMs / n).toFixed(1)} ms/Storefront; ${(requests / n).toFixed(1)} API requests, ${(writes / n).toFixed(1)} writes and ${(reconciles / n).toFixed(1)} reconciles per Storefront; RSS ${mib(before.rss).toFixed(0)} -> ${mib(after.rss).toFixed(0)} MiB at all-Ready, ${mib(settled.rss).toFixed(0)} MiB 15 s later, peak (VmHWM) ${mib(after.peakRss).toFixed(0)} MiB`,
+    );
+    console.log(
+      `       CPU while converging (${(seconds * cpus().length).toFixed(0)} core-seconds available): ${cpuSplit(cpu0, cpu1)}, operator ${(cpuMs / 1000).toFixed(0)} s`,
+    );
+    // No-op resync: a new operator process lists everything and reconciles every Storefront again.
+    await op.stop();
+    op = await startOperator();
+    const resync = await noOpResync(op, total);
+    console.log(
+      `N=${n} no-op resync (fresh operator process, ${total} Storefronts): ${resync.writes} writes, ${resync.requests} requests, ${resync.reconciles} reconciles in ${resync.seconds.toFixed(1)} s; RSS then ${mib(op.stats().rss).toFixed(0)} MiB, peak ${mib(op.stats().peakRss).toFixed(0)} MiB`,
+    );
+    if (resync.writes !== 0) console.log(`N=${n}: NO-OP RESYNC WROTE ${resync.writes} TIMES (must be 0)`);
+    rows.push({
+      n,
+      ready: seconds,
+      cpuMsPer: cpuMs / n,
+      idleRss: idle.rss,
+      peakRss: after.peakRss,
+      writesPer: writes / n,
+    });
+  }
+
+  // Unrelated objects in the watched namespace: 500 Secrets and 500 ConfigMaps of 100 KB each, half of
+  // each labelled like a Storefront's children (managed-by + storefront label) but owned by nobody.
+  {
+    await sleep(10_000);
+    const before = op.stats();
+    const heapBefore = (await op.counters()).heapUsed;
+    const payload = 'x'.repeat(100 * 1024);
+    const labels = { 'app.kubernetes.io/managed-by': 'storefront', 'storefront.dev/storefront': 's0' };
+    const unrelated = (i: number): KubeObject => {
+      const kind = i % 2 ? 'ConfigMap' : 'Secret';
+      const meta = { name: `unrelated-${i}`, namespace: lastNs, ...(i % 4 < 2 ? { labels } : {}) };
+      return kind === 'Secret'
+        ? { apiVersion: 'v1', kind, metadata: meta, type: 'Opaque', stringData: { blob: payload } }
+        : { apiVersion: 'v1', kind, metadata: meta, data: { blob: payload } };
+    };
+    await forEach(1000, 8, (i) => client.create(unrelated(i)));
+    await sleep(20_000);
+    const after = op.stats();
+    const heapAfter = (await op.counters()).heapUsed;
+    console.log(
+      `1,000 unrelated 100 KB Secrets/ConfigMaps (500 labelled like ours, no owner) in ${lastNs}: operator RSS ${mib(before.rss).toFixed(1)} -> ${mib(after.rss).toFixed(1)} MiB (${after.rss >= before.rss ? '+' : ''}${mib(after.rss - before.rss).toFixed(1)} MiB), V8 heap used ${mib(heapBefore).toFixed(1)} -> ${mib(heapAfter).toFixed(1)} MiB, peak ${mib(after.peakRss).toFixed(0)} MiB`,
+    );
+    await forEach(1000, 8, (i) =>
+      client.delete({ ...refKind(i), namespace: lastNs, name: `unrelated-${i}` }),
+    );
+  }
+  function refKind(i: number) {
+    return { apiVersion: 'v1', kind: i % 2 ? 'ConfigMap' : 'Secret' };
+  }
+  await op.stop();
+} else {
+  // BENCH_OPERATOR=0: the floors alone (their rows print no operator figures).
+  for (const n of sizes)
+    rows.push({
+      n,
+      ready: Number.NaN,
+      cpuMsPer: Number.NaN,
+      idleRss: Number.NaN,
+      peakRss: Number.NaN,
+      writesPer: Number.NaN,
+    });
 }
-function refKind(i: number) {
-  return { apiVersion: 'v1', kind: i % 2 ? 'ConfigMap' : 'Secret' };
-}
-await op.stop();
 
 if (withFloor) {
-  // The floor: no operator. A client with the operator's rate limit and parallelism applies the same objects.
-  const floorClient: KubeClient = createKubeClient({
-    kubeconfig: cluster.kubeconfig,
-    qps: QPS,
-    burst: BURST,
-  });
   for (const row of rows) {
     const { n } = row;
+    // Each floor on a fresh cluster, as the first operator run had: on the operator's cluster it
+    // would share the API server, controller-manager and kwok with every Storefront created before
+    // (thousands of pods), and the ratio would flatter the operator.
+    await stopCluster({ stateDir: cluster.stateDir, wipe: true });
+    cluster = await ensureCluster(clusterOptions);
+    client = createKubeClient({ kubeconfig: cluster.kubeconfig, qps: 0 });
+    // The floor: no operator. A client with the operator's rate limit and parallelism applies the same objects.
+    const floorClient: KubeClient = createKubeClient({
+      kubeconfig: cluster.kubeconfig,
+      qps: QPS,
+      burst: BURST,
+    });
     const ns = await createNamespace(`floor-${n}`);
     const fleet = await renderFleet(ns, n);
     console.log(`N=${n} floor: ${await idleCores()}; ${load()}`);
@@ -315,6 +340,10 @@ console.log(`bench:operator done | ${machineLine()} | ${load()}`);
 for (const r of rows) {
   const floor = r.floor === undefined ? 'not run' : `${r.floor.toFixed(1)} s`;
   const ratio = r.floor === undefined ? 'n/a' : (r.ready / r.floor).toFixed(2);
+  if (Number.isNaN(r.ready)) {
+    console.log(`operator-scale N=${r.n}: operator not run, floor ${floor}`);
+    continue;
+  }
   console.log(
     `operator-scale N=${r.n}: ready ${r.ready.toFixed(1)} s, floor ${floor}, ratio ${ratio}, operator CPU ${r.cpuMsPer.toFixed(1)} ms/Storefront, RSS idle ${mib(r.idleRss).toFixed(0)} MiB, peak ${mib(r.peakRss).toFixed(0)} MiB, writes/Storefront ${r.writesPer.toFixed(1)}`,
   );
