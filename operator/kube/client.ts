@@ -46,6 +46,12 @@ export interface ListOptions extends KindRef {
    * exists by name costs the server and us a fraction of the whole objects.
    */
   metadataOnly?: boolean;
+  /**
+   * Called with each item as its page arrives, instead of collecting them: `items` then comes back
+   * empty, and a caller that keeps a smaller form of each (an informer) holds one page of raw
+   * objects at a time, not the whole list.
+   */
+  each?: (item: KubeObject) => void;
 }
 
 export interface ListResult<T extends KubeObject> {
@@ -214,7 +220,10 @@ export class KubeClient {
         ...(options.metadataOnly ? { accept: METADATA_LIST_ACCEPT } : {}),
         context: ctx('list', options),
       });
-      for (const item of page.items ?? []) items.push(withKind(item, options));
+      for (const item of page.items ?? []) {
+        if (options.each) options.each(withKind(item, options));
+        else items.push(withKind(item, options));
+      }
       cont = page.metadata?.continue || undefined;
       resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
     } while (cont);

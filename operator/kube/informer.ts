@@ -390,15 +390,19 @@ export class Informer<T extends KubeObject = KubeObject> {
     if (this.options.labelSelector) listOptions.labelSelector = this.options.labelSelector;
     if (this.options.fieldSelector) listOptions.fieldSelector = this.options.fieldSelector;
     if (this.options.metadataOnly) listOptions.metadataOnly = true;
-    const { items, resourceVersion } = await this.client.list(listOptions);
+    // Shaped page by page as the list arrives: a relist of thousands of objects never holds them
+    // all raw (with managedFields) at once.
+    const fresh = new Map<string, T>();
+    const passed = new Set<string>();
+    listOptions.each = (item) => {
+      if (this.keeps(item)) fresh.set(keyOf(item), this.transform(item));
+      else passed.add(keyOf(item));
+    };
+    const { resourceVersion } = await this.client.list(listOptions);
     this.state.relists++;
     this.state.lastEventAt = this.clock.now();
-    const fresh = new Map<string, T>();
     this.passed.clear();
-    for (const item of items) {
-      if (this.keeps(item)) fresh.set(keyOf(item), this.transform(item));
-      else this.passed.add(keyOf(item));
-    }
+    for (const key of passed) this.passed.add(key);
     const previous = new Map(this.store);
     this.store.clear();
     for (const index of this.indices.values()) index.clear();
