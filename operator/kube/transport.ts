@@ -286,16 +286,7 @@ export class Transport {
           httpStatusCode: res.statusCode ?? 0,
           headers: res.headers,
           body: {
-            text: () =>
-              new Promise<string>((ok, failed) => {
-                const chunks: Buffer[] = [];
-                res.on('data', (c: Buffer) => chunks.push(c));
-                res.once('end', () => ok(Buffer.concat(chunks).toString('utf8')));
-                res.once('error', failed);
-                res.once('close', () => {
-                  if (!res.complete) failed(new Error('the connection closed before the response ended'));
-                });
-              }),
+            text: () => readText(res, () => res.complete, 'the connection closed before the response ended'),
             stream: () => res,
           },
         });
@@ -344,15 +335,7 @@ export class Transport {
           headers: rest as IncomingHttpHeaders,
           body: {
             text: () =>
-              new Promise<string>((ok, failed) => {
-                const chunks: Buffer[] = [];
-                stream.on('data', (c: Buffer) => chunks.push(c));
-                stream.once('end', () => ok(Buffer.concat(chunks).toString('utf8')));
-                stream.once('error', failed);
-                stream.once('close', () => {
-                  if (!stream.readableEnded) failed(new Error('the stream closed before the response ended'));
-                });
-              }),
+              readText(stream, () => stream.readableEnded, 'the stream closed before the response ended'),
             stream: () => stream,
           },
         });
@@ -425,6 +408,19 @@ export class Transport {
     }
     return token ? { Authorization: `Bearer ${token}` } : {};
   }
+}
+
+/** A response body read to its end as UTF-8; a close before `ended()` holds is a failure. */
+function readText(body: Readable, ended: () => boolean, closedEarly: string): Promise<string> {
+  return new Promise<string>((ok, failed) => {
+    const chunks: Buffer[] = [];
+    body.on('data', (c: Buffer) => chunks.push(c));
+    body.once('end', () => ok(Buffer.concat(chunks).toString('utf8')));
+    body.once('error', failed);
+    body.once('close', () => {
+      if (!ended()) failed(new Error(closedEarly));
+    });
+  });
 }
 
 function parseStatus(text: string): KubeStatus {
