@@ -1,8 +1,9 @@
 // Which names are taken by objects that are not a Storefront's, for the takeover check
 // (ownership.ts). The child cache holds only what Storefronts own, so without this every object a
-// new Storefront renders costs a LIST by name, most of a new Storefront's API requests. Here one metadata-only watch per kind sees every object *without* our Storefront label (names
-// kept, nothing else), and the child informers, which watch every object *with* it, remember the
-// names they refused to hold. Together they cover every object of the kind: a name in neither is
+// new Storefront renders costs a LIST by name, most of a new Storefront's API requests. Here one
+// metadata-only watch per kind sees every object *without* our Storefront label (names kept,
+// nothing else), and the child informers, which watch every object *with* it, remember the names
+// they refused to hold. Together they cover every object of the kind: a name in neither is
 // free, and only a taken one is read from the API server. Metadata only: a namespace full of large
 // Secrets costs their names, not their data.
 //

@@ -196,17 +196,17 @@ export class StorefrontReconciler {
     fetched: ReadonlyMap<string, KubeObject | undefined>,
   ): Promise<{ inputs: RenderInputs; renewAt?: Date; created: Map<string, KubeObject> }> {
     // A Secret the takeover check just asked the server about is not asked about again.
+    const known =
+      (read: ObjectReader['confirmed']): ObjectReader['confirmed'] =>
+      (ref) => {
+        const id = identity(ref);
+        return fetched.has(id) ? Promise.resolve(fetched.get(id)) : read(ref);
+      };
     const reader: ObjectReader = fetched.size
       ? {
           ...this.reader,
-          confirmed: (ref) => {
-            const id = identity(ref);
-            return fetched.has(id) ? Promise.resolve(fetched.get(id)) : this.reader.confirmed(ref);
-          },
-          beforeCreate: (ref) => {
-            const id = identity(ref);
-            return fetched.has(id) ? Promise.resolve(fetched.get(id)) : this.reader.beforeCreate(ref);
-          },
+          confirmed: known(this.reader.confirmed),
+          beforeCreate: known(this.reader.beforeCreate),
         }
       : this.reader;
     const gathered = await gatherInputs(reader, sf, namespace, {

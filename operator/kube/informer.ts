@@ -117,7 +117,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   private readonly clock: Clock;
   private readonly store = new Map<string, T>();
   /** Keys of objects the list or watch delivered and `keep` refused: known to exist, not held. */
-  private readonly passed = new Set<string>();
+  private passed = new Set<string>();
   /** Secondary indexes, like client-go's Indexers: index name -> value -> store keys. */
   private readonly indexers = new Map<string, (obj: T) => string | undefined>();
   private readonly indices = new Map<string, Map<string, Set<string>>>();
@@ -401,8 +401,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     const { resourceVersion } = await this.client.list(listOptions);
     this.state.relists++;
     this.state.lastEventAt = this.clock.now();
-    this.passed.clear();
-    for (const key of passed) this.passed.add(key);
+    this.passed = passed;
     const previous = new Map(this.store);
     this.store.clear();
     for (const index of this.indices.values()) index.clear();
