@@ -5,8 +5,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withDefaults } from '../../operator/api/validate.ts';
 import { childInformerOptions } from '../../operator/controller/child-informers.ts';
-import { createLogger } from '../../operator/controller/logger.ts';
-import { startOperator } from '../../operator/controller/operator.ts';
 import type { KubeObject } from '../../operator/core/object.ts';
 import { createKubeClient, type KubeClient } from '../../operator/kube/client.ts';
 import { Informer } from '../../operator/kube/informer.ts';
@@ -15,7 +13,7 @@ import { MANAGED_BY, names, STOREFRONT_LABEL } from '../../operator/render/names
 import { testCluster } from '../cluster/context.ts';
 import { eventually } from '../support/eventually.ts';
 import { createNamespace, deleteNamespace } from '../support/kube.ts';
-import { installCrd, storefrontDoc } from './support.ts';
+import { installCrd, startInProcessOperator, storefrontDoc } from './support.ts';
 
 const FM = 'child-informer-test';
 const ourLabels = { 'app.kubernetes.io/managed-by': MANAGED_BY, [STOREFRONT_LABEL]: 'shop' };
@@ -104,17 +102,7 @@ describe("the running operator's cache", () => {
     });
     // Before the operator starts (its first list) and after (its watch).
     await client.create(tenant('tenant-listed'), { fieldManager: FM });
-    const op = await startOperator({
-      kubeconfig,
-      namespace: ns,
-      concurrency: 2,
-      leaderElection: false,
-      healthPort: 0,
-      resyncMs: 600_000,
-      qps: 50,
-      burst: 100,
-      logger: createLogger({ level: 'warn' }),
-    });
+    const op = await startInProcessOperator(kubeconfig, ns);
     try {
       const sf = await client.create<KubeObject>(
         { ...JSON.parse(storefrontDoc('shop')), metadata: { name: 'shop', namespace: ns } },

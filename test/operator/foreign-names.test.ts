@@ -6,8 +6,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { childInformerOptions } from '../../operator/controller/child-informers.ts';
 import { ForeignNames, foreignNameInformerOptions } from '../../operator/controller/foreign-names.ts';
-import { createLogger } from '../../operator/controller/logger.ts';
-import { startOperator } from '../../operator/controller/operator.ts';
 import type { KubeObject } from '../../operator/core/object.ts';
 import { createKubeClient, type KubeClient } from '../../operator/kube/client.ts';
 import { Informer } from '../../operator/kube/informer.ts';
@@ -16,7 +14,7 @@ import { MANAGED_BY, STOREFRONT_LABEL } from '../../operator/render/names.ts';
 import { testCluster } from '../cluster/context.ts';
 import { eventually } from '../support/eventually.ts';
 import { createNamespace, deleteNamespace } from '../support/kube.ts';
-import { installCrd, storefrontDoc } from './support.ts';
+import { installCrd, startInProcessOperator, storefrontDoc } from './support.ts';
 
 const FM = 'foreign-names-test';
 const SECRET = { apiVersion: 'v1', kind: 'Secret' } as const;
@@ -121,17 +119,7 @@ describe('a running operator and names nobody has', () => {
       },
       { fieldManager: FM },
     );
-    const op = await startOperator({
-      kubeconfig,
-      namespace: ns,
-      concurrency: 2,
-      leaderElection: false,
-      healthPort: 0,
-      resyncMs: 600_000,
-      qps: 50,
-      burst: 100,
-      logger: createLogger({ level: 'warn' }),
-    });
+    const op = await startInProcessOperator(kubeconfig, ns);
     const status = async (name: string) =>
       (
         await client.get<KubeObject & { status?: { conditions?: { type: string; message?: string }[] } }>({

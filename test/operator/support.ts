@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, expect } from 'vitest';
+import { createLogger } from '../../operator/controller/logger.ts';
+import { type RunningOperator, startOperator as runOperator } from '../../operator/controller/operator.ts';
 import { type TestCluster, testCluster } from '../cluster/context.ts';
 import { kubectl, runKubectl, writeUserKubeconfig } from '../cluster/harness.ts';
 import { installCrds } from '../cluster/third-party-crds.ts';
@@ -267,4 +269,19 @@ export function operatorSuite(
     options.afterOperator?.();
   });
   return suite;
+}
+
+/** The operator in this process, watching one namespace (its cache and client can be inspected). */
+export function startInProcessOperator(kubeconfig: string, namespace: string): Promise<RunningOperator> {
+  return runOperator({
+    kubeconfig,
+    namespace,
+    concurrency: 2,
+    leaderElection: false,
+    healthPort: 0,
+    resyncMs: 600_000,
+    qps: 50,
+    burst: 100,
+    logger: createLogger({ level: 'warn' }),
+  });
 }
