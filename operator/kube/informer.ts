@@ -432,7 +432,11 @@ export class Informer<T extends KubeObject = KubeObject> {
     const timeoutSeconds = Math.floor(this.watchTimeoutSeconds * (1 + Math.random()));
     const quietMs = this.quietWindowMs(timeoutSeconds);
     const armQuietTimer = () => {
-      if (quietTimer) clearTimeout(quietTimer);
+      // Re-armed on every event: refresh() moves the deadline without a new timer each time.
+      if (quietTimer) {
+        quietTimer.refresh();
+        return;
+      }
       quietTimer = setTimeout(() => {
         quiet = true;
         this.options.logger?.warn(

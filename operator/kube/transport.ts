@@ -71,7 +71,8 @@ export interface HttpRequest {
 interface HttpResponse {
   httpStatusCode: number;
   headers: IncomingHttpHeaders;
-  body: { text(): Promise<string>; stream(): Readable };
+  /** text(true) reads the body to its end without keeping it (answers ''). */
+  body: { text(discard?: boolean): Promise<string>; stream(): Readable };
 }
 
 /** How a TLS handshake offering only h2 to an HTTP/1.1-only server fails (ALPN alert 120). */
@@ -125,7 +126,7 @@ export class Transport {
   async request<T = unknown>(req: HttpRequest): Promise<T> {
     const { response, finish, fail } = await this.send(req, false);
     try {
-      const text = await response.body.text();
+      const text = await response.body.text(req.discardBody);
       finish();
       return (text && !req.discardBody ? JSON.parse(text) : undefined) as T;
     } catch (err) {
@@ -286,7 +287,8 @@ export class Transport {
           httpStatusCode: res.statusCode ?? 0,
           headers: res.headers,
           body: {
-            text: () => readText(res, () => res.complete, 'the connection closed before the response ended'),
+            text: (discard) =>
+              readText(res, () => res.complete, 'the connection closed before the response ended', discard),
             stream: () => res,
           },
         });
@@ -334,8 +336,13 @@ export class Transport {
           httpStatusCode: Number(status ?? 0),
           headers: rest as IncomingHttpHeaders,
           body: {
-            text: () =>
-              readText(stream, () => stream.readableEnded, 'the stream closed before the response ended'),
+            text: (discard) =>
+              readText(
+                stream,
+                () => stream.readableEnded,
+                'the stream closed before the response ended',
+                discard,
+              ),
             stream: () => stream,
           },
         });
@@ -410,11 +417,22 @@ export class Transport {
   }
 }
 
-/** A response body read to its end as UTF-8; a close before `ended()` holds is a failure. */
-function readText(body: Readable, ended: () => boolean, closedEarly: string): Promise<string> {
+/**
+ * A response body read to its end as UTF-8; a close before `ended()` holds is a failure. With
+ * `discard` the chunks are dropped as they come: the operator's applies answer with the whole
+ * object (~8 KB with managedFields), which its watches bring anyway.
+ */
+function readText(
+  body: Readable,
+  ended: () => boolean,
+  closedEarly: string,
+  discard = false,
+): Promise<string> {
   return new Promise<string>((ok, failed) => {
     const chunks: Buffer[] = [];
-    body.on('data', (c: Buffer) => chunks.push(c));
+    body.on('data', (c: Buffer) => {
+      if (!discard) chunks.push(c);
+    });
     body.once('end', () => ok(Buffer.concat(chunks).toString('utf8')));
     body.once('error', failed);
     body.once('close', () => {

@@ -91,6 +91,33 @@ describe('KubeClient over HTTP/2 on the real API server', () => {
     expect((again as KubeApiError).status).toBe(409);
     expect(client.transport.protocol()).toBe('h2');
   });
+
+  it('when applies discard their answers, over HTTP/2 and HTTP/1.1, then each returns what was sent, is stored, and leaves the connection usable', async () => {
+    const h1 = createKubeClient({ kubeconfig: testCluster().kubeconfig });
+    try {
+      for (const [name, c] of [
+        ['discard-h2', client],
+        ['discard-h1', h1],
+      ] as const) {
+        const sent = cm(name, 'kept');
+        const answer = await c.apply(sent, { fieldManager: FM, discardResponse: true });
+        // As sent: no uid, no managedFields (the server's answer was read to its end, not kept).
+        expect(answer).toEqual(sent);
+        const stored = await c.get<KubeObject & { data: { value: string } }>({
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          namespace: ns,
+          name,
+        });
+        expect(stored.metadata.uid).toBeTruthy();
+        expect(stored.data.value).toBe('kept');
+      }
+      expect(client.transport.protocol()).toBe('h2');
+      expect(h1.transport.protocol()).toBe('http/1.1');
+    } finally {
+      h1.transport.close();
+    }
+  });
 });
 
 describe('the HTTP/2 client and a server that serves HTTP/1.1 only', () => {
