@@ -18,13 +18,19 @@ export interface GatherOptions {
   /** Create missing Secrets as a server-side dry run: values are fresh, nothing is stored. */
   dryRun?: boolean;
   now: Date;
+  /**
+   * Create a first selfSigned CA and leaf with POST when the reader knows both names are free
+   * (the operator: its apply then skips them). Without it they are only issued here and written
+   * by the caller's apply.
+   */
+  createCertificates?: boolean;
 }
 
 export interface GatheredInputs {
   inputs: RenderInputs;
   /** Credential Secrets created by this call (or that a dry run would create). */
   createdSecrets: string[];
-  /** Those Secrets as the API server returned them (a cache may not hold them yet). */
+  /** Those Secrets, and a CA and leaf created with POST, as the API server returned them (a cache may not hold them yet). */
   createdObjects: KubeObject[];
   /** tls mode selfSigned: what was issued now (if anything) and when to renew. */
   tls?: TlsDecision;
@@ -42,9 +48,16 @@ export async function gatherInputs(
 ): Promise<GatheredInputs> {
   // The certificate reads (only reads: what is issued is written by the apply after) go out
   // together with the credential Secrets' round trip, not after it: a new Storefront waits one.
+  const create = options.createCertificates
+    ? {
+        owner: options.owner,
+        fieldManager: options.fieldManager,
+        ...(options.dryRun ? { dryRun: true } : {}),
+      }
+    : undefined;
   const selfSigned =
     sf.spec.ingress.tls.mode === 'selfSigned'
-      ? selfSignedInputs(reader, sf, namespace, options.now)
+      ? selfSignedInputs(reader, sf, namespace, options.now, create)
       : undefined;
   // Settled either way: a failure of the credentials must not leave this one unhandled.
   selfSigned?.catch(() => undefined);
@@ -63,9 +76,14 @@ export async function gatherInputs(
   if (liveSize) inputs.observedPostgresVolumeSize = liveSize;
   if (sf.spec.database.restore) inputs.restoreComplete = await restoreComplete(reader, sf, namespace);
   if (!selfSigned) return { inputs, createdSecrets: created, createdObjects };
-  const { tls, decision } = await selfSigned;
+  const { tls, decision, created: certificates } = await selfSigned;
   inputs.tls = tls;
-  return { inputs, createdSecrets: created, createdObjects, tls: decision };
+  return {
+    inputs,
+    createdSecrets: created,
+    createdObjects: [...createdObjects, ...certificates],
+    tls: decision,
+  };
 }
 
 /**

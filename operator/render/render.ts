@@ -57,3 +57,13 @@ export function renderCredentialSecrets(sf: Storefront, inputs: RenderInputs): K
   renderCredentials(out, sf, inputs);
   return withUserMetadata(sf, out.list());
 }
+
+/**
+ * Only the selfSigned CA and leaf Secrets, exactly as render() writes them: what a caller creating
+ * a first certificate with POST needs (observe/tls-material.ts).
+ */
+export function renderTlsSecrets(sf: Storefront, inputs: RenderInputs): KubeObject[] {
+  const out = new Objects(inputs.namespace);
+  renderTls(out, sf, inputs);
+  return withUserMetadata(sf, out.list()).filter((o) => o.kind === 'Secret');
+}

@@ -97,7 +97,7 @@ describe('names taken by objects the operator does not hold', () => {
 });
 
 describe('a running operator and names nobody has', () => {
-  it('when a new Storefront is reconciled, then its names cost no LIST, and a Deployment labelled by another tool under its name is still refused', async () => {
+  it('when a new Storefront is reconciled, then its names cost no LIST and its Secrets no GET, and a Deployment labelled by another tool under its name is still refused', async () => {
     installCrd();
     const { kubeconfig } = testCluster();
     const client = createKubeClient({ kubeconfig });
@@ -135,6 +135,7 @@ describe('a running operator and names nobody has', () => {
         async () => (await fetch(`${op.healthUrl}/readyz`)).ok,
       );
       const listsBefore = op.client.transport.requestCounts()['list'] ?? 0;
+      const getsBefore = op.client.transport.requestCounts()['get'] ?? 0;
       await client.create(
         { ...JSON.parse(storefrontDoc('shop')), metadata: { name: 'shop', namespace: ns } },
         { fieldManager: FM },
@@ -143,6 +144,9 @@ describe('a running operator and names nobody has', () => {
         op.cache.get('Deployment', ns, 'shop-app'),
       );
       expect(op.client.transport.requestCounts()['list'] ?? 0).toBe(listsBefore);
+      // Nor a read of its generated Secrets: credentials, CA and leaf are created with POST.
+      expect(op.client.transport.requestCounts()['get'] ?? 0).toBe(getsBefore);
+      expect(op.cache.get('Secret', ns, 'shop-tls-ca')).toBeDefined();
 
       await client.create(
         { ...JSON.parse(storefrontDoc('taken')), metadata: { name: 'taken', namespace: ns } },
