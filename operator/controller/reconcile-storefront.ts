@@ -92,12 +92,26 @@ export class StorefrontReconciler {
     }
     const sf = withDefaults(cached);
     if (sf.metadata.deletionTimestamp) return this.finalize(sf, namespace);
-    if (!sf.metadata.finalizers?.includes(FINALIZER)) await this.addFinalizer(sf, namespace);
+    // The finalizer goes out together with the takeover check and the credentials, and is in place
+    // before anything is applied: a new Storefront waits one round trip less. What is created
+    // before it lands outlives no Storefront it should not (credentials are owned by it, or kept
+    // on purpose under Retain); its failure (a conflict) is retried like before, without an event.
+    let finalizerFailed: { error: unknown } | undefined;
+    const finalizer = sf.metadata.finalizers?.includes(FINALIZER)
+      ? undefined
+      : this.addFinalizer(sf, namespace).catch((error: unknown) => {
+          finalizerFailed = { error };
+        });
+    const finalizerAdded = async () => {
+      await finalizer;
+      if (finalizerFailed) throw finalizerFailed.error;
+    };
 
     const missingApis = await missingOptionalKinds(this.deps.client, sf);
     const served = new Set([...optionalKindsFor(sf)].filter((k) => !missingApis.has(k)));
     await this.deps.watchOptionalKinds?.(served);
     if (sf.spec.suspend) {
+      await finalizerAdded();
       // Maintenance: observe and report only (condition Suspended); nothing applied or pruned.
       await this.writeStatus(sf, namespace, { missingApis });
       return { requeueAfterMs: this.deps.resyncMs ?? 600_000 };
@@ -112,6 +126,7 @@ export class StorefrontReconciler {
       // Before anything is written (generated credentials included): nothing of someone else's.
       await this.refuseForeign(sf, namespace, missingApis, fetched);
       const { inputs, renewAt, created } = await this.inputs(sf, namespace, fetched);
+      await finalizerAdded();
       const objects = render(sf, inputs).filter((o) => !missingApis.has(o.kind as OptionalKind));
       const result = await applyAll(this.deps.client, objects, {
         fieldManager: FIELD_MANAGER,
@@ -130,6 +145,9 @@ export class StorefrontReconciler {
       if (result.applied.length) this.reportApplied(sf, result);
       if (renewAt) requeueAfterMs = Math.max(1000, renewAt.getTime() - this.deps.clock.now());
     } catch (e) {
+      if (finalizerFailed && e === finalizerFailed.error) throw e;
+      // Settled first: a status write racing the finalizer's patch would make it conflict.
+      await finalizer;
       reconcileError = `${(e as Error).message}`.slice(0, 1000);
       await this.deps.event(sf, 'Warning', 'ReconcileFailed', reconcileError);
       await this.writeStatus(sf, namespace, { missingApis, reconcileError });
@@ -214,6 +232,7 @@ export class StorefrontReconciler {
       owner: (o) => withAppliedHash(keepWithoutOwner(o) ? o : withOwner(o, sf as unknown as KubeObject)),
       fieldManager: FIELD_MANAGER,
       now: new Date(this.deps.clock.now()),
+      createCertificates: true,
     });
     const { inputs, createdSecrets, tls } = gathered;
     const created = new Map(gathered.createdObjects.map((o) => [identity(o), o]));
