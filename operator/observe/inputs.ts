@@ -46,8 +46,9 @@ export async function gatherInputs(
   namespace: string,
   options: GatherOptions,
 ): Promise<GatheredInputs> {
-  // The certificate reads (only reads: what is issued is written by the apply after) go out
-  // together with the credential Secrets' round trip, not after it: a new Storefront waits one.
+  // The certificate's round trip (its reads, or with createCertificates a first CA and leaf
+  // created) goes out together with the credential Secrets', not after it: a new Storefront waits
+  // one. Otherwise what is issued is written by the caller's apply.
   const create = options.createCertificates
     ? {
         owner: options.owner,
