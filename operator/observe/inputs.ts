@@ -49,16 +49,9 @@ export async function gatherInputs(
   // The certificate's round trip (its reads, or with createCertificates a first CA and leaf
   // created) goes out together with the credential Secrets', not after it: a new Storefront waits
   // one. Otherwise what is issued is written by the caller's apply.
-  const create = options.createCertificates
-    ? {
-        owner: options.owner,
-        fieldManager: options.fieldManager,
-        ...(options.dryRun ? { dryRun: true } : {}),
-      }
-    : undefined;
   const selfSigned =
     sf.spec.ingress.tls.mode === 'selfSigned'
-      ? selfSignedInputs(reader, sf, namespace, options.now, create)
+      ? selfSignedInputs(reader, sf, namespace, options.now, options.createCertificates ? options : undefined)
       : undefined;
   // Settled either way: a failure of the credentials must not leave this one unhandled.
   selfSigned?.catch(() => undefined);

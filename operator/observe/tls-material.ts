@@ -6,7 +6,7 @@ import { frontDoorHosts } from '../render/front-door.ts';
 import type { RenderInputs } from '../render/inputs.ts';
 import { names } from '../render/names.ts';
 import { renderTlsSecrets } from '../render/render.ts';
-import { secretValue } from './credentials.ts';
+import { type EnsureCredentialsOptions, secretValue } from './credentials.ts';
 import type { ObjectReader } from './reader.ts';
 import { ensureSelfSignedTls, type TlsDecision } from './self-signed-tls.ts';
 
@@ -14,11 +14,9 @@ import { ensureSelfSignedTls, type TlsDecision } from './self-signed-tls.ts';
  * How a first certificate is written when the reader's watches know both Secret names are free:
  * created here with POST (fails when either exists after all) instead of applied after the render.
  */
-export interface CreateIssued {
+export interface CreateIssued extends EnsureCredentialsOptions {
   /** Marks a created Secret as the caller's (ownerReference, applied hash). */
   owner: (obj: KubeObject) => KubeObject;
-  fieldManager: string;
-  dryRun?: boolean;
 }
 
 export interface SelfSignedInputs {
