@@ -6,7 +6,9 @@
 // no-op resync: a fresh operator process re-reconciling every Storefront must write nothing. Then,
 // with the operator stopped, the floor: the same rendered objects applied straight with
 // server-side apply (operator-floor.ts), timed to the same readiness, each size on a fresh bench
-// cluster (the first operator run starts on one too; later sizes find the earlier ones' objects).
+// cluster. The operator runs use the bench cluster as they find it: an existing one keeps an earlier
+// run's Storefronts (`npm run cluster:down -- --wipe` for a fresh start); later sizes find the
+// earlier ones' objects.
 // Before the floors, at the largest size, the operator's memory before and after 1,000 unrelated
 // 100 KB Secrets and ConfigMaps appear in its watched namespace, half of them labelled like ours
 // but owned by no Storefront.
