@@ -1,15 +1,19 @@
 // The operator as the scale benchmark runs it: its own process, started the way the image starts
-// it (the Dockerfile's ENTRYPOINT and CMD, read from the Dockerfile, with NODE_ENV=production),
-// measured from the outside — CPU and memory from /proc, API requests from its /metrics.
+// it (the Dockerfile's ENTRYPOINT and CMD, read from the Dockerfile, with NODE_ENV=production;
+// the bundle it names is built from the sources first, as the image's build does), measured from
+// the outside — CPU and memory from /proc, API requests from its /metrics.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { buildCli } from '../scripts/build-cli.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 // Linux reports utime/stime in clock ticks; USER_HZ is 100 on every mainstream kernel build.
 const TICKS_PER_SECOND = 100;
 const WRITE_VERBS = new Set(['create', 'update', 'patch', 'apply', 'delete', 'deletecollection']);
+/** dist/cli, built once per benchmark run from the sources as they are now. */
+let bundle: Promise<unknown> | undefined;
 
 export interface OperatorProcessOptions {
   kubeconfig: string;
@@ -97,6 +101,8 @@ export class OperatorProcess {
   }
 
   static async start(options: OperatorProcessOptions): Promise<OperatorProcess> {
+    bundle ??= buildCli();
+    await bundle;
     const port = await freePort();
     const log = openSync(options.logFile, 'a');
     const [, ...image] = imageCommand();

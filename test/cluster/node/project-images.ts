@@ -19,14 +19,17 @@ import { cacheDir, repoRoot } from '../paths.ts';
 import { run } from './containment.ts';
 import { ensureImage, hashOf, type Image, podman } from './images.ts';
 
-/** An npm cache holding every tarball `npm ci --omit=dev` of `context`'s lockfile needs. */
-function offlineNpmCache(context: string): string {
+/**
+ * An npm cache holding every tarball `npm ci` of `context`'s lockfile needs: `--omit=dev`'s, or
+ * with `dev` every dependency's (the operator's Dockerfile bundles with esbuild, a dev dependency).
+ */
+function offlineNpmCache(context: string, dev: boolean): string {
   const lock = readFileSync(join(context, 'package-lock.json'));
   const dir = join(
     cacheDir(),
     'images',
     'npm-cache',
-    hashOf([lock, readFileSync(join(context, 'package.json'))]),
+    hashOf([lock, readFileSync(join(context, 'package.json')), dev ? 'dev' : 'prod']),
   );
   const done = join(dir, '.complete');
   try {
@@ -40,7 +43,7 @@ function offlineNpmCache(context: string): string {
     rmSync(dir, { recursive: true, force: true });
     run('npm', [
       'ci',
-      '--omit=dev',
+      ...(dev ? [] : ['--omit=dev']),
       '--ignore-scripts',
       '--no-audit',
       '--no-fund',
@@ -76,6 +79,7 @@ function buildFromDockerfile(
   files: string[],
   nodeBase: Image,
   tag: string,
+  devDependencies = false,
 ): Promise<Image> {
   const hash = hashOf([
     name,
@@ -91,7 +95,7 @@ function buildFromDockerfile(
     // A copy: the Dockerfiles end with `npm cache clean --force`, which empties the mounted cache.
     const work = mkdtempSync(join(cacheDir(), 'images', `${name}-npm-`));
     try {
-      cpSync(offlineNpmCache(context), join(work, 'cache'), { recursive: true });
+      cpSync(offlineNpmCache(context, devDependencies), join(work, 'cache'), { recursive: true });
       mkdirSync(join(work, 'etc'));
       writeFileSync(join(work, 'etc', 'npmrc'), 'cache=/npm-cache\noffline=true\n');
       podman([
@@ -114,14 +118,17 @@ function buildFromDockerfile(
 
 const notTest = (rel: string) => !rel.endsWith('.test.ts') && !rel.includes('/testdata/');
 
-/** `Dockerfile` at the root: package*.json and operator/ (as its .dockerignore says). */
+/**
+ * `Dockerfile` at the root: package*.json, operator/ and the bundler script (as its .dockerignore
+ * says). Its bundle stage installs the dev dependencies too (esbuild).
+ */
 export function operatorImage(nodeBase: Image): Promise<Image> {
   const files = contextFiles(repoRoot, (rel) =>
-    ['Dockerfile', '.dockerignore', 'package.json', 'package-lock.json'].includes(rel)
+    ['Dockerfile', '.dockerignore', 'package.json', 'package-lock.json', 'scripts/build-cli.ts'].includes(rel)
       ? true
       : rel.startsWith('operator/') && notTest(rel),
   );
-  return buildFromDockerfile('operator', repoRoot, files, nodeBase, '');
+  return buildFromDockerfile('operator', repoRoot, files, nodeBase, '', true);
 }
 
 /** `app/Dockerfile`: the shop. */
