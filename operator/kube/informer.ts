@@ -13,6 +13,7 @@ import { type KubeObject, keyOf } from '../core/object.ts';
 import type { KubeClient, WatchEvent } from './client.ts';
 import { isGone, isTooLargeResourceVersion, KubeApiError } from './errors.ts';
 import type { LabelSelector } from './label-selector.ts';
+import { StringPool } from './string-pool.ts';
 
 export interface InformerLogger {
   debug(obj: object, msg: string): void;
@@ -43,7 +44,10 @@ export interface InformerOptions<T extends KubeObject> {
   maxBackoffMs?: number;
   /** Where activity times come from. @default realClock */
   clock?: Clock;
-  /** Shapes each object before it is cached. @default drops metadata.managedFields */
+  /**
+   * Shapes each object before it is cached. @default drops metadata.managedFields and shares
+   * repeated strings (string-pool.ts)
+   */
   transform?: (obj: KubeObject) => T;
   /**
    * Objects to hold; the rest is dropped as it arrives (and an object that stops matching leaves
@@ -97,10 +101,21 @@ type WatchEnd = 'closedAfterEvents' | 'closedWithoutEvents' | 'closedAtOnce' | '
 /** Consecutive full-length watches without a single event after which the informer relists. */
 const SILENT_WATCHES_BEFORE_RELIST = 3;
 
+// A new metadata object rather than `delete`: deleting a property turns a V8 object into a hash
+// table ("dictionary mode"), ~600 bytes more per cached object (heap snapshot of the operator at 100
+// Storefronts: 2,600 such metadata dictionaries, 1.6 MiB) and slower to read.
 const stripManagedFields = (obj: KubeObject): KubeObject => {
-  if (obj.metadata?.managedFields) delete obj.metadata.managedFields;
+  if (!obj.metadata?.managedFields) return obj;
+  const { managedFields: _dropped, ...metadata } = obj.metadata;
+  obj.metadata = metadata;
   return obj;
 };
+
+/** Shared by every informer of the process: the same strings recur across kinds. */
+const cachedStrings = new StringPool();
+
+/** The default transform: no managedFields, repeated strings held once (string-pool.ts). */
+const compact = (obj: KubeObject): KubeObject => cachedStrings.internAll(stripManagedFields(obj));
 
 export class Informer<T extends KubeObject = KubeObject> {
   readonly kind: string;
@@ -144,7 +159,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     this.minBackoffMs = options.minBackoffMs ?? 500;
     this.maxBackoffMs = options.maxBackoffMs ?? 30_000;
     this.clock = options.clock ?? realClock;
-    this.transform = options.transform ?? (stripManagedFields as (obj: KubeObject) => T);
+    this.transform = options.transform ?? (compact as (obj: KubeObject) => T);
     this.synced = new Promise((resolve) => {
       this.resolveSynced = resolve;
     });
