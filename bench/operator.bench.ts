@@ -30,7 +30,7 @@ import { installCrds } from '../test/cluster/third-party-crds.ts';
 import { clusterCpuSeconds, cpuSplit } from './cluster-cpu.ts';
 import { machineLine } from './machine.ts';
 import { applyFleet, benchStorefront, floorReady, renderFleet } from './operator-floor.ts';
-import { imageCommand, mib, OperatorProcess } from './operator-process.ts';
+import { imageCommand, mib, OperatorProcess, threadCpuSplit } from './operator-process.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const { values: flags } = parseArgs({ options: { sizes: { type: 'string' } } });
@@ -207,6 +207,7 @@ if (withOperator) {
     lastNs = ns;
     console.log(`N=${n}: ${await idleCores()}; ${load()}`);
     const before = op.stats();
+    const threads0 = op.threads();
     const c0 = await op.counters();
     const cpu0 = clusterCpuSeconds(cluster.stateDir);
     const t0 = performance.now();
@@ -224,6 +225,7 @@ if (withOperator) {
       },
     );
     const after = op.stats();
+    const threads1 = op.threads();
     const c1 = await op.counters();
     const cpu1 = clusterCpuSeconds(cluster.stateDir);
     total += n;
@@ -231,14 +233,16 @@ if (withOperator) {
     const requests = Object.entries(c1.requests).reduce((a, [k, v]) => a + v - (c0.requests[k] ?? 0), 0);
     const writes = c1.writes - c0.writes;
     const reconciles = c1.reconciles - c0.reconciles;
+    const watchEvents = c1.watchEvents - c0.watchEvents;
     await sleep(15_000);
     const settled = op.stats();
     console.log(
-      `N=${n} operator: all Ready in ${seconds.toFixed(1)} s (${(n / seconds).toFixed(2)}/s); operator CPU ${(cpuMs / 1000).toFixed(1)} s = ${(cpuMs / n).toFixed(1)} ms/Storefront; ${(requests / n).toFixed(1)} API requests, ${(writes / n).toFixed(1)} writes and ${(reconciles / n).toFixed(1)} reconciles per Storefront; RSS ${mib(before.rss).toFixed(0)} -> ${mib(after.rss).toFixed(0)} MiB at all-Ready, ${mib(settled.rss).toFixed(0)} MiB 15 s later, peak (VmHWM) ${mib(after.peakRss).toFixed(0)} MiB`,
+      `N=${n} operator: all Ready in ${seconds.toFixed(1)} s (${(n / seconds).toFixed(2)}/s); operator CPU ${(cpuMs / 1000).toFixed(1)} s = ${(cpuMs / n).toFixed(1)} ms/Storefront; ${(requests / n).toFixed(1)} API requests, ${(writes / n).toFixed(1)} writes, ${(reconciles / n).toFixed(1)} reconciles and ${(watchEvents / n).toFixed(1)} watch events per Storefront; RSS ${mib(before.rss).toFixed(0)} -> ${mib(after.rss).toFixed(0)} MiB at all-Ready, ${mib(settled.rss).toFixed(0)} MiB 15 s later, peak (VmHWM) ${mib(after.peakRss).toFixed(0)} MiB`,
     );
     console.log(
       `       CPU while converging (${(seconds * cpus().length).toFixed(0)} core-seconds available): ${cpuSplit(cpu0, cpu1)}, operator ${(cpuMs / 1000).toFixed(0)} s`,
     );
+    console.log(`       operator CPU by thread: ${threadCpuSplit(threads0, threads1)}`);
     // No-op resync: a new operator process lists everything and reconciles every Storefront again.
     await op.stop();
     op = await startOperator();

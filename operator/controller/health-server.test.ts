@@ -60,6 +60,7 @@ describe('health server (real HTTP on port 0)', () => {
         lastEventAt: 1_700_000_000_000,
         lastActivityAt: 0,
         watchRestarts: 2,
+        events: 0,
         quietTimeouts: 0,
         resourceVersionResets: 0,
         relists: 1,

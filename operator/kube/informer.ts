@@ -72,6 +72,8 @@ export interface InformerHealth {
   lastEventAt: number | undefined;
   /** Last time the supervising loop did anything (attempt, event, retry). */
   lastActivityAt: number;
+  /** Watch events received (added, modified, deleted; not bookmarks), held or not. */
+  events: number;
   /** Watches started again after an error, a server close or silence. */
   watchRestarts: number;
   /** Of those, restarts because nothing at all arrived for the quiet window (connection presumed dead). */
@@ -169,6 +171,7 @@ export class Informer<T extends KubeObject = KubeObject> {
       watching: false,
       lastEventAt: undefined,
       lastActivityAt: this.clock.now(),
+      events: 0,
       watchRestarts: 0,
       quietTimeouts: 0,
       resourceVersionResets: 0,
@@ -515,6 +518,7 @@ export class Informer<T extends KubeObject = KubeObject> {
       if (rv) this.resourceVersion = rv;
       return;
     }
+    this.state.events++;
     if (!this.keeps(obj)) {
       // No longer (or never) one to hold: gone from the cache's point of view; only its key is kept.
       const key = keyOf(obj);
