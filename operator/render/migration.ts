@@ -55,8 +55,20 @@ function migrationPodTemplate(sf: Storefront): k8s.PodTemplateSpec {
  * order of its keys, so a spec defaulted here and one read back from the API server agree.
  */
 export function migrationJobName(sf: Storefront): string {
-  return `${sf.metadata.name}-migrate-${objectHash(migrationPodTemplate(sf)).slice(0, 8)}`;
+  let name = jobNames.get(sf);
+  if (name === undefined) {
+    name = `${sf.metadata.name}-migrate-${objectHash(migrationPodTemplate(sf)).slice(0, 8)}`;
+    jobNames.set(sf, name);
+  }
+  return name;
 }
+
+/**
+ * By Storefront object: one reconcile asks for the name several times (render, the takeover
+ * check, status), each a pod template built and hashed. Specs are never modified in place (a
+ * changed spec is a new object), so an object's name never changes.
+ */
+const jobNames = new WeakMap<Storefront, string>();
 
 export function renderMigration(out: Objects, sf: Storefront): void {
   const template = migrationPodTemplate(sf);
