@@ -39,11 +39,20 @@ export function procStats(pid: number): ProcStats {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kib = (field: string) =>
     Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const { userMs, systemMs } = statCpu(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  return { rss: kib('VmRSS'), peakRss: kib('VmHWM'), cpuMs: userMs + systemMs };
+}
+
+/** The command name and CPU times (utime, stime) of a /proc/<pid>/stat or task stat line. */
+function statCpu(stat: string): { name: string; userMs: number; systemMs: number } {
   // The command name (field 2) may hold spaces; the fields after its closing parenthesis do not.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  return { rss: kib('VmRSS'), peakRss: kib('VmHWM'), cpuMs: (ticks * 1000) / TICKS_PER_SECOND };
+  const close = stat.lastIndexOf(')');
+  const fields = stat.slice(close + 2).split(' ');
+  return {
+    name: stat.slice(stat.indexOf('(') + 1, close),
+    userMs: (Number(fields[11]) * 1000) / TICKS_PER_SECOND,
+    systemMs: (Number(fields[12]) * 1000) / TICKS_PER_SECOND,
+  };
 }
 
 /** One thread's CPU time (user, system) in milliseconds, by the name the kernel shows for it. */
@@ -68,13 +77,8 @@ export function threadCpu(pid: number): ThreadCpu[] {
     } catch {
       continue; // ended since the directory was read
     }
-    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    threads.push({
-      name: tid === String(pid) ? 'main' : name,
-      userMs: (Number(fields[11]) * 1000) / TICKS_PER_SECOND,
-      systemMs: (Number(fields[12]) * 1000) / TICKS_PER_SECOND,
-    });
+    const { name, userMs, systemMs } = statCpu(stat);
+    threads.push({ name: tid === String(pid) ? 'main' : name, userMs, systemMs });
   }
   return threads;
 }

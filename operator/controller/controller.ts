@@ -57,6 +57,7 @@ export class Controller {
   readonly queue: WorkQueue;
   private readonly options: ControllerOptions;
   private readonly unsubscribe: Array<() => void> = [];
+  private finished = 0;
 
   constructor(options: ControllerOptions) {
     this.options = options;
@@ -108,6 +109,7 @@ export class Controller {
       const { namespace, name } = splitKey(key);
       const log = storefrontLogger(logger, key);
       const started = performance.now();
+      this.finished++;
       try {
         const result = (await reconcile({
           key,
@@ -127,6 +129,16 @@ export class Controller {
       }
     });
     return this;
+  }
+
+  /** Reconciles run so far (finished or running, whatever their outcome): only grows. */
+  reconciles(): number {
+    return this.finished;
+  }
+
+  /** Whether no key is queued or being reconciled (keys waiting out a delay do not count). */
+  idle(): boolean {
+    return this.queue.len() === 0 && this.queue.inFlight() === 0;
   }
 
   /** Stops taking events, then waits for the workers (draining queued keys by default). */

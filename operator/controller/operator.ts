@@ -15,6 +15,7 @@ import { STOREFRONT_LABEL } from '../render/names.ts';
 import { childInformerOptions } from './child-informers.ts';
 import { Controller } from './controller.ts';
 import { ForeignNames, foreignNameInformerOptions } from './foreign-names.ts';
+import { exposedGc, IdleGc } from './idle-gc.ts';
 import { LateWatches } from './late-watches.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { Manager } from './manager.ts';
@@ -171,6 +172,14 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
   controller.watch(storefronts, keyOf, { updated: (a, b) => storefrontChanged(a, b, FINALIZER) });
   for (const inf of cache.all()) controller.watch(inf, storefrontOf, { coalesceMs: CHILD_EVENT_COALESCE_MS });
   manager.add(controller);
+  manager.run(
+    new IdleGc({
+      reconciles: () => controller.reconciles(),
+      idle: () => controller.idle(),
+      logger,
+      gc: exposedGc(),
+    }),
+  );
   await manager.start();
 
   return {

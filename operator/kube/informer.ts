@@ -13,6 +13,7 @@ import { type KubeObject, keyOf } from '../core/object.ts';
 import type { KubeClient, WatchEvent } from './client.ts';
 import { isGone, isTooLargeResourceVersion, KubeApiError } from './errors.ts';
 import type { LabelSelector } from './label-selector.ts';
+import type { ListGate } from './list-gate.ts';
 import { StringPool } from './string-pool.ts';
 
 export interface InformerLogger {
@@ -55,6 +56,10 @@ export interface InformerOptions<T extends KubeObject> {
    */
   keep?: (obj: KubeObject) => boolean;
   logger?: InformerLogger;
+  /** Shared by informers that should not list all at once (list-gate.ts). @default no limit */
+  listGate?: ListGate;
+  /** Objects per list page. @default 500 */
+  pageSize?: number;
 }
 
 export interface InformerHandlers<T> {
@@ -416,7 +421,9 @@ export class Informer<T extends KubeObject = KubeObject> {
       if (this.keeps(item)) fresh.set(keyOf(item), this.transform(item));
       else passed.add(keyOf(item));
     };
-    const { resourceVersion } = await this.client.list(listOptions);
+    if (this.options.pageSize) listOptions.pageSize = this.options.pageSize;
+    const list = () => this.client.list(listOptions);
+    const { resourceVersion } = await (this.options.listGate ? this.options.listGate.run(list) : list());
     this.state.relists++;
     this.state.lastEventAt = this.clock.now();
     this.passed = passed;

@@ -198,6 +198,9 @@ describe('operator image', () => {
     expect(dockerfile).toMatch(
       /^ENTRYPOINT \["node", ("--[a-z-]+(=[^"]*)?", )*"dist\/cli\/storefront\.mjs"\]$/m,
     );
+    // IdleGc (operator/controller/idle-gc.ts) needs globalThis.gc: without it the operator keeps
+    // a burst's garbage resident.
+    expect(dockerfile).toMatch(/^ENTRYPOINT \[.*"--expose-gc".*\]$/m);
     expect(dockerfile).toContain('CMD ["operator"]');
     // Nothing after USER writes to the image: read-only root filesystem friendly.
     expect(dockerfile.slice(dockerfile.indexOf('USER 65532')).match(/^RUN /m)).toBeNull();
