@@ -150,8 +150,9 @@ export interface OperatorCounters {
   queueDepth: number;
   /** V8 heap in use (prom-client's process metrics): what the caches hold, without GC timing. */
   heapUsed: number;
-  /** Watch events the informers received (every kind). */
+  /** Watch events the informers received (every kind), and by kind. */
   watchEvents: number;
+  watchEventsByKind: Record<string, number>;
 }
 
 export class OperatorProcess {
@@ -234,9 +235,13 @@ export class OperatorProcess {
     let queueDepth = 0;
     let heapUsed = Number.NaN;
     let watchEvents = 0;
+    const watchEventsByKind: Record<string, number> = {};
     for (const line of text.split('\n')) {
-      const ev = /^storefront_informer_events_total\{[^}]*\} (\S+)$/.exec(line);
-      if (ev) watchEvents += Number(ev[1]);
+      const ev = /^storefront_informer_events_total\{kind="([^"]*)"\} (\S+)$/.exec(line);
+      if (ev) {
+        watchEvents += Number(ev[2]);
+        watchEventsByKind[ev[1]!] = Number(ev[2]);
+      }
       const req = /^storefront_kube_api_requests_total\{verb="([^"]+)",code="[^"]*"\} (\S+)$/.exec(line);
       if (req) requests[req[1]!] = (requests[req[1]!] ?? 0) + Number(req[2]);
       const rec = /^storefront_reconcile_total\{[^}]*\} (\S+)$/.exec(line);
@@ -249,7 +254,7 @@ export class OperatorProcess {
     const writes = Object.entries(requests)
       .filter(([verb]) => WRITE_VERBS.has(verb))
       .reduce((a, [, n]) => a + n, 0);
-    return { requests, writes, reconciles, queueDepth, heapUsed, watchEvents };
+    return { requests, writes, reconciles, queueDepth, heapUsed, watchEvents, watchEventsByKind };
   }
 
   /** SIGTERM (drains in-flight reconciles), SIGKILL after 30 s. */

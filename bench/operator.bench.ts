@@ -83,6 +83,16 @@ const startOperator = () =>
     nodeFlags,
   });
 
+/** `apply 20.1, get 3.0, ...`: the growth of each counter between two readings, per Storefront, largest first. */
+function perStorefront(before: Record<string, number>, after: Record<string, number>, n: number): string {
+  return Object.entries(after)
+    .map(([k, v]) => [k, (v - (before[k] ?? 0)) / n] as const)
+    .filter(([, v]) => v > 0)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+    .join(', ');
+}
+
 /** Control-plane CPU while nothing of ours runs, in cores: the background each timed run starts on. */
 async function idleCores(seconds = 10): Promise<string> {
   const before = clusterCpuSeconds(cluster.stateDir);
@@ -243,6 +253,9 @@ if (withOperator) {
       `       CPU while converging (${(seconds * cpus().length).toFixed(0)} core-seconds available): ${cpuSplit(cpu0, cpu1)}, operator ${(cpuMs / 1000).toFixed(0)} s`,
     );
     console.log(`       operator CPU by thread: ${threadCpuSplit(threads0, threads1)}`);
+    console.log(
+      `       per Storefront, API requests by verb: ${perStorefront(c0.requests, c1.requests, n)}; watch events by kind: ${perStorefront(c0.watchEventsByKind, c1.watchEventsByKind, n)}`,
+    );
     // No-op resync: a new operator process lists everything and reconciles every Storefront again.
     await op.stop();
     op = await startOperator();
