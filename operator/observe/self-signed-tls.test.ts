@@ -4,7 +4,13 @@ import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { connect, createServer, type TLSSocket } from 'node:tls';
 import { describe, expect, it } from 'vitest';
-import { ensureSelfSignedTls, LEAF_LIFETIME_DAYS, type TlsMaterial } from './self-signed-tls.ts';
+import {
+  ensureSelfSignedTls,
+  forgetCertFacts,
+  LEAF_LIFETIME_DAYS,
+  renewalTime,
+  type TlsMaterial,
+} from './self-signed-tls.ts';
 
 const DAY = 86_400_000;
 const hosts = ['shop.example.com', 'origin.shop.example.com'];
@@ -46,6 +52,29 @@ describe('self-signed TLS', () => {
         new X509Certificate(first.material.caCertificate).publicKey,
       ),
     ).toBe(true);
+  });
+
+  it('what a fresh issue reports (not parsed back) equals what the certificates say once parsed', async () => {
+    // Odd milliseconds: the certificates hold whole seconds.
+    const t0 = new Date('2026-01-01T00:00:00.789Z');
+    const first = await ensureSelfSignedTls('shop', hosts, undefined, t0);
+    const leaf = new X509Certificate(first.material.certificate);
+    expect(first.notAfter.getTime()).toBe(new Date(leaf.validTo).getTime());
+    expect(first.renewAt.getTime()).toBe(renewalTime(leaf).getTime());
+    forgetCertFacts();
+    const parsed = await ensureSelfSignedTls('shop', hosts, first.material, t0);
+    expect(parsed.issued).toBe('none');
+    expect(parsed.notAfter).toEqual(first.notAfter);
+    expect(parsed.renewAt).toEqual(first.renewAt);
+    // A leaf renewed by the kept CA: the same, and the CA's own lifetime still counts.
+    const t1 = new Date(t0.getTime() + 61 * DAY + 321);
+    const renewed = await ensureSelfSignedTls('shop', hosts, first.material, t1);
+    expect(renewed.issued).toBe('leaf');
+    forgetCertFacts();
+    const reparsed = await ensureSelfSignedTls('shop', hosts, renewed.material, t1);
+    expect(reparsed.issued).toBe('none');
+    expect(reparsed.renewAt).toEqual(renewed.renewAt);
+    expect(reparsed.notAfter).toEqual(renewed.notAfter);
   });
 
   it('when the hosts change, then a leaf for the new hosts is issued', async () => {

@@ -1,6 +1,13 @@
 // TLS mode `selfSigned`: a CA per Storefront (kept, so clients that trust it keep trusting it) and
 // a 90-day leaf certificate for the shop's hosts, renewed at two thirds of its lifetime.
-import { createHash, createPrivateKey, generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  generateKeyPairSync,
+  type KeyObject,
+  randomBytes,
+  X509Certificate,
+} from 'node:crypto';
 import { certificate, distinguishedName, extensions, keyIdentifier, subjectOf } from './x509-der.ts';
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -46,54 +53,87 @@ const spkiOf = (key: { export(o: { type: 'spki'; format: 'der' }): Buffer }) =>
 const pkcs8Pem = (key: ReturnType<typeof newKeys>['privateKey']) =>
   key.export({ type: 'pkcs8', format: 'pem' }) as string;
 
-async function newCa(name: string, now: Date): Promise<{ cert: string; key: string }> {
+/** What signing a leaf needs of a CA: its subject, its key identifier and its private key. */
+interface SigningCa {
+  cert: string;
+  key: string;
+  subject: Buffer;
+  keyId: Buffer;
+  signingKey: KeyObject;
+}
+
+/** A CA kept from an earlier reconcile, parsed for signing. */
+function signingCaOf(ca: { cert: string; key: string }): SigningCa {
+  const caCert = new X509Certificate(ca.cert);
+  return {
+    ...ca,
+    subject: subjectOf(caCert.raw),
+    keyId: keyIdentifier(spkiOf(caCert.publicKey)),
+    signingKey: createPrivateKey(ca.key),
+  };
+}
+
+/** Validity starts 5 minutes back, for clocks a little behind ours. */
+const notBeforeOf = (now: Date) => new Date(now.getTime() - 5 * 60 * 1000);
+
+function newCa(name: string, now: Date): SigningCa & { validTo: Date } {
   const keys = newKeys();
   const spki = spkiOf(keys.publicKey);
   const subject = distinguishedName([
     ['CN', `${name} Storefront CA`],
     ['O', 'storefront.dev'],
   ]);
+  const keyId = keyIdentifier(spki);
+  const validTo = new Date(now.getTime() + CA_LIFETIME_DAYS * DAY);
   const der = certificate({
     serialHex: serial(),
     issuer: subject,
     subject,
-    notBefore: new Date(now.getTime() - 5 * 60 * 1000),
-    notAfter: new Date(now.getTime() + CA_LIFETIME_DAYS * DAY),
+    notBefore: notBeforeOf(now),
+    notAfter: validTo,
     publicKeySpki: spki,
     extensions: [
       extensions.basicConstraints(true),
       extensions.keyUsage(true),
-      extensions.subjectKeyId(keyIdentifier(spki)),
+      extensions.subjectKeyId(keyId),
     ],
     signingKey: keys.privateKey,
   });
-  return { cert: toPem(der, 'CERTIFICATE'), key: pkcs8Pem(keys.privateKey) };
+  return {
+    cert: toPem(der, 'CERTIFICATE'),
+    key: pkcs8Pem(keys.privateKey),
+    subject,
+    keyId,
+    signingKey: keys.privateKey,
+    validTo,
+  };
 }
 
-async function newLeaf(
+function newLeaf(
   hosts: string[],
-  ca: { cert: string; key: string },
+  ca: SigningCa,
   now: Date,
-): Promise<{ cert: string; key: string }> {
-  const caCert = new X509Certificate(ca.cert);
+): { cert: string; key: string; validFrom: Date; validTo: Date } {
   const keys = newKeys();
+  const validFrom = notBeforeOf(now);
+  const validTo = new Date(now.getTime() + LEAF_LIFETIME_DAYS * DAY);
   const der = certificate({
     serialHex: serial(),
-    issuer: subjectOf(caCert.raw),
+    issuer: ca.subject,
     subject: distinguishedName([['CN', hosts[0]!]]),
-    notBefore: new Date(now.getTime() - 5 * 60 * 1000),
-    notAfter: new Date(now.getTime() + LEAF_LIFETIME_DAYS * DAY),
+    notBefore: validFrom,
+    notAfter: validTo,
     publicKeySpki: spkiOf(keys.publicKey),
     extensions: [
       extensions.dnsNames(hosts),
       extensions.basicConstraints(false),
       extensions.keyUsage(false),
       extensions.serverAuth(),
-      extensions.authorityKeyId(keyIdentifier(spkiOf(caCert.publicKey))),
+      extensions.authorityKeyId(ca.keyId),
     ],
-    signingKey: createPrivateKey(ca.key),
+    signingKey: ca.signingKey,
   });
-  return { cert: toPem(der, 'CERTIFICATE'), key: pkcs8Pem(keys.privateKey) };
+  return { cert: toPem(der, 'CERTIFICATE'), key: pkcs8Pem(keys.privateKey), validFrom, validTo };
 }
 
 /**
@@ -113,10 +153,30 @@ interface CertFacts {
 const FACTS_LIMIT = 4096;
 const facts = new Map<string, CertFacts>();
 
-function certFacts(ca: string, leaf: string, hosts: string[]): CertFacts {
-  const key = createHash('sha256')
+const factsKey = (ca: string, leaf: string, hosts: string[]) =>
+  createHash('sha256')
     .update(`${ca}\0${leaf}\0${hosts.join(',')}`)
     .digest('base64');
+
+/** Certificates hold whole seconds: what parsing the certificate would give back. */
+const wholeSeconds = (d: Date) => Math.floor(d.getTime() / 1000) * 1000;
+
+/**
+ * The facts of a pair just issued, known without parsing it back: the leaf was signed by this CA
+ * for these hosts. Saves two parses and a signature check per new Storefront.
+ */
+function rememberIssued(ca: string, leaf: string, hosts: string[], f: CertFacts): void {
+  if (facts.size >= FACTS_LIMIT) facts.clear();
+  facts.set(factsKey(ca, leaf, hosts), f);
+}
+
+/** Forgets every remembered pair (tests: the next read parses the certificates). */
+export function forgetCertFacts(): void {
+  facts.clear();
+}
+
+function certFacts(ca: string, leaf: string, hosts: string[]): CertFacts {
+  const key = factsKey(ca, leaf, hosts);
   const known = facts.get(key);
   if (known) return known;
   const f: CertFacts = { caIsCa: false, caValidTo: 0, leafFits: false, leafValidFrom: 0, leafValidTo: 0 };
@@ -167,9 +227,15 @@ export async function ensureSelfSignedTls(
 ): Promise<TlsDecision> {
   const current = existing ?? {};
   let issued: TlsDecision['issued'] = 'none';
-  let ca = { cert: current.caCertificate ?? '', key: current.caPrivateKey ?? '' };
+  let newCaValidTo: Date | undefined;
+  let ca: { cert: string; key: string } | SigningCa = {
+    cert: current.caCertificate ?? '',
+    key: current.caPrivateKey ?? '',
+  };
   if (!caStillGood(current, hosts, now)) {
-    ca = await newCa(name, now);
+    const fresh = newCa(name, now);
+    ca = fresh;
+    newCaValidTo = fresh.validTo;
     issued = 'ca-and-leaf';
   }
   let material: TlsMaterial = {
@@ -184,9 +250,20 @@ export async function ensureSelfSignedTls(
     !current.privateKey ||
     !leafStillGood(material, hosts, now)
   ) {
-    const leaf = await newLeaf(hosts, ca, now);
+    const leaf = newLeaf(hosts, 'signingKey' in ca ? ca : signingCaOf(ca), now);
     material = { ...material, certificate: leaf.cert, privateKey: leaf.key };
     if (issued === 'none') issued = 'leaf';
+    // A kept CA was judged by caStillGood just above: its facts are remembered with the old leaf.
+    const kept = newCaValidTo
+      ? undefined
+      : certFacts(material.caCertificate, current.certificate ?? '', hosts);
+    rememberIssued(material.caCertificate, material.certificate, hosts, {
+      caIsCa: kept?.caIsCa ?? true,
+      caValidTo: newCaValidTo ? wholeSeconds(newCaValidTo) : kept!.caValidTo,
+      leafFits: true,
+      leafValidFrom: wholeSeconds(leaf.validFrom),
+      leafValidTo: wholeSeconds(leaf.validTo),
+    });
   }
   const f = certFacts(material.caCertificate, material.certificate, hosts);
   return { material, issued, notAfter: new Date(f.leafValidTo), renewAt: renewalOf(f) };
