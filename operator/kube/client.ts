@@ -8,6 +8,7 @@ import { type KubeConnectOptions, loadKubeConnection } from './config.ts';
 import { type ApiResource, apiVersionPath, Discovery } from './discovery.ts';
 import { isNotFound, KubeApiError, type KubeApiErrorContext, type KubeStatus, type Verb } from './errors.ts';
 import { formatLabelSelector, type LabelSelector } from './label-selector.ts';
+import { parseWithoutManagedFields } from './managed-fields.ts';
 import { type RequestInfo, Transport, type TransportOptions } from './transport.ts';
 
 export type { RequestInfo, TransportOptions };
@@ -52,6 +53,11 @@ export interface ListOptions extends KindRef {
    * objects at a time, not the whole list.
    */
   each?: (item: KubeObject) => void;
+  /**
+   * Items come without metadata.managedFields, cut from the text before it is parsed
+   * (managed-fields.ts): for callers that would drop them anyway. @default false
+   */
+  withoutManagedFields?: boolean;
 }
 
 export interface ListResult<T extends KubeObject> {
@@ -122,6 +128,8 @@ export interface WatchOptions extends KindRef {
   timeoutSeconds?: number;
   /** Events carry PartialObjectMetadata objects (see ListOptions.metadataOnly). */
   metadataOnly?: boolean;
+  /** Objects come without metadata.managedFields (see ListOptions.withoutManagedFields). */
+  withoutManagedFields?: boolean;
   /** Aborting ends the watch; `watch` then resolves. */
   signal: AbortSignal;
 }
@@ -218,6 +226,7 @@ export class KubeClient {
           continue: cont,
         },
         ...(options.metadataOnly ? { accept: METADATA_LIST_ACCEPT } : {}),
+        ...(options.withoutManagedFields ? { parse: parseWithoutManagedFields } : {}),
         context: ctx('list', options),
       });
       for (const item of page.items ?? []) {
@@ -444,7 +453,7 @@ export class KubeClient {
             while (nl >= 0) {
               const line = buffered.slice(0, nl).trim();
               buffered = buffered.slice(nl + 1);
-              if (line) onEvent(parseWatchLine(line, options));
+              if (line) onEvent(parseWatchLine(line, options, options.withoutManagedFields));
               nl = buffered.indexOf('\n');
             }
           } catch (err) {
@@ -535,8 +544,8 @@ function withKind<T extends KubeObject>(obj: T, kind: KindRef): T {
   return obj;
 }
 
-function parseWatchLine(line: string, kind: KindRef): WatchEvent {
-  const event = JSON.parse(line) as WatchEvent;
+function parseWatchLine(line: string, kind: KindRef, withoutManagedFields = false): WatchEvent {
+  const event = (withoutManagedFields ? parseWithoutManagedFields(line) : JSON.parse(line)) as WatchEvent;
   if (event.type !== 'ERROR' && event.object) withKind(event.object as KubeObject, kind);
   return event;
 }

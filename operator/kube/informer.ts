@@ -46,8 +46,9 @@ export interface InformerOptions<T extends KubeObject> {
   /** Where activity times come from. @default realClock */
   clock?: Clock;
   /**
-   * Shapes each object before it is cached. @default drops metadata.managedFields and shares
-   * repeated strings (string-pool.ts)
+   * Shapes each object before it is cached. Objects arrive without metadata.managedFields (cut
+   * from the text, managed-fields.ts). @default shares repeated strings (string-pool.ts) and drops
+   * managedFields should a cut have been refused
    */
   transform?: (obj: KubeObject) => T;
   /**
@@ -413,6 +414,8 @@ export class Informer<T extends KubeObject = KubeObject> {
     if (this.options.labelSelector) listOptions.labelSelector = this.options.labelSelector;
     if (this.options.fieldSelector) listOptions.fieldSelector = this.options.fieldSelector;
     if (this.options.metadataOnly) listOptions.metadataOnly = true;
+    // No informer keeps managedFields (the default transform dropped them after parsing).
+    listOptions.withoutManagedFields = true;
     // Shaped page by page as the list arrives: a relist of thousands of objects never holds them
     // all raw (with managedFields) at once.
     const fresh = new Map<string, T>();
@@ -483,6 +486,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     if (this.options.labelSelector) opts.labelSelector = this.options.labelSelector;
     if (this.options.fieldSelector) opts.fieldSelector = this.options.fieldSelector;
     if (this.options.metadataOnly) opts.metadataOnly = true;
+    opts.withoutManagedFields = true;
     let failure: unknown;
     const openedAt = this.clock.now();
     armQuietTimer();

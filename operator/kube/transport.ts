@@ -66,6 +66,8 @@ export interface HttpRequest {
   discardBody?: boolean;
   /** The Accept header. @default application/json */
   accept?: string;
+  /** Parses the body's text. @default JSON.parse */
+  parse?: (text: string) => unknown;
 }
 
 interface HttpResponse {
@@ -146,7 +148,7 @@ export class Transport {
     try {
       const text = await response.body.text(req.discardBody);
       finish();
-      return (text && !req.discardBody ? JSON.parse(text) : undefined) as T;
+      return (text && !req.discardBody ? (req.parse ?? JSON.parse)(text) : undefined) as T;
     } catch (err) {
       throw fail(err);
     }
