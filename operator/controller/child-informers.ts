@@ -41,11 +41,26 @@ export function isStorefrontChild(obj: KubeObject): boolean {
   return obj.metadata.annotations?.[RETAIN_ANNOTATION] === 'true';
 }
 
+/**
+ * Owned kinds whose API server bumps metadata.generation on every spec change (checked against
+ * kube-apiserver: a spec patch bumps it, a label does not; an HPA has no generation): their
+ * status updates keep the cached spec (InformerOptions.specFollowsGeneration).
+ */
+const SPEC_FOLLOWS_GENERATION = new Set([
+  'Deployment',
+  'StatefulSet',
+  'Job',
+  'CronJob',
+  'PodDisruptionBudget',
+  'Ingress',
+]);
+
 export function childInformerOptions(kind: OwnedKind, namespace?: string): InformerOptions<KubeObject> {
   return {
     ...kind,
     ...(namespace ? { namespace } : {}),
     labelSelector: CHILD_LABEL_SELECTOR,
     keep: isStorefrontChild,
+    ...(SPEC_FOLLOWS_GENERATION.has(kind.kind) ? { specFollowsGeneration: true } : {}),
   };
 }

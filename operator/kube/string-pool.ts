@@ -55,19 +55,21 @@ export class StringPool {
   /**
    * Replaces, in place, every string value in `value` (objects and arrays, recursively) by its
    * pooled copy, except those of UNIQUE_VALUES keys and a Secret's `data` and `stringData`.
-   * Property values are reassigned, never added or deleted: objects keep their V8 shapes.
+   * Property values are reassigned, never added or deleted: objects keep their V8 shapes. `skip`
+   * is a part of `value` already pooled (an informer's cached spec), left as it is.
    */
-  internAll<T>(value: T): T {
-    this.walk(value);
+  internAll<T>(value: T, skip?: object): T {
+    this.walk(value, skip);
     return value;
   }
 
-  private walk(value: unknown): void {
+  /** `skip`: a part already pooled (left as it is). */
+  private walk(value: unknown, skip?: object): void {
     if (Array.isArray(value)) {
       for (let i = 0; i < value.length; i++) {
         const v = value[i];
         if (typeof v === 'string') value[i] = this.intern(v);
-        else if (v !== null && typeof v === 'object') this.walk(v);
+        else if (v !== null && typeof v === 'object' && v !== skip) this.walk(v, skip);
       }
       return;
     }
@@ -78,9 +80,9 @@ export class StringPool {
       const v = obj[key];
       if (typeof v === 'string') {
         if (!UNIQUE_VALUES.has(key)) obj[key] = this.intern(v);
-      } else if (v !== null && typeof v === 'object') {
+      } else if (v !== null && typeof v === 'object' && v !== skip) {
         if (secret && (key === 'data' || key === 'stringData')) continue;
-        this.walk(v);
+        this.walk(v, skip);
       }
     }
   }

@@ -143,6 +143,80 @@ describe('Informer on the real API server', () => {
       await client.delete({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name });
   });
 
+  it('when objects come through the list and the watch, then none holds managedFields (cut from the text before parsing)', async () => {
+    await client.apply(cm('mf-listed', '1'), { fieldManager: FM });
+    const raw: KubeObject[] = [];
+    const inf = start({
+      transform: (o) => {
+        raw.push(o);
+        return o;
+      },
+    });
+    inf.start();
+    await inf.synced;
+    await client.apply(cm('mf-watched', '1'), { fieldManager: FM });
+    await eventually('the watched one', () => inf.get(ns, 'mf-watched'));
+    // The server does send them: the apply's own answer has them.
+    const answer = await client.apply(cm('mf-watched', '2'), { fieldManager: FM });
+    expect(answer.metadata.managedFields?.length).toBeGreaterThan(0);
+    await eventually(
+      'the update',
+      () => (inf.get(ns, 'mf-watched')?.data as { value?: string })?.value === '2',
+    );
+    expect(raw.map((o) => o.metadata.name)).toEqual(expect.arrayContaining(['mf-listed', 'mf-watched']));
+    for (const o of raw) {
+      expect(o.metadata.managedFields).toBeUndefined();
+      expect(o.metadata.uid).toBeTruthy();
+      expect(o.data).toBeDefined();
+    }
+  });
+
+  it('when specFollowsGeneration is set, then an update of the same generation keeps the cached spec and a spec change replaces it', async () => {
+    const pdb = (minAvailable: number, labels: Record<string, string> = {}): KubeObject => ({
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata: { name: 'gen', namespace: ns, labels: { watched: 'yes', ...labels } },
+      spec: { minAvailable, selector: { matchLabels: { app: 'gen-test' } } },
+    });
+    const pdbInformer = (specFollowsGeneration: boolean) => {
+      const inf = new Informer(client, {
+        apiVersion: 'policy/v1',
+        kind: 'PodDisruptionBudget',
+        namespace: ns,
+        labelSelector: { watched: 'yes' },
+        specFollowsGeneration,
+      });
+      informers.push(inf);
+      inf.start();
+      return inf;
+    };
+    await client.apply(pdb(1), { fieldManager: FM });
+    const keeping = pdbInformer(true);
+    const plain = pdbInformer(false);
+    await Promise.all([keeping.synced, plain.synced]);
+    const specOf = (inf: Informer) => inf.get(ns, 'gen')?.spec as { minAvailable?: number } | undefined;
+    const kept = specOf(keeping);
+    const plainBefore = specOf(plain);
+    expect(kept?.minAvailable).toBe(1);
+
+    // A label: a new resourceVersion, the same generation.
+    await client.apply(pdb(1, { touched: '1' }), { fieldManager: FM });
+    for (const inf of [keeping, plain])
+      await eventually('the label', () => inf.get(ns, 'gen')?.metadata.labels?.['touched'] === '1');
+    expect(keeping.get(ns, 'gen')?.metadata.generation).toBe(1);
+    expect(specOf(keeping)).toBe(kept);
+    // Without the option the same event brings a new (equal) spec object.
+    expect(specOf(plain)).not.toBe(plainBefore);
+    expect(specOf(plain)).toEqual(plainBefore);
+
+    // A spec change bumps the generation: the new spec replaces the cached one.
+    await client.apply(pdb(2, { touched: '1' }), { fieldManager: FM });
+    await eventually('the new spec', () => specOf(keeping)?.minAvailable === 2);
+    expect(keeping.get(ns, 'gen')?.metadata.generation).toBe(2);
+    expect(specOf(keeping)).not.toBe(kept);
+    await client.delete({ apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', namespace: ns, name: 'gen' });
+  });
+
   it('when its watch is cut, then it resumes from where it was and misses nothing', async () => {
     const inf = start().start();
     await inf.synced;
