@@ -260,8 +260,12 @@ if (withOperator) {
     await op.stop();
     op = await startOperator();
     const resync = await noOpResync(op, total);
+    const resynced = op.stats();
+    // Long enough for IdleGc (operator/controller/idle-gc.ts: two idle checks 5 s apart) to run.
+    await sleep(15_000);
+    const resyncSettled = op.stats();
     console.log(
-      `N=${n} no-op resync (fresh operator process, ${total} Storefronts): ${resync.writes} writes, ${resync.requests} requests, ${resync.reconciles} reconciles in ${resync.seconds.toFixed(1)} s; RSS then ${mib(op.stats().rss).toFixed(0)} MiB, peak ${mib(op.stats().peakRss).toFixed(0)} MiB`,
+      `N=${n} no-op resync (fresh operator process, ${total} Storefronts): ${resync.writes} writes, ${resync.requests} requests, ${resync.reconciles} reconciles in ${resync.seconds.toFixed(1)} s; RSS then ${mib(resynced.rss).toFixed(0)} MiB, 15 s later ${mib(resyncSettled.rss).toFixed(0)} MiB, peak ${mib(resyncSettled.peakRss).toFixed(0)} MiB`,
     );
     if (resync.writes !== 0) console.log(`N=${n}: NO-OP RESYNC WROTE ${resync.writes} TIMES (must be 0)`);
     rows.push({
