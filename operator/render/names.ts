@@ -33,7 +33,27 @@ export const backupsClaimName = (name: string) => `${name}-backups`;
  */
 export const cnpgClusterName = (name: string) => `${name}-postgres`;
 
-export function names(sf: Storefront) {
+/**
+ * By Storefront object, as migrationJobName: one render asks ~50 times (every component, the
+ * labels of every object), and building the ~30 strings each time showed in the operator's
+ * profile (1.6% of its CPU while 200 Storefronts converged). The inputs are checked, so an object
+ * edited in place (tests do) is not answered from before its edit. Callers never modify the result.
+ */
+const namesBySf = new WeakMap<Storefront, { name: string; tlsSecret: string | undefined; value: Names }>();
+
+export type Names = ReturnType<typeof namesOf>;
+
+export function names(sf: Storefront): Names {
+  const known = namesBySf.get(sf);
+  const name = sf.metadata.name;
+  const tlsSecret = sf.spec.ingress.tls.secretName;
+  if (known && known.name === name && known.tlsSecret === tlsSecret) return known.value;
+  const value = namesOf(sf);
+  namesBySf.set(sf, { name, tlsSecret, value });
+  return value;
+}
+
+function namesOf(sf: Storefront) {
   const n = sf.metadata.name;
   return {
     app: `${n}-app`,
