@@ -57,7 +57,7 @@ export class Controller {
   readonly queue: WorkQueue;
   private readonly options: ControllerOptions;
   private readonly unsubscribe: Array<() => void> = [];
-  private finished = 0;
+  private reconcilesStarted = 0;
 
   constructor(options: ControllerOptions) {
     this.options = options;
@@ -109,7 +109,7 @@ export class Controller {
       const { namespace, name } = splitKey(key);
       const log = storefrontLogger(logger, key);
       const started = performance.now();
-      this.finished++;
+      this.reconcilesStarted++;
       try {
         const result = (await reconcile({
           key,
@@ -131,9 +131,9 @@ export class Controller {
     return this;
   }
 
-  /** Reconciles run so far (finished or running, whatever their outcome): only grows. */
+  /** Reconciles started so far (finished or running, whatever their outcome): only grows. */
   reconciles(): number {
-    return this.finished;
+    return this.reconcilesStarted;
   }
 
   /** Whether no key is queued or being reconciled (keys waiting out a delay do not count). */

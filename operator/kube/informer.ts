@@ -133,7 +133,7 @@ const cachedStrings = new StringPool();
 
 /**
  * The default transform: no managedFields, repeated strings held once (string-pool.ts). `shaped`
- * is a part of the object that is already (a cached spec kept by specFollowsGeneration).
+ * is a part of the object that is shaped already (a cached spec kept by specFollowsGeneration).
  */
 const compact = (obj: KubeObject, shaped?: object): KubeObject =>
   cachedStrings.internAll(stripManagedFields(obj), shaped);
