@@ -9,7 +9,7 @@ import type { Logger } from './logger.ts';
 import type { Runnable } from './manager.ts';
 
 export interface IdleGcOptions {
-  /** Reconciles finished so far (a counter that only grows). */
+  /** Reconciles started so far (a counter that only grows: Controller.reconciles). */
   reconciles: () => number;
   /** Whether the work queue is empty with nothing in flight. */
   idle: () => boolean;

@@ -437,7 +437,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     if (this.options.labelSelector) listOptions.labelSelector = this.options.labelSelector;
     if (this.options.fieldSelector) listOptions.fieldSelector = this.options.fieldSelector;
     if (this.options.metadataOnly) listOptions.metadataOnly = true;
-    // No informer keeps managedFields (the default transform dropped them after parsing).
+    // No informer keeps managedFields: cut from the text before it is parsed (managed-fields.ts).
     listOptions.withoutManagedFields = true;
     // Shaped page by page as the list arrives: a relist of thousands of objects never holds them
     // all raw (with managedFields) at once.

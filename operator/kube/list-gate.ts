@@ -29,7 +29,7 @@ export class ListGate {
     }
   }
 
-  /** Lists running now and waiting (for tests and health output). */
+  /** Lists running now and waiting (for tests). */
   state(): { running: number; waiting: number } {
     return { running: this.running, waiting: this.waiting.length };
   }

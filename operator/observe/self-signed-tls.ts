@@ -166,8 +166,13 @@ const wholeSeconds = (d: Date) => Math.floor(d.getTime() / 1000) * 1000;
  * for these hosts. Saves two parses and a signature check per new Storefront.
  */
 function rememberIssued(ca: string, leaf: string, hosts: string[], f: CertFacts): void {
+  remember(factsKey(ca, leaf, hosts), f);
+}
+
+/** Bounded: when full it starts over, so Storefronts that come and go do not grow it. */
+function remember(key: string, f: CertFacts): void {
   if (facts.size >= FACTS_LIMIT) facts.clear();
-  facts.set(factsKey(ca, leaf, hosts), f);
+  facts.set(key, f);
 }
 
 /** Forgets every remembered pair (tests: the next read parses the certificates). */
@@ -199,8 +204,7 @@ function certFacts(ca: string, leaf: string, hosts: string[]): CertFacts {
   } catch {
     // Not a certificate: leafFits stays false and a new leaf is issued.
   }
-  if (facts.size >= FACTS_LIMIT) facts.clear();
-  facts.set(key, f);
+  remember(key, f);
   return f;
 }
 
@@ -227,17 +231,9 @@ export async function ensureSelfSignedTls(
 ): Promise<TlsDecision> {
   const current = existing ?? {};
   let issued: TlsDecision['issued'] = 'none';
-  let newCaValidTo: Date | undefined;
-  let ca: { cert: string; key: string } | SigningCa = {
-    cert: current.caCertificate ?? '',
-    key: current.caPrivateKey ?? '',
-  };
-  if (!caStillGood(current, hosts, now)) {
-    const fresh = newCa(name, now);
-    ca = fresh;
-    newCaValidTo = fresh.validTo;
-    issued = 'ca-and-leaf';
-  }
+  const fresh = caStillGood(current, hosts, now) ? undefined : newCa(name, now);
+  if (fresh) issued = 'ca-and-leaf';
+  const ca = fresh ?? { cert: current.caCertificate ?? '', key: current.caPrivateKey ?? '' };
   let material: TlsMaterial = {
     caCertificate: ca.cert,
     caPrivateKey: ca.key,
@@ -250,16 +246,14 @@ export async function ensureSelfSignedTls(
     !current.privateKey ||
     !leafStillGood(material, hosts, now)
   ) {
-    const leaf = newLeaf(hosts, 'signingKey' in ca ? ca : signingCaOf(ca), now);
+    const leaf = newLeaf(hosts, fresh ?? signingCaOf(ca), now);
     material = { ...material, certificate: leaf.cert, privateKey: leaf.key };
     if (issued === 'none') issued = 'leaf';
     // A kept CA was judged by caStillGood just above: its facts are remembered with the old leaf.
-    const kept = newCaValidTo
-      ? undefined
-      : certFacts(material.caCertificate, current.certificate ?? '', hosts);
+    const kept = fresh ? undefined : certFacts(material.caCertificate, current.certificate ?? '', hosts);
     rememberIssued(material.caCertificate, material.certificate, hosts, {
       caIsCa: kept?.caIsCa ?? true,
-      caValidTo: newCaValidTo ? wholeSeconds(newCaValidTo) : kept!.caValidTo,
+      caValidTo: fresh ? wholeSeconds(fresh.validTo) : kept!.caValidTo,
       leafFits: true,
       leafValidFrom: wholeSeconds(leaf.validFrom),
       leafValidTo: wholeSeconds(leaf.validTo),
