@@ -170,6 +170,60 @@ describe('WorkQueue', () => {
     expect(seen).toEqual(['k']);
   });
 
+  it('when a key is queued, then a delayed add of it is dropped: the run to come sees what it was for', async () => {
+    // A fresh operator: every Storefront queued at once (before the workers start), then each
+    // one's children listed, each asking for its Storefront a second later.
+    const clock = new ManualClock();
+    const q = new WorkQueue({ clock });
+    q.add('k');
+    q.addAfter('k', 1000);
+    const seen: string[] = [];
+    q.start(async (key) => {
+      seen.push(key);
+    });
+    await settle();
+    clock.advance(5000);
+    await settle();
+    expect(seen).toEqual(['k']);
+  });
+
+  it('when a key waits for a delayed add and is added now, then it runs now and once', async () => {
+    const clock = new ManualClock();
+    const q = new WorkQueue({ clock });
+    const seen: string[] = [];
+    q.start(async (key) => {
+      seen.push(key);
+    });
+    q.addAfter('k', 1000);
+    q.add('k');
+    await settle();
+    expect(seen).toEqual(['k']);
+    clock.advance(5000);
+    await settle();
+    expect(seen).toEqual(['k']);
+  });
+
+  it('when a key is being handled, then a delayed add still runs it again after the delay', async () => {
+    // A first reconcile creates the children; their events must bring it back to read their state.
+    const clock = new ManualClock();
+    const q = new WorkQueue({ clock });
+    const first = gate();
+    const seen: string[] = [];
+    q.start(async (key) => {
+      if (seen.length === 0) await first.promise;
+      seen.push(key);
+    });
+    q.add('k');
+    await settle();
+    q.addAfter('k', 1000);
+    first.open();
+    await settle();
+    expect(seen).toEqual(['k']);
+    clock.advance(1000);
+    await settle();
+    expect(seen).toEqual(['k', 'k']);
+  });
+
   it('when a handler asks for requeueAfterMs, then the key comes back after that delay', async () => {
     const clock = new ManualClock();
     const q = new WorkQueue({ clock });

@@ -83,6 +83,13 @@ export class WorkQueue {
 
   add(key: string): void {
     if (this.shuttingDown) return;
+    // The run this add asks for reads the state as it is then, which includes whatever a delayed
+    // add of the same key was waiting to look at: that one would only run the key once more.
+    const waiting = this.waiting.get(key);
+    if (waiting) {
+      waiting.timer.cancel();
+      this.waiting.delete(key);
+    }
     if (this.dirty.has(key)) return;
     this.dirty.set(key, this.clock.now());
     if (this.processing.has(key)) return;
@@ -91,13 +98,19 @@ export class WorkQueue {
     this.pump();
   }
 
-  /** Adds the key after `delayMs`; if it is already waiting, the earlier deadline wins. */
+  /**
+   * Adds the key after `delayMs`; if it is already waiting, the earlier deadline wins. A key
+   * already queued is left as it is: its run has not started, so it will see what this add was
+   * for. (A fresh operator queues every Storefront at once and then hears of each one's children,
+   * each asking for its Storefront a second later: without this, each Storefront ran twice.)
+   */
   addAfter(key: string, delayMs: number): void {
     if (this.shuttingDown) return;
     if (delayMs <= 0) {
       this.add(key);
       return;
     }
+    if (this.dirty.has(key)) return;
     const at = this.clock.now() + delayMs;
     const existing = this.waiting.get(key);
     if (existing && existing.at <= at) return;
