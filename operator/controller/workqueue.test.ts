@@ -31,6 +31,18 @@ async function busyWithA() {
   return { q, first, seen };
 }
 
+/** A queue on a manual clock whose handler records the keys it ran; `start()` starts its worker. */
+function recordingQueue() {
+  const clock = new ManualClock();
+  const q = new WorkQueue({ clock });
+  const seen: string[] = [];
+  const start = () =>
+    q.start(async (key) => {
+      seen.push(key);
+    });
+  return { clock, q, seen, start };
+}
+
 describe('WorkQueue', () => {
   it('when a key is added several times before a worker takes it, then it is handled once', async () => {
     const q = new WorkQueue({ clock: new ManualClock() });
@@ -150,12 +162,8 @@ describe('WorkQueue', () => {
   });
 
   it('when addAfter is used, then the key runs only once the delay passed, and the earliest deadline wins', async () => {
-    const clock = new ManualClock();
-    const q = new WorkQueue({ clock });
-    const seen: string[] = [];
-    q.start(async (key) => {
-      seen.push(key);
-    });
+    const { clock, q, seen, start } = recordingQueue();
+    start();
     q.addAfter('k', 1000);
     q.addAfter('k', 500);
     q.addAfter('k', 2000);
@@ -173,14 +181,10 @@ describe('WorkQueue', () => {
   it('when a key is queued, then a delayed add of it is dropped: the run to come sees what it was for', async () => {
     // A fresh operator: every Storefront queued at once (before the workers start), then each
     // one's children listed, each asking for its Storefront a second later.
-    const clock = new ManualClock();
-    const q = new WorkQueue({ clock });
+    const { clock, q, seen, start } = recordingQueue();
     q.add('k');
     q.addAfter('k', 1000);
-    const seen: string[] = [];
-    q.start(async (key) => {
-      seen.push(key);
-    });
+    start();
     await settle();
     clock.advance(5000);
     await settle();
@@ -188,12 +192,8 @@ describe('WorkQueue', () => {
   });
 
   it('when a key waits for a delayed add and is added now, then it runs now and once', async () => {
-    const clock = new ManualClock();
-    const q = new WorkQueue({ clock });
-    const seen: string[] = [];
-    q.start(async (key) => {
-      seen.push(key);
-    });
+    const { clock, q, seen, start } = recordingQueue();
+    start();
     q.addAfter('k', 1000);
     q.add('k');
     await settle();
