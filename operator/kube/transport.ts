@@ -299,21 +299,37 @@ export class Transport {
     const agent = await this.httpAgent();
     const url = new URL(this.connection.server + target);
     const send = url.protocol === 'http:' ? http.request : https.request;
-    return new Promise<HttpResponse>((resolve, reject) => {
-      const request = send(url, { method: req.method, headers, agent, signal }, (res) => {
-        resolve({
-          httpStatusCode: res.statusCode ?? 0,
-          headers: res.headers,
-          body: {
-            text: (discard) =>
-              readText(res, () => res.complete, 'the connection closed before the response ended', discard),
-            stream: () => res,
-          },
+    const attempt = (mayResend: boolean): Promise<HttpResponse> =>
+      new Promise<HttpResponse>((resolve, reject) => {
+        const request = send(url, { method: req.method, headers, agent, signal }, (res) => {
+          resolve({
+            httpStatusCode: res.statusCode ?? 0,
+            headers: res.headers,
+            body: {
+              text: (discard) =>
+                readText(res, () => res.complete, 'the connection closed before the response ended', discard),
+              stream: () => res,
+            },
+          });
         });
+        request.once('error', (err: NodeJS.ErrnoException) => {
+          // A kept-alive connection the server closed while it sat idle fails the next request
+          // sent on it before any answer ("socket hang up"). It goes out once more on a new
+          // connection (Node's documented remedy; Go's transport retries the same case): every
+          // write here is keyed by name, so one that did land answers 409 rather than doubling.
+          if (
+            mayResend &&
+            request.reusedSocket &&
+            err.code === 'ECONNRESET' &&
+            !signal.aborted &&
+            replayable(req)
+          )
+            resolve(attempt(false));
+          else reject(err);
+        });
+        request.end(body);
       });
-      request.once('error', reject);
-      request.end(body);
-    });
+    return attempt(true);
   }
 
   /** One exchange as a stream of the shared HTTP/2 connection. */
@@ -433,6 +449,12 @@ export class Transport {
     }
     return token ? { Authorization: `Bearer ${token}` } : {};
   }
+}
+
+/** Whether sending the request twice cannot make two objects: only a create by generateName can. */
+function replayable(req: HttpRequest): boolean {
+  const meta = (req.body as { metadata?: { name?: string; generateName?: string } } | undefined)?.metadata;
+  return req.method !== 'POST' || !(meta?.generateName && !meta.name);
 }
 
 /**
