@@ -198,6 +198,11 @@ export class OperatorProcess {
       },
     );
     closeSync(log);
+    // A bench that dies (an uncaught error) takes its operator with it: an orphan would keep
+    // watching, and spend CPU in the next run's figures.
+    const killOnExit = () => child.kill('SIGKILL');
+    process.once('exit', killOnExit);
+    child.once('exit', () => process.off('exit', killOnExit));
     const op = new OperatorProcess(child, port);
     await op.waitReady();
     return op;
