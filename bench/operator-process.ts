@@ -15,6 +15,31 @@ const WRITE_VERBS = new Set(['create', 'update', 'patch', 'apply', 'delete', 'de
 /** dist/cli, built once per benchmark run from the sources as they are now. */
 let bundle: Promise<unknown> | undefined;
 
+/** Operator processes this bench started and that have not exited. */
+const running = new Set<ChildProcess>();
+let stopsWithBench = false;
+/**
+ * A bench that dies (an uncaught error) or is stopped (Ctrl-C, `timeout`, kill) takes its
+ * operators with it: an orphan keeps watching, and its CPU lands in the next run's figures.
+ */
+function stopWithBench(): void {
+  if (stopsWithBench) return;
+  stopsWithBench = true;
+  const killAll = () => {
+    for (const child of running) child.kill('SIGKILL');
+  };
+  process.once('exit', killAll);
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
+    process.once(signal, () => {
+      killAll();
+      process.exit(code);
+    });
+  }
+}
+
 export interface OperatorProcessOptions {
   kubeconfig: string;
   /** Appended to (stdout and stderr). */
@@ -198,11 +223,9 @@ export class OperatorProcess {
       },
     );
     closeSync(log);
-    // A bench that dies (an uncaught error) takes its operator with it: an orphan would keep
-    // watching, and spend CPU in the next run's figures.
-    const killOnExit = () => child.kill('SIGKILL');
-    process.once('exit', killOnExit);
-    child.once('exit', () => process.off('exit', killOnExit));
+    running.add(child);
+    child.once('exit', () => running.delete(child));
+    stopWithBench();
     const op = new OperatorProcess(child, port);
     await op.waitReady();
     return op;
