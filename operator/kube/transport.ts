@@ -315,8 +315,8 @@ export class Transport {
         request.once('error', (err: NodeJS.ErrnoException) => {
           // A kept-alive connection the server closed while it sat idle fails the next request
           // sent on it before any answer ("socket hang up"). It goes out once more on a new
-          // connection (Node's documented remedy; Go's transport retries the same case): every
-          // write here is keyed by name, so one that did land answers 409 rather than doubling.
+          // connection, as Node's documentation advises for this race. Writes here are keyed by
+          // name: one that did land after all answers 409 (a delete 404) rather than doubling.
           if (
             mayResend &&
             request.reusedSocket &&
