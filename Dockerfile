@@ -34,16 +34,16 @@ COPY --from=bundle /opt/storefront/dist/cli ./dist/cli
 # Numeric UID/GID (the distroless "nonroot" ids), so Kubernetes can verify runAsNonRoot.
 USER 65532:65532
 EXPOSE 8081
-# --max-semi-space-size=8 (MiB): V8's young generation may otherwise grow to 3 x 16 MiB during a
-# burst of reconciles and keep that memory resident. Smaller is not cheaper: at 4 MiB twice as many
-# scavenges ran and the objects of reconciles still in flight were promoted early, so more
-# old-generation collections followed (bench:operator, 1,000 Storefronts, operator alone, one run
-# each with --trace-gc on a fresh bench cluster,
-# 2026-12-03: 8 MiB spent 55.7 ms of CPU per Storefront with 740 scavenges and 33 full collections,
-# against 59.8 ms, 1,487 and 39 with 4; RSS idle 77 MiB and peak 191 MiB in both). At 16 MiB the
-# operator held 114 MiB idle against 77 (200 Storefronts). The bench starts the operator with
-# exactly this ENTRYPOINT.
+# --max-semi-space-size=4 (MiB): V8's young generation may otherwise grow to 3 x 16 MiB during a
+# burst of reconciles and keep that memory resident. Measured with bench:operator, 2026-12-03:
+# 16 MiB held 114 MiB idle against 77 (200 Storefronts; 55.6 against 54.9 ms of CPU per
+# Storefront). 8 MiB halved the scavenges and saved some CPU at 1,000 Storefronts (55.7 against
+# 59.8 ms, operator alone, one run each), but once foreign watch traffic had grown the nursery it
+# stayed resident: 1,000 unrelated 100 KB Secrets and ConfigMaps raised RSS by 24.7 and 19.1 MiB
+# in two runs (V8 heap used +14.4 and +1.3 MiB), against 9.5 and 10.8 with 4, over issue 19's
+# 10 MiB.
+# The bench starts the operator with exactly this ENTRYPOINT.
 # --expose-gc lets the operator run one memory-reducing collection once a burst of reconciles is
 # over (operator/controller/idle-gc.ts): V8 does not collect an idle process's garbage by itself.
-ENTRYPOINT ["node", "--max-semi-space-size=8", "--expose-gc", "dist/cli/storefront.mjs"]
+ENTRYPOINT ["node", "--max-semi-space-size=4", "--expose-gc", "dist/cli/storefront.mjs"]
 CMD ["operator"]
