@@ -7,6 +7,7 @@ import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { buildCli } from '../scripts/build-cli.ts';
+import { killOnExit } from '../test/app/support/ports.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 // Linux reports utime/stime in clock ticks; USER_HZ is 100 on every mainstream kernel build.
@@ -14,31 +15,6 @@ const TICKS_PER_SECOND = 100;
 const WRITE_VERBS = new Set(['create', 'update', 'patch', 'apply', 'delete', 'deletecollection']);
 /** dist/cli, built once per benchmark run from the sources as they are now. */
 let bundle: Promise<unknown> | undefined;
-
-/** Operator processes this bench started and that have not exited. */
-const running = new Set<ChildProcess>();
-let stopsWithBench = false;
-/**
- * A bench that dies (an uncaught error) or is stopped (Ctrl-C, `timeout`, kill) takes its
- * operators with it: an orphan keeps watching, and its CPU lands in the next run's figures.
- */
-function stopWithBench(): void {
-  if (stopsWithBench) return;
-  stopsWithBench = true;
-  const killAll = () => {
-    for (const child of running) child.kill('SIGKILL');
-  };
-  process.once('exit', killAll);
-  for (const [signal, code] of [
-    ['SIGINT', 130],
-    ['SIGTERM', 143],
-  ] as const) {
-    process.once(signal, () => {
-      killAll();
-      process.exit(code);
-    });
-  }
-}
 
 export interface OperatorProcessOptions {
   kubeconfig: string;
@@ -223,9 +199,9 @@ export class OperatorProcess {
       },
     );
     closeSync(log);
-    running.add(child);
-    child.once('exit', () => running.delete(child));
-    stopWithBench();
+    // A bench that dies or is stopped (Ctrl-C, `timeout`) takes its operator with it: an orphan
+    // keeps watching, and its CPU lands in the next run's figures.
+    killOnExit(child);
     const op = new OperatorProcess(child, port);
     await op.waitReady();
     return op;
