@@ -4,10 +4,9 @@
 // the outside — CPU and memory from /proc, API requests from its /metrics.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { buildCli } from '../scripts/build-cli.ts';
-import { killOnExit } from '../test/app/support/ports.ts';
+import { freePort, killOnExit } from '../test/app/support/ports.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 // Linux reports utime/stime in clock ticks; USER_HZ is 100 on every mainstream kernel build.
@@ -129,17 +128,6 @@ export function imageCommand(dockerfile = join(ROOT, 'Dockerfile')): string[] {
   const command = [...exec('ENTRYPOINT'), ...exec('CMD')];
   if (command[0] !== 'node') throw new Error(`${dockerfile}: the ENTRYPOINT does not start with node`);
   return command;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Counters read from the operator's /metrics. */
